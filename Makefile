@@ -1,0 +1,175 @@
+# Cadenza: one Makefile, no configure step, no downloads.
+# `make help` lists the targets. Variables: OMP=auto|0|1, DEBUG=1, NATIVE=1, SUITE=name, SEED=n.
+
+CXX      ?= g++
+OMP      ?= auto
+DEBUG    ?= 0
+NATIVE   ?= 0
+SUITE    ?=
+SHELL    := /bin/bash
+
+# ---- build variant: each gets its own directory so objects never mix ----
+ifeq ($(OMP),auto)
+  OMP_OK := $(shell echo 'int main(){return 0;}' | $(CXX) -fopenmp -x c++ - -o /dev/null 2>/dev/null && echo 1 || echo 0)
+else
+  OMP_OK := $(OMP)
+endif
+ifeq ($(DEBUG),1)
+  OPT   := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+  BUILD := build/debug
+else
+  OPT   := -O2 -g0
+  BUILD := build
+endif
+ifeq ($(OMP_OK),1)
+  OMPFLAGS := -fopenmp
+  OMP_MSG  := OpenMP: on (set OMP_NUM_THREADS to choose the thread count; OMP=0 builds single-threaded)
+else
+  OMPFLAGS :=
+  OMP_MSG  := OpenMP: off, building single-threaded (install libgomp / on macOS 'brew install libomp', then make OMP=1)
+  ifneq ($(DEBUG),1)
+    BUILD := build/noomp
+  else
+    BUILD := build/debug-noomp
+  endif
+endif
+ifeq ($(NATIVE),1)
+  OPT += -march=native
+endif
+
+CXXFLAGS := -std=c++17 $(OPT) $(OMPFLAGS) -Wall -Wextra -Wpedantic -I. -MMD -MP
+LDFLAGS  := $(OPT) $(OMPFLAGS)
+
+ENGINE_SRC := $(sort $(wildcard engine/*/*.cpp))
+MUSIC_SRC  := $(sort $(wildcard music/*.cpp music/*/*.cpp))
+TEST_SRC   := $(sort $(wildcard tests/test_*.cpp))
+GRAD_TEST  := tests/test_gradcheck.cpp
+FLOAT_TEST := $(filter-out $(GRAD_TEST),$(TEST_SRC))
+EXAMPLES   := $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/main.cpp))))
+
+obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
+dobj = $(patsubst %.cpp,$(BUILD)/double/obj/%.o,$(1))
+
+LIB       := $(BUILD)/libcadenza.a
+LIB_DBL   := $(BUILD)/double/libcadenza.a
+TEST_BIN  := $(BUILD)/tests/run_tests
+GRAD_BIN  := $(BUILD)/double/run_gradcheck
+DOCS_BIN  := $(BUILD)/tools/docs_check
+EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(filter-out cadenza,$(EXAMPLES)))
+CLI       := $(BUILD)/cadenza
+DOCTEST_H := /usr/include/doctest/doctest.h
+
+.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan loc \
+        doctest-check banner
+
+all: banner $(LIB) $(CLI) $(EX_BINS)
+
+banner:
+	@echo "cadenza: $(OMP_MSG); build dir $(BUILD)"
+
+lib: $(LIB)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/double/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -DCADENZA_DOUBLE -c $< -o $@
+
+$(LIB): $(call obj,$(ENGINE_SRC) $(MUSIC_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_DBL): $(call dobj,$(ENGINE_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(call obj,examples/cadenza/main.cpp) $(LIB)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+examples: banner $(EX_BINS) $(CLI)
+
+# ---- tests ----
+# doctest comes from Debian's doctest-dev. It is installed when missing (as root),
+# otherwise we stop with one line saying what to install.
+doctest-check:
+	@if [ ! -f $(DOCTEST_H) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "cadenza: doctest is missing; installing Debian's doctest-dev"; \
+	    (apt-get install -y -qq doctest-dev >/dev/null 2>&1 || (apt-get update -qq >/dev/null && apt-get install -y -qq doctest-dev >/dev/null)) \
+	      || { echo "cadenza: could not install doctest-dev; run: sudo apt-get install doctest-dev"; exit 1; }; \
+	  else echo "cadenza: the tests need doctest; run: sudo apt-get install doctest-dev"; exit 1; fi; \
+	fi
+
+$(TEST_BIN): $(call obj,tests/main.cpp $(FLOAT_TEST)) $(LIB) | doctest-check
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+$(GRAD_BIN): $(call dobj,tests/main.cpp $(GRAD_TEST)) $(LIB_DBL) | doctest-check
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+$(call obj,tests/main.cpp $(FLOAT_TEST)) $(call dobj,tests/main.cpp $(GRAD_TEST)): | doctest-check
+
+SUITE_FLAG := $(if $(SUITE),--test-suite=$(SUITE),)
+
+test: banner doctest-check $(TEST_BIN) $(GRAD_BIN)
+	@echo "== float32 suite ($(TEST_BIN)) =="
+	@$(TEST_BIN) $(SUITE_FLAG) --no-intro=false
+	@echo "== float64 gradcheck suite ($(GRAD_BIN)) =="
+	@$(GRAD_BIN) $(SUITE_FLAG)
+
+# ---- docs: chapters quote marked regions of the source; this fails on drift ----
+$(DOCS_BIN): docs/tools/docs_check.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O1 -Wall -Wextra $< -o $@
+
+docs-check: $(DOCS_BIN)
+	@$(DOCS_BIN) check docs
+
+docs-sync: $(DOCS_BIN)
+	@$(DOCS_BIN) sync docs
+
+# ---- demos ----
+mlp-demo: banner $(BUILD)/examples/mlp_moons
+	@$(BUILD)/examples/mlp_moons --out out/mlp-demo $(if $(SEED),--seed $(SEED),)
+
+rbm-demo:
+	@echo "cadenza: make rbm-demo is not built yet (issue 4: the RBM end to end); try 'make mlp-demo' for the engine's training loop."
+	@exit 1
+
+bench:
+	@echo "cadenza: make bench is not built yet (issue 5: fast CPU kernels and benchmarks)."
+	@exit 1
+
+tsan:
+	$(MAKE) OPT="-O1 -g -fsanitize=thread" BUILD=build/tsan test
+
+loc:
+	@wc -l engine/*/*.h engine/*/*.cpp | sort -n | tail -25
+
+clean:
+	rm -rf build out
+
+help:
+	@echo "Cadenza make targets:"
+	@echo "  make              build the engine (build/libcadenza.a), the CLI (build/cadenza) and the examples"
+	@echo "  make test         build and run the doctest suites (float32 + float64 gradcheck); SUITE=ch02-autograd runs one chapter"
+	@echo "  make mlp-demo     train a small MLP on a toy task: progress bar, loss curve and decision-boundary SVG in out/mlp-demo"
+	@echo "  make rbm-demo     the RBM music demo (not built yet: issue 4)"
+	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
+	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
+	@echo "  make examples     build every example"
+	@echo "  make tsan         the test suite under ThreadSanitizer"
+	@echo "  make loc          line counts of the engine's files"
+	@echo "  make clean        remove build/ and out/"
+	@echo "Variables: OMP=auto|0|1  DEBUG=1 (-O0 -g, ASan+UBSan)  NATIVE=1 (-march=native)  SUITE=<doctest suite>  SEED=<n>"
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,120 @@
+// backward.cpp: reverse-mode differentiation over the recorded graph.
+//
+// 1. Collect every node reachable from the root with an explicit stack (a
+//    recursive DFS would overflow on a 10,000-step unrolled RNN).
+// 2. Visit nodes in reverse topological order, so a node runs only after every
+//    consumer of its output has added its share of the gradient.
+// 3. Leaves (tensors with no grad_fn that require grad) accumulate into .grad;
+//    intermediate gradients live only during the pass.
+// 4. Unless retain_graph is set, each node's closure and inputs are released
+//    afterwards; a second backward through them is an error, not a wrong answer.
+// Chapter: docs/02-autograd.md.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/autograd/node.h"
+#include "engine/ops/ops.h"
+
+namespace cadenza {
+
+// [doc:topo-sort]
+// Returns nodes so that every node comes after all nodes that consume its output.
+static std::vector<Node*> topo_order(Node* root) {
+  std::vector<Node*> order;  // post-order: inputs before consumers
+  std::unordered_set<Node*> seen{root};
+  std::vector<std::pair<Node*, size_t>> stack{{root, 0}};  // (node, next input to visit)
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < node->inputs.size()) {
+      const Tensor& in = node->inputs[next++];
+      Node* child = in.defined() ? in.impl()->grad_fn.get() : nullptr;
+      if (child && seen.insert(child).second) stack.push_back({child, 0});
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return {order.rbegin(), order.rend()};  // consumers first
+}
+// [/doc]
+
+// Adds g into a leaf's .grad (allocating it the first time).
+static void accumulate_leaf(const Tensor& leaf, const Tensor& g) {
+  TensorImpl* impl = leaf.impl();
+  if (!impl->grad) {
+    impl->grad = clone(g).impl_ptr();  // a private copy: never alias the incoming grad
+  } else {
+    Tensor acc(impl->grad);
+    acc.add_(g);
+  }
+}
+
+void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
+  if (!root.requires_grad())
+    fail("backward", "this tensor does not require grad, so there is nothing to differentiate",
+         "call .requires_grad_() on the leaves before computing, and check no NoGradGuard is active");
+  Tensor grad = grad_in;
+  if (!grad.defined()) {
+    if (root.numel() != 1)
+      fail("backward", "an implicit gradient needs a one-element output, got shape " + shape_str(root.shape()),
+           "reduce to a scalar (e.g. mean) or pass the upstream gradient explicitly");
+    grad = Tensor::ones(root.shape());
+  } else if (grad.shape() != root.shape()) {
+    fail("backward", "upstream gradient shape " + shape_str(grad.shape()) + " != output shape " +
+                         shape_str(root.shape()),
+         "the gradient must have the output's shape");
+  }
+  NoGradGuard no_grad;  // gradients are computed with plain (untracked) ops
+  Node* root_node = root.impl()->grad_fn.get();
+  if (!root_node) {  // backward on a leaf: its gradient is the upstream gradient
+    accumulate_leaf(root, grad);
+    return;
+  }
+
+  // [doc:backward-loop]
+  std::unordered_map<Node*, Tensor> pending{{root_node, grad}};  // dL/d(node's output)
+  for (Node* node : topo_order(root_node)) {
+    if (node->freed)
+      fail("backward", str("the graph through '", node->op, "' was already freed by an earlier backward"),
+           "pass retain_graph=true to the first backward if you need to backpropagate twice");
+    auto it = pending.find(node);
+    if (it == pending.end()) continue;  // no gradient flows here
+    Tensor g = it->second;
+    pending.erase(it);
+    Grads grads = node->backward(g);
+    if (grads.size() != node->inputs.size())
+      fail(node->op, str("internal: backward returned ", grads.size(), " gradients for ",
+                         node->inputs.size(), " inputs"), "fix the op's backward");
+    for (size_t i = 0; i < grads.size(); ++i) {
+      const Tensor& input = node->inputs[i];
+      if (!input.requires_grad() || !grads[i].defined()) continue;
+      if (grads[i].shape() != input.shape())
+        fail(node->op, "internal: gradient shape " + shape_str(grads[i].shape()) +
+                           " != input shape " + shape_str(input.shape()),
+             "the op's backward must sum over broadcast axes (sum_to)");
+      check_finite(grads[i], std::string(node->op) + " backward");
+      Node* producer = input.impl()->grad_fn.get();
+      if (!producer) {
+        accumulate_leaf(input, grads[i]);
+      } else {
+        auto p = pending.find(producer);
+        if (p == pending.end()) pending.emplace(producer, grads[i]);
+        else p->second = p->second + grads[i];  // a tensor used twice gets both shares
+      }
+    }
+    if (!retain_graph) {  // free saved tensors now: memory matters for long unrolls
+      node->backward = nullptr;
+      node->freed = true;
+      for (Tensor& in : node->inputs) {  // keep only the links, not the data
+        auto stub = std::make_shared<TensorImpl>();
+        stub->shape = in.shape();
+        stub->requires_grad = in.requires_grad();
+        stub->grad_fn = in.impl()->grad_fn;
+        in = Tensor(stub);
+      }
+    }
+  }
+  // [/doc]
+}
+
+}  // namespace cadenza

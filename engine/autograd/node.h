@@ -1,0 +1,94 @@
+// node.h: one node of the autograd graph, the grad-mode switch, and the Op helper
+// that every differentiable op uses to record its backward.
+//
+// The graph is built eagerly as ops run (like PyTorch and micrograd): each result
+// that needs a gradient gets a Node holding its inputs and a closure that maps
+// dL/d(output) to dL/d(each input). Closures capture *detached* saved values and
+// never the output itself, so there are no reference cycles.
+// Chapter: docs/02-autograd.md.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/core/tensor.h"
+
+namespace cadenza {
+
+// dL/d(input i) for each input, in order; an undefined Tensor means "no gradient".
+using Grads = std::vector<Tensor>;
+using BackwardFn = std::function<Grads(const Tensor& grad_out)>;
+
+// [doc:node]
+struct Node {
+  const char* op = "";      // "mul", "matmul": shown in errors, DOT pictures and the profiler
+  std::vector<Tensor> inputs;  // strong references keep the graph alive until backward
+  BackwardFn backward;         // grad_out -> one gradient per input
+  Shape out_shape;             // the shape of the tensor this node produced
+  bool freed = false;          // set after a backward without retain_graph
+  ~Node();                     // frees long chains iteratively (no stack overflow)
+};
+// [/doc]
+
+// ---- grad mode ----
+bool grad_enabled();
+// While one of these is alive (on this thread), ops record no graph.
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// ---- the Op helper: profiling, the NaN trap and graph recording in one place ----
+// [doc:op-helper]
+class Op {
+ public:
+  explicit Op(const char* name);  // starts the profiler clock when profiling is on
+  ~Op();                          // stops it
+  // Attach `backward` to `out` when grad mode is on and any input requires grad.
+  // Also runs the NaN/Inf trap on `out`. Returns `out`.
+  Tensor finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+  // For results without a gradient (comparisons, argmax): only the NaN/Inf trap.
+  Tensor finish(Tensor out);
+
+ private:
+  const char* name_;
+  std::chrono::steady_clock::time_point start_;
+};
+// [/doc]
+
+// ---- the op registry: every op name that may appear on a Node ----
+// Op::finish refuses names that are not listed, and the gradcheck suite fails
+// when a listed op has no gradcheck case. See engine/autograd/registry.cpp.
+const std::vector<std::string>& differentiable_ops();
+bool is_registered_op(const std::string& name);
+// While a trace set is installed, Op::finish records each op name that builds a node.
+void set_op_trace(std::set<std::string>* trace);
+
+// ---- debugging switches (docs/03-gradcheck-and-debugging.md) ----
+// CADENZA_CHECK_NAN=1 in the environment (or set_check_nan(true)) makes every op
+// throw at the first NaN or Inf it produces, naming the op.
+void set_check_nan(bool on);
+bool check_nan_enabled();
+// CADENZA_PROFILE=1 (or set_profiling(true)) records per-op counts and times;
+// profile_report() formats them and, with the env switch, they print at exit.
+void set_profiling(bool on);
+bool profiling_enabled();
+std::string profile_report();
+void profile_reset();
+
+// Called by the backward engine for each gradient; throws on NaN/Inf when the trap is on.
+void check_finite(const Tensor& t, const std::string& where);
+
+// Runs backpropagation (Tensor::backward calls this). See backward.cpp.
+void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph);
+
+}  // namespace cadenza

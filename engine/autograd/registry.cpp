@@ -1,0 +1,37 @@
+// registry.cpp: the names of every op that records a backward.
+//
+// Op::finish refuses an unlisted name, so a new op cannot slip into the graph
+// without being listed here; tests/test_gradcheck.cpp fails when a listed op
+// has no gradcheck case. Together they enforce "no op without a checked
+// backward". Chapter: docs/03-gradcheck-and-debugging.md.
+#include <algorithm>
+
+#include "engine/autograd/node.h"
+
+namespace cadenza {
+
+const std::vector<std::string>& differentiable_ops() {
+  static const std::vector<std::string> ops = {
+      // elementwise.cpp
+      "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
+      "relu", "leaky_relu", "gelu", "softplus", "clamp", "where",
+      // reduce.cpp
+      "sum", "max", "min", "logsumexp", "softmax", "log_softmax",
+      // linalg.cpp
+      "matmul",
+      // shape_ops.cpp
+      "clone", "reshape", "permute", "slice", "expand", "unsqueeze", "squeeze", "concat",
+      // index_ops.cpp
+      "index_select", "gather", "scatter_add",
+      // losses.cpp
+      "binary_cross_entropy_with_logits",
+  };
+  return ops;
+}
+
+bool is_registered_op(const std::string& name) {
+  const auto& ops = differentiable_ops();
+  return std::find(ops.begin(), ops.end(), name) != ops.end();
+}
+
+}  // namespace cadenza

@@ -1,0 +1,51 @@
+// random.h: an explicit, seeded random number Generator and random tensors.
+//
+// Every random choice in Cadenza (initialisation, dropout, shuffling, Gibbs
+// sampling) draws from a Generator passed in by the caller, or from the default
+// one that manual_seed() resets. The bits come from std::mt19937_64, whose
+// output the C++ standard fixes exactly; uniform, normal and Bernoulli draws are
+// computed here rather than with std::*_distribution, whose streams differ
+// between standard libraries. Same seed, same numbers, on every platform.
+// Chapter: docs/01-tensors.md ("Randomness you can reproduce").
+#pragma once
+#include <cstdint>
+#include <random>
+
+#include "engine/core/tensor.h"
+
+namespace cadenza {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0) : engine_(seed), seed_(seed) {}
+  void manual_seed(uint64_t seed) { engine_.seed(seed); seed_ = seed; }
+  uint64_t initial_seed() const { return seed_; }
+
+  uint64_t next_u64() { return engine_(); }
+  double uniform();                   // [0, 1) with 53 random bits
+  real uniform_real();                // [0, 1) in the tensor type, never rounds up to 1
+  double normal();                    // N(0, 1) by Box–Muller
+  int64_t randint(int64_t n);         // uniform in [0, n), without modulo bias
+  bool bernoulli(double p) { return uniform() < p; }
+
+ private:
+  std::mt19937_64 engine_;
+  uint64_t seed_;
+};
+
+// The generator used when none is passed. manual_seed resets it.
+Generator& default_generator();
+void manual_seed(uint64_t seed);
+
+// Random tensors (torch.rand, torch.randn, torch.bernoulli, ...). They carry no gradient.
+Tensor rand(const Shape& shape, Generator& gen = default_generator());   // U[0, 1)
+Tensor randn(const Shape& shape, Generator& gen = default_generator());  // N(0, 1)
+Tensor uniform(const Shape& shape, real lo, real hi, Generator& gen = default_generator());
+Tensor normal(const Shape& shape, real mean, real std, Generator& gen = default_generator());
+// Each element is 1 with the probability given by the same element of `probs`.
+Tensor bernoulli(const Tensor& probs, Generator& gen = default_generator());
+Tensor randint(int64_t high, const Shape& shape, Generator& gen = default_generator());
+// A random permutation of 0..n-1 (Fisher–Yates), as integers in a std::vector.
+std::vector<int64_t> randperm(int64_t n, Generator& gen = default_generator());
+
+}  // namespace cadenza

@@ -1,0 +1,25 @@
+// gemm.h: matrix multiply kernels on raw pointers. C = A·B (or C += A·B).
+//
+// Operands are described by a pointer and two strides, so a transposed view is
+// just swapped strides and needs no copy:
+//   A: (M, K), element (i, p) at A[i*rsa + p*csa]
+//   B: (K, N), element (p, j) at B[p*rsb + j*csb]
+//   C: (M, N), element (i, j) at C[i*ldc + j]   (rows compact)
+// gemm_ref is the readable definition; gemm is the one the engine calls and is
+// tested against gemm_ref on awkward shapes. Chapter: docs/05-making-it-fast.md.
+#pragma once
+#include <cstdint>
+
+#include "engine/core/tensor.h"
+
+namespace cadenza::kernels {
+
+// The definition, three loops. Used as the oracle in tests.
+void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
+              int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+
+// Same result (up to float rounding order), cache-friendly and multi-threaded.
+void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
+          int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+
+}  // namespace cadenza::kernels

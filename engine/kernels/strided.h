@@ -1,0 +1,121 @@
+// strided.h: walking tensors whose elements are not laid out one after another.
+//
+// A view (transpose, slice with a step, expand) keeps the parent's storage and
+// changes strides. These helpers visit its elements in row-major order and give
+// the storage offset of each one, so element-wise kernels work on any layout.
+// The fast path, both operands contiguous with the same shape, is a plain loop
+// the compiler vectorises. Chapter: docs/01-tensors.md ("Strides").
+#pragma once
+#include <vector>
+
+#include "engine/core/tensor.h"
+#include "engine/kernels/parallel.h"
+
+namespace cadenza::kernels {
+
+// Calls f(offset_a) for each element of a shape walked in row-major order, where
+// offset_a starts at `off` and moves by `strides`. Works for 0-d (one call).
+template <class F>
+void walk(const Shape& shape, const Shape& strides, int64_t off, F f) {
+  int64_t nd = (int64_t)shape.size();
+  if (numel_of(shape) == 0) return;
+  if (nd == 0) { f(off); return; }
+  int64_t inner = shape[nd - 1], st = strides[nd - 1];
+  int64_t outer = numel_of(shape) / inner;
+  std::vector<int64_t> idx(nd, 0);
+  int64_t base = off;
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t j = 0; j < inner; ++j) f(base + j * st);
+    for (int64_t d = nd - 2; d >= 0; --d) {  // odometer step over the outer axes
+      if (++idx[d] < shape[d]) { base += strides[d]; break; }
+      base -= (shape[d] - 1) * strides[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+// Like walk() but over two operands with their own strides (same shape).
+template <class F>
+void walk2(const Shape& shape, const Shape& sa, int64_t oa, const Shape& sb, int64_t ob, F f) {
+  int64_t nd = (int64_t)shape.size();
+  if (numel_of(shape) == 0) return;
+  if (nd == 0) { f(oa, ob); return; }
+  int64_t inner = shape[nd - 1], ta = sa[nd - 1], tb = sb[nd - 1];
+  int64_t outer = numel_of(shape) / inner;
+  std::vector<int64_t> idx(nd, 0);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t j = 0; j < inner; ++j) f(oa + j * ta, ob + j * tb);
+    for (int64_t d = nd - 2; d >= 0; --d) {
+      if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
+      oa -= (shape[d] - 1) * sa[d];
+      ob -= (shape[d] - 1) * sb[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+template <class F>
+void for_each_offset(const Tensor& t, F f) { walk(t.shape(), t.strides(), t.offset(), f); }
+
+// Strides that read `t` as if it had been expanded to `shape` (0 on broadcast axes).
+inline Shape broadcast_strides(const Tensor& t, const Shape& shape) {
+  Shape st(shape.size(), 0);
+  size_t k = shape.size() - t.dim();
+  for (size_t i = 0; i < (size_t)t.dim(); ++i)
+    st[k + i] = (t.shape()[i] == 1 && shape[k + i] != 1) ? 0 : t.strides()[i];
+  return st;
+}
+
+// Copies any-layout `src` into the compact buffer `dst` (row-major).
+inline void copy_strided(const Tensor& src, real* dst) {
+  const real* s = src.impl()->storage->data.data();
+  if (src.is_contiguous()) {
+    const real* p = s + src.offset();
+    for (int64_t i = 0, n = src.numel(); i < n; ++i) dst[i] = p[i];
+    return;
+  }
+  int64_t i = 0;
+  for_each_offset(src, [&](int64_t off) { dst[i++] = s[off]; });
+}
+
+// out[i] = f(a[i]) into a new compact tensor.
+template <class F>
+Tensor map_unary(const Tensor& a, F f) {
+  Tensor out = make_tensor(a.shape());
+  real* o = out.data();
+  const real* s = a.impl()->storage->data.data();
+  if (a.is_contiguous()) {
+    const real* p = s + a.offset();
+    int64_t n = a.numel();
+    parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(p[i]);
+    });
+  } else {
+    int64_t i = 0;
+    for_each_offset(a, [&](int64_t off) { o[i++] = f(s[off]); });
+  }
+  return out;
+}
+
+// out[i] = f(a[i], b[i]) with a and b broadcast to `shape`.
+template <class F>
+Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
+  Tensor out = make_tensor(shape);
+  real* o = out.data();
+  const real* pa = a.impl()->storage->data.data();
+  const real* pb = b.impl()->storage->data.data();
+  if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
+    pa += a.offset();
+    pb += b.offset();
+    parallel_for(out.numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
+    });
+    return out;
+  }
+  int64_t i = 0;
+  walk2(shape, broadcast_strides(a, shape), a.offset(), broadcast_strides(b, shape), b.offset(),
+        [&](int64_t ia, int64_t ib) { o[i++] = f(pa[ia], pb[ib]); });
+  return out;
+}
+
+}  // namespace cadenza::kernels

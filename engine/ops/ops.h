@@ -1,0 +1,125 @@
+// ops.h: every tensor operation, as free functions with PyTorch/NumPy names.
+//
+// Differentiable ops record a backward on the graph (see engine/autograd/node.h).
+// Every op checks its inputs and throws cadenza::Error "[op] problem — hint".
+// Index tensors (for gather, index_select, cross_entropy targets) hold whole
+// numbers in ordinary real storage; ops check they are integral and in range.
+// Where each family is explained:
+//   elementwise, broadcasting ........ docs/01-tensors.md
+//   reductions, softmax, matmul ...... docs/01-tensors.md, docs/02-autograd.md
+//   losses ........................... docs/04-modules-losses-optimisers.md
+#pragma once
+#include <vector>
+
+#include "engine/core/tensor.h"
+
+namespace cadenza {
+
+// ---------------- element-wise, with NumPy broadcasting (elementwise.cpp) ----------------
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor neg(const Tensor& a);
+Tensor pow(const Tensor& a, real exponent);  // a ** p
+Tensor exp(const Tensor& a);
+Tensor log(const Tensor& a);
+Tensor sqrt(const Tensor& a);
+Tensor abs(const Tensor& a);
+Tensor sin(const Tensor& a);
+Tensor cos(const Tensor& a);
+Tensor tanh(const Tensor& a);
+Tensor sigmoid(const Tensor& a);
+Tensor relu(const Tensor& a);
+Tensor leaky_relu(const Tensor& a, real negative_slope = 0.01);
+Tensor gelu(const Tensor& a);      // tanh approximation, as torch's approximate="tanh"
+Tensor softplus(const Tensor& a);  // log(1 + e^a), computed stably
+Tensor clamp(const Tensor& a, real lo, real hi);
+// where(cond, a, b): a where cond != 0, else b; cond is not differentiated.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+// Comparisons give 0/1 tensors and carry no gradient.
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, const Tensor& b);
+
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, real s);
+Tensor operator-(const Tensor& a, real s);
+Tensor operator*(const Tensor& a, real s);
+Tensor operator/(const Tensor& a, real s);
+Tensor operator+(real s, const Tensor& a);
+Tensor operator-(real s, const Tensor& a);
+Tensor operator*(real s, const Tensor& a);
+Tensor operator/(real s, const Tensor& a);
+
+// ---------------- reductions (reduce.cpp) ----------------
+// `dims` empty means every axis. keepdim keeps reduced axes with size 1.
+Tensor sum(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor max(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim = false);  // amax
+Tensor min(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim = false);  // amin
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim = false);
+Tensor logsumexp(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor var(const Tensor& a, std::vector<int64_t> dims = {}, bool unbiased = true, bool keepdim = false);
+Tensor softmax(const Tensor& a, int64_t dim);
+Tensor log_softmax(const Tensor& a, int64_t dim);
+// Sums `g` over broadcast axes so it has `shape`: the backward of broadcasting.
+Tensor sum_to(const Tensor& g, const Shape& shape);
+
+// ---------------- linear algebra (linalg.cpp) ----------------
+// Batched matrix product with NumPy rules: (..., n, k) @ (..., k, m) -> (..., n, m);
+// batch axes broadcast; a 1-d operand is treated as a row / column vector.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---------------- shapes and views (shape_ops.cpp) ----------------
+Tensor reshape(const Tensor& a, const Shape& shape);  // one axis may be -1
+Tensor permute(const Tensor& a, const std::vector<int64_t>& dims);
+Tensor transpose(const Tensor& a, int64_t d0, int64_t d1);
+Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t step = 1);
+Tensor select(const Tensor& a, int64_t dim, int64_t index);
+Tensor expand(const Tensor& a, const Shape& shape);  // broadcast_to
+Tensor unsqueeze(const Tensor& a, int64_t dim);
+Tensor squeeze(const Tensor& a, int64_t dim);
+Tensor contiguous(const Tensor& a);  // a itself when already compact
+Tensor clone(const Tensor& a);       // always a fresh compact copy
+Tensor concat(const std::vector<Tensor>& xs, int64_t dim);  // torch.cat
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
+std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim);
+
+// ---------------- indexing (index_ops.cpp) ----------------
+// out[..., i, ...] = a[..., index[i], ...] along `dim`; index is 1-d.
+Tensor index_select(const Tensor& a, int64_t dim, const Tensor& index);
+// torch.gather: out[i][j] = a[i][index[i][j]] for dim=1 (index has out's shape).
+Tensor gather(const Tensor& a, int64_t dim, const Tensor& index);
+// torch.scatter_add: out = a; out[i][index[i][j]] += src[i][j] for dim=1.
+Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tensor& src);
+// A (N, C) tensor with a 1 at [i, index[i]]: handy for targets and encodings.
+Tensor one_hot(const Tensor& index, int64_t num_classes);
+
+// ---------------- losses (losses.cpp) ----------------
+enum class Reduction { Mean, Sum, None };
+Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction r = Reduction::Mean);
+// -[y log s(x) + (1-y) log(1-s(x))] without ever computing log(sigmoid) naively.
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
+                                        Reduction r = Reduction::Mean);
+// logits (N, C), target (N,) of class indices.
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r = Reduction::Mean);
+// log_probs (N, C), target (N,) of class indices.
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction r = Reduction::Mean);
+// KL(N(mu, exp(logvar)) || N(0, 1)) summed over the last axis, averaged over the rest
+// (or as `r` says): the VAE regulariser.
+Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar, Reduction r = Reduction::Mean);
+
+// True when two tensors have the same shape and every element is within atol + rtol*|b|.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+
+}  // namespace cadenza

@@ -1,0 +1,235 @@
+// reduce.cpp: sum, mean, max/min, argmax/argmin, logsumexp, var, softmax and
+// log_softmax over any set of axes, with their backward rules.
+//
+// One plan serves every reduction: permute the tensor so the kept axes come
+// first and the reduced axes last, copy it compact, and view it as (outer, inner):
+// each output is then the reduction of one contiguous row of `inner` values.
+// Rows are independent, so they are split across threads, and each row is
+// summed in a fixed order: results do not depend on the thread count.
+// Chapters: docs/01-tensors.md (reductions), docs/02-autograd.md (their gradients),
+// docs/04-modules-losses-optimisers.md (why logsumexp and log_softmax are stable).
+#include <cmath>
+#include <limits>
+
+#include "engine/autograd/node.h"
+#include "engine/kernels/strided.h"
+#include "engine/ops/ops.h"
+
+namespace cadenza {
+
+namespace {
+struct ReducePlan {
+  std::vector<int64_t> dims;  // reduced axes, sorted
+  Shape keep_shape;           // output shape with reduced axes kept as size 1
+  Shape out_shape;            // output shape as returned (keepdim or not)
+  int64_t outer = 1, inner = 1;
+};
+
+ReducePlan make_plan(const char* op, const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  if (!a.defined()) fail(op, "the input tensor is undefined", "assign it a value first");
+  ReducePlan p;
+  p.dims = normalize_dims(op, std::move(dims), a.dim());
+  std::vector<bool> reduced(a.dim(), false);
+  for (int64_t d : p.dims) reduced[d] = true;
+  for (int64_t i = 0; i < a.dim(); ++i) {
+    p.keep_shape.push_back(reduced[i] ? 1 : a.shape()[i]);
+    if (!reduced[i]) p.outer *= a.shape()[i], p.out_shape.push_back(a.shape()[i]);
+    else p.inner *= a.shape()[i];
+    if (reduced[i] && keepdim) p.out_shape.push_back(1);
+  }
+  return p;
+}
+
+// The input as a compact (outer, inner) buffer: kept axes first, reduced axes last.
+std::vector<real> rows_of(const Tensor& a, const ReducePlan& p) {
+  std::vector<int64_t> perm;
+  std::vector<bool> reduced(a.dim(), false);
+  for (int64_t d : p.dims) reduced[d] = true;
+  for (int64_t i = 0; i < a.dim(); ++i) if (!reduced[i]) perm.push_back(i);
+  for (int64_t d : p.dims) perm.push_back(d);
+  Shape sh, st;
+  for (int64_t d : perm) sh.push_back(a.shape()[d]), st.push_back(a.strides()[d]);
+  std::vector<real> buf((size_t)a.numel());
+  Tensor view = make_view(a, sh, st, a.offset());
+  kernels::copy_strided(view, buf.data());
+  return buf;
+}
+
+// out[o] = f(row o), for every row, rows split across threads.
+template <class F>
+Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
+  std::vector<real> buf = rows_of(a, p);
+  Tensor out = make_tensor(p.out_shape);
+  real* o = out.data();
+  const real* b = buf.data();
+  int64_t inner = p.inner;
+  parallel_for(p.outer, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(inner, 1)),
+               [&](int64_t lo, int64_t hi) {
+                 for (int64_t r = lo; r < hi; ++r) o[r] = f(b + r * inner, inner);
+               });
+  return out;
+}
+
+// Broadcast a reduced gradient (in keep_shape) back to the input's shape.
+Tensor spread(const Tensor& g, const ReducePlan& p, const Shape& in_shape) {
+  return contiguous(g.reshape(p.keep_shape).expand(in_shape));
+}
+}  // namespace
+
+// [doc:sum]
+// y = sum over dims of x      dL/dx = g broadcast back over the summed axes
+Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  Op op("sum");
+  ReducePlan p = make_plan("sum", a, std::move(dims), keepdim);
+  Tensor out = reduce_rows(a, p, [](const real* row, int64_t n) {
+    double s = 0;  // accumulate in double: long rows of floats lose digits otherwise
+    for (int64_t i = 0; i < n; ++i) s += row[i];
+    return (real)s;
+  });
+  return op.finish(out, {a}, [p, sa = a.shape()](const Tensor& g) -> Grads { return {spread(g, p, sa)}; });
+}
+// [/doc]
+
+Tensor mean(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  ReducePlan p = make_plan("mean", a, dims, keepdim);
+  if (p.inner == 0) fail("mean", "cannot average over an empty axis of shape " + shape_str(a.shape()), "");
+  return sum(a, dims, keepdim) / (real)p.inner;
+}
+
+// max/min: the gradient goes to the position(s) holding the extreme value,
+// shared equally between ties (torch.amax does the same).
+static Tensor extreme(const char* name, const Tensor& a, std::vector<int64_t> dims, bool keepdim, bool is_max) {
+  Op op(name);
+  ReducePlan p = make_plan(name, a, std::move(dims), keepdim);
+  if (p.inner == 0) fail(name, "cannot reduce an empty axis of shape " + shape_str(a.shape()), "");
+  Tensor out = reduce_rows(a, p, [is_max](const real* row, int64_t n) {
+    real m = row[0];
+    for (int64_t i = 1; i < n; ++i) m = is_max ? std::max(m, row[i]) : std::min(m, row[i]);
+    return m;
+  });
+  return op.finish(out, {a}, [p, a = a.detach(), out = out.detach()](const Tensor& g) -> Grads {
+    Tensor mask = eq(a, out.reshape(p.keep_shape));
+    Tensor count = sum(mask, p.dims, true);
+    return {spread(g, p, a.shape()) * mask / count};
+  });
+}
+Tensor max(const Tensor& a, std::vector<int64_t> dims, bool keepdim) { return extreme("max", a, dims, keepdim, true); }
+Tensor min(const Tensor& a, std::vector<int64_t> dims, bool keepdim) { return extreme("min", a, dims, keepdim, false); }
+
+static Tensor arg_extreme(const char* name, const Tensor& a, int64_t dim, bool keepdim, bool is_max) {
+  Op op(name);
+  ReducePlan p = make_plan(name, a, {dim}, keepdim);
+  if (p.inner == 0) fail(name, "cannot reduce an empty axis of shape " + shape_str(a.shape()), "");
+  return op.finish(reduce_rows(a, p, [is_max](const real* row, int64_t n) {
+    int64_t best = 0;  // the first occurrence wins, as in NumPy
+    for (int64_t i = 1; i < n; ++i)
+      if (is_max ? row[i] > row[best] : row[i] < row[best]) best = i;
+    return (real)best;
+  }));
+}
+Tensor argmax(const Tensor& a, int64_t dim, bool keepdim) { return arg_extreme("argmax", a, dim, keepdim, true); }
+Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) { return arg_extreme("argmin", a, dim, keepdim, false); }
+
+// [doc:logsumexp]
+// y = log sum exp(x) = m + log sum exp(x - m), m = max(x): never overflows.
+// dL/dx = g * exp(x - y) = g * softmax(x)
+Tensor logsumexp(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
+  Op op("logsumexp");
+  ReducePlan p = make_plan("logsumexp", a, std::move(dims), keepdim);
+  Tensor out = reduce_rows(a, p, [](const real* row, int64_t n) {
+    real m = -std::numeric_limits<real>::infinity();
+    for (int64_t i = 0; i < n; ++i) m = std::max(m, row[i]);
+    if (!std::isfinite(m)) return m;  // all -inf (or an inf/nan present): nothing to shift
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += std::exp((double)(row[i] - m));
+    return (real)(m + std::log(s));
+  });
+  return op.finish(out, {a}, [p, a = a.detach(), out = out.detach()](const Tensor& g) -> Grads {
+    return {spread(g, p, a.shape()) * exp(a - out.reshape(p.keep_shape))};
+  });
+}
+// [/doc]
+
+// Composed from differentiable ops, so it needs no backward of its own.
+Tensor var(const Tensor& a, std::vector<int64_t> dims, bool unbiased, bool keepdim) {
+  ReducePlan p = make_plan("var", a, dims, keepdim);
+  int64_t n = p.inner;
+  if (n - (unbiased ? 1 : 0) <= 0)
+    fail("var", str("needs at least ", unbiased ? 2 : 1, " values per group, got ", n, " (shape ",
+                    shape_str(a.shape()), ")"),
+         "reduce over more elements, or pass unbiased=false");
+  Tensor d = a - mean(a, dims, true);
+  return sum(d * d, dims, keepdim) / (real)(n - (unbiased ? 1 : 0));
+}
+
+// Softmax along one axis: the axis is moved last, each row is handled alone.
+template <class RowFn>
+static Tensor along_axis(const Tensor& a, int64_t dim, RowFn f) {
+  int64_t d = normalize_dim("softmax", dim, a.dim());
+  Tensor moved = a.dim() == 0 ? a.reshape({1}) : a.detach().transpose(d, a.dim() - 1);
+  int64_t n = moved.dim() == 0 ? 1 : moved.shape().back();
+  std::vector<real> buf((size_t)moved.numel());
+  kernels::copy_strided(moved, buf.data());
+  int64_t rows = n ? (int64_t)buf.size() / n : 0;
+  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) f(buf.data() + r * n, n);
+  });
+  Tensor out = Tensor::from_vector(buf, moved.shape());
+  if (a.dim() == 0) return out.reshape({});
+  return contiguous(out.transpose(d, a.dim() - 1));
+}
+
+// [doc:softmax]
+// y_i = exp(x_i - m) / sum_j exp(x_j - m)        dL/dx = y * (g - sum(g * y))
+Tensor softmax(const Tensor& a, int64_t dim) {
+  Op op("softmax");
+  Tensor y = along_axis(a, dim, [](real* row, int64_t n) {
+    real m = row[0];
+    for (int64_t i = 1; i < n; ++i) m = std::max(m, row[i]);
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += (row[i] = std::exp(row[i] - m));
+    for (int64_t i = 0; i < n; ++i) row[i] = (real)(row[i] / s);
+  });
+  return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
+    return {y * (g - sum(g * y, {dim}, true))};
+  });
+}
+// [/doc]
+
+// y_i = x_i - logsumexp(x)       dL/dx = g - softmax(x) * sum(g)
+Tensor log_softmax(const Tensor& a, int64_t dim) {
+  Op op("log_softmax");
+  Tensor y = along_axis(a, dim, [](real* row, int64_t n) {
+    real m = row[0];
+    for (int64_t i = 1; i < n; ++i) m = std::max(m, row[i]);
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += std::exp((double)(row[i] - m));
+    real log_s = (real)std::log(s);  // subtract m first: x - m is exact, x - (m + log s) is not
+    for (int64_t i = 0; i < n; ++i) row[i] = (row[i] - m) - log_s;
+  });
+  return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
+    return {g - exp(y) * sum(g, {dim}, true)};
+  });
+}
+
+// [doc:sum-to]
+// The backward of broadcasting: sum g over the axes that broadcasting stretched.
+// g: (2, 3, 4), shape (3, 1) -> sum over axis 0 (added) and axis 2 (was 1).
+Tensor sum_to(const Tensor& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  int64_t lead = g.dim() - (int64_t)shape.size();
+  if (lead < 0) fail("sum_to", "cannot reduce " + shape_str(g.shape()) + " to the larger rank " + shape_str(shape), "");
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < g.dim(); ++i) {
+    if (i < lead) { dims.push_back(i); continue; }
+    int64_t want = shape[i - lead];
+    if (want == 1 && g.shape()[i] != 1) dims.push_back(i);
+    else if (want != g.shape()[i])
+      fail("sum_to", "shape " + shape_str(shape) + " does not broadcast to " + shape_str(g.shape()), "");
+  }
+  if (dims.empty()) return g.reshape(shape);
+  return sum(g, dims, true).reshape(shape);
+}
+// [/doc]
+
+}  // namespace cadenza

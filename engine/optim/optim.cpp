@@ -1,0 +1,172 @@
+// optim.cpp: see optim.h. Each step() is a plain loop over the numbers, the
+// update rule in one line of maths above it. Chapter: docs/04-modules-losses-optimisers.md.
+#include "engine/optim/optim.h"
+
+#include <cmath>
+
+#include "engine/autograd/node.h"
+
+namespace cadenza::optim {
+
+Optimizer::Optimizer(std::vector<Tensor> params, double lr_) : lr(lr_), params_(std::move(params)) {
+  if (!(lr >= 0)) fail("optimizer", str("learning rate must be >= 0, got ", lr), "");
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (!params_[i].defined()) fail("optimizer", str("parameter ", i, " is undefined"), "");
+    if (!params_[i].requires_grad())
+      fail("optimizer", str("parameter ", i, " (", params_[i].name(), ") does not require grad"),
+           "pass module.parameters(), or call requires_grad_() on the tensor");
+    if (!params_[i].is_contiguous())
+      fail("optimizer", str("parameter ", i, " is a non-contiguous view"), "optimise the base tensor instead");
+  }
+  state_.resize(params_.size());
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.zero_grad();
+}
+
+Tensor& Optimizer::buffer(size_t i, const std::string& name) {
+  auto it = state_[i].find(name);
+  if (it == state_[i].end()) it = state_[i].emplace(name, Tensor::zeros(params_[i].shape())).first;
+  return it->second;
+}
+
+std::map<std::string, Tensor> Optimizer::state_dict() const {
+  std::map<std::string, Tensor> sd;
+  sd["step"] = Tensor::scalar((real)steps_);
+  for (size_t i = 0; i < state_.size(); ++i)
+    for (auto& [name, t] : state_[i]) sd[str("state.", i, ".", name)] = t;
+  return sd;
+}
+
+void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
+  for (auto& [key, t] : sd) {
+    if (key == "step") { steps_ = (int64_t)t.item(); continue; }
+    size_t i = 0;
+    char name[64] = {0};
+    if (std::sscanf(key.c_str(), "state.%zu.%63s", &i, name) != 2 || i >= params_.size())
+      fail("optimizer.load_state_dict", "unexpected key '" + key + "'", "the state is for a different optimiser or model");
+    if (t.shape() != params_[i].shape())
+      fail("optimizer.load_state_dict", "'" + key + "' has shape " + shape_str(t.shape()) + " but parameter " +
+                                            std::to_string(i) + " has " + shape_str(params_[i].shape()), "");
+    state_[i][name] = t.contiguous().clone();
+  }
+}
+
+SGD::SGD(std::vector<Tensor> params, double lr, double m, double wd, bool nest, double damp)
+    : Optimizer(std::move(params), lr), momentum(m), weight_decay(wd), dampening(damp), nesterov(nest) {
+  if (nesterov && (momentum <= 0 || dampening != 0))
+    fail("SGD", "Nesterov momentum needs momentum > 0 and dampening = 0", "");
+}
+
+// [doc:sgd-step]
+// d = grad + wd * p;  buf = momentum * buf + (1 - dampening) * d  (buf = d on the first step)
+// p -= lr * (nesterov ? d + momentum * buf : buf)
+void SGD::step() {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor g = params_[i].grad();
+    if (!g.defined()) continue;
+    real* p = params_[i].data();
+    const real* gp = g.data();
+    real* buf = momentum != 0 ? buffer(i, "momentum_buffer").data() : nullptr;
+    for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
+      double d = gp[k] + weight_decay * p[k];
+      if (buf) {
+        buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
+        d = nesterov ? d + momentum * buf[k] : buf[k];
+      }
+      p[k] -= (real)(lr * d);
+    }
+  }
+  ++steps_;
+}
+// [/doc]
+
+Adam::Adam(std::vector<Tensor> params, double lr, double b1, double b2, double e, double wd)
+    : Optimizer(std::move(params), lr), beta1(b1), beta2(b2), eps(e), weight_decay(wd) {
+  if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) fail("Adam", str("betas must be in [0, 1), got ", b1, ", ", b2), "");
+}
+
+AdamW::AdamW(std::vector<Tensor> params, double lr, double b1, double b2, double e, double wd)
+    : Adam(std::move(params), lr, b1, b2, e, wd) {
+  decoupled_ = true;
+}
+
+// [doc:adam-step]
+// m = b1 m + (1-b1) g;   v = b2 v + (1-b2) g^2        (moment estimates)
+// p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)  (bias-corrected)
+// Adam adds wd*p to g; AdamW instead shrinks p by (1 - lr*wd) directly.
+void Adam::step() {
+  NoGradGuard no_grad;
+  int64_t t = steps_ + 1;
+  double bc1 = 1 - std::pow(beta1, (double)t), bc2 = 1 - std::pow(beta2, (double)t);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor g = params_[i].grad();
+    if (!g.defined()) continue;
+    real* p = params_[i].data();
+    const real* gp = g.data();
+    real* m = buffer(i, "exp_avg").data();
+    real* v = buffer(i, "exp_avg_sq").data();
+    for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
+      double gk = gp[k];
+      if (decoupled_) p[k] *= (real)(1 - lr * weight_decay);
+      else gk += weight_decay * p[k];
+      m[k] = (real)(beta1 * m[k] + (1 - beta1) * gk);
+      v[k] = (real)(beta2 * v[k] + (1 - beta2) * gk * gk);
+      double denom = std::sqrt(v[k] / bc2) + eps;
+      p[k] -= (real)(lr * (m[k] / bc1) / denom);
+    }
+  }
+  steps_ = t;
+}
+// [/doc]
+
+RMSprop::RMSprop(std::vector<Tensor> params, double lr, double a, double e, double wd, double mom)
+    : Optimizer(std::move(params), lr), alpha(a), eps(e), weight_decay(wd), momentum(mom) {}
+
+// sq = alpha sq + (1-alpha) g^2;   p -= lr * g / (sqrt(sq) + eps)   (through a momentum buffer if set)
+void RMSprop::step() {
+  NoGradGuard no_grad;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor g = params_[i].grad();
+    if (!g.defined()) continue;
+    real* p = params_[i].data();
+    const real* gp = g.data();
+    real* sq = buffer(i, "square_avg").data();
+    real* buf = momentum > 0 ? buffer(i, "momentum_buffer").data() : nullptr;
+    for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
+      double gk = gp[k] + weight_decay * p[k];
+      sq[k] = (real)(alpha * sq[k] + (1 - alpha) * gk * gk);
+      double step = gk / (std::sqrt((double)sq[k]) + eps);
+      if (buf) {
+        buf[k] = (real)(momentum * buf[k] + step);
+        step = buf[k];
+      }
+      p[k] -= (real)(lr * step);
+    }
+  }
+  ++steps_;
+}
+
+// [doc:clip-grad-norm]
+double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
+  NoGradGuard no_grad;
+  double total = 0;
+  for (const Tensor& p : params) {
+    Tensor g = p.grad();
+    if (!g.defined()) continue;
+    for (real x : g.to_vector()) total += (double)x * x;
+  }
+  total = std::sqrt(total);
+  double scale = max_norm / (total + 1e-6);
+  if (scale < 1)
+    for (const Tensor& p : params) {
+      Tensor g = p.grad();
+      if (g.defined()) g.mul_((real)scale);
+    }
+  return total;
+}
+// [/doc]
+
+}  // namespace cadenza::optim

@@ -1,0 +1,160 @@
+// Chapter 3 tests: every differentiable op against finite differences, in the
+// float64 build. Also: the registry test (no op without a gradcheck case) and
+// the checks that the checker itself can fail. docs/03-gradcheck-and-debugging.md.
+#include "tests/helpers.h"
+
+#include <map>
+#include <set>
+
+using namespace cadenza;
+using namespace testing;
+
+static_assert(sizeof(real) == 8, "gradcheck tests are compiled in the float64 build (-DCADENZA_DOUBLE)");
+
+namespace {
+struct Case {
+  std::string name;
+  TensorFn fn;
+  std::vector<Tensor> inputs;
+};
+
+Generator& gen() {
+  static Generator g(2024);
+  return g;
+}
+Tensor leaf(const Shape& s) { return randn(s, gen()).requires_grad_(); }
+Tensor positive(const Shape& s) { return (rand(s, gen()) + 0.5).detach().requires_grad_(); }
+// Values at least 0.2 away from the kink points, so finite differences never straddle one.
+Tensor away_from_kinks(const Shape& s, std::vector<real> kinks = {0}) {
+  Tensor x = randn(s, gen());
+  real* p = x.data();
+  for (int64_t i = 0; i < x.numel(); ++i)
+    for (real k : kinks)
+      if (std::fabs(p[i] - k) < 0.2) p[i] = k + (p[i] >= k ? 0.2 + std::fabs(p[i] - k) : -0.2 - std::fabs(p[i] - k));
+  return x.requires_grad_();
+}
+Tensor idx(std::vector<real> v, Shape s) { return Tensor::from_vector(v, s); }
+
+std::vector<Case> cases() {
+  using V = const std::vector<Tensor>&;
+  return {
+      // element-wise, with broadcasts that change rank
+      {"add", [](V x) { return x[0] + x[1]; }, {leaf({2, 3, 4}), leaf({3, 1})}},
+      {"sub", [](V x) { return x[0] - x[1]; }, {leaf({3, 1}), leaf({4})}},
+      {"mul", [](V x) { return x[0] * x[1]; }, {leaf({2, 3}), leaf({3})}},
+      {"mul (same node twice)", [](V x) { return x[0] * x[0]; }, {leaf({4})}},
+      {"div", [](V x) { return x[0] / x[1]; }, {leaf({2, 3}), positive({3})}},
+      {"neg", [](V x) { return -x[0]; }, {leaf({5})}},
+      {"pow", [](V x) { return pow(x[0], 2.5); }, {positive({2, 3})}},
+      {"exp", [](V x) { return exp(x[0]); }, {leaf({2, 3})}},
+      {"log", [](V x) { return log(x[0]); }, {positive({2, 3})}},
+      {"sqrt", [](V x) { return sqrt(x[0]); }, {positive({2, 3})}},
+      {"abs", [](V x) { return abs(x[0]); }, {away_from_kinks({2, 3})}},
+      {"sin", [](V x) { return sin(x[0]); }, {leaf({2, 3})}},
+      {"cos", [](V x) { return cos(x[0]); }, {leaf({2, 3})}},
+      {"tanh", [](V x) { return tanh(x[0]); }, {leaf({2, 3})}},
+      {"sigmoid", [](V x) { return sigmoid(x[0]); }, {leaf({2, 3})}},
+      {"relu", [](V x) { return relu(x[0]); }, {away_from_kinks({2, 3})}},
+      {"leaky_relu", [](V x) { return leaky_relu(x[0], 0.1); }, {away_from_kinks({2, 3})}},
+      {"gelu", [](V x) { return gelu(x[0]); }, {leaf({2, 3})}},
+      {"softplus", [](V x) { return softplus(x[0]); }, {leaf({2, 3})}},
+      {"clamp", [](V x) { return clamp(x[0], -0.5, 0.5); }, {away_from_kinks({3, 3}, {-0.5, 0.5})}},
+      {"where", [](V x) { return where(idx({1, 0, 1}, {3}), x[0], x[1]); }, {leaf({2, 3}), leaf({2, 1})}},
+      // reductions
+      {"sum (axes 0 and 2)", [](V x) { return sum(x[0], {0, 2}); }, {leaf({2, 3, 4})}},
+      {"sum (all, keepdim)", [](V x) { return sum(x[0], {}, true); }, {leaf({2, 3})}},
+      {"mean", [](V x) { return mean(x[0], {1}); }, {leaf({2, 3})}},
+      {"max", [](V x) { return max(x[0], {1}); }, {leaf({3, 4})}},
+      {"min", [](V x) { return min(x[0], {0}, true); }, {leaf({3, 4})}},
+      {"logsumexp", [](V x) { return logsumexp(x[0], {1}); }, {leaf({3, 4})}},
+      {"var", [](V x) { return var(x[0], {0}); }, {leaf({4, 3})}},
+      {"softmax", [](V x) { return softmax(x[0], 1); }, {leaf({3, 4})}},
+      {"log_softmax", [](V x) { return log_softmax(x[0], 0); }, {leaf({3, 4})}},
+      // matmul: batched with a broadcast batch, transposed views, 1-d operands
+      {"matmul (batched, broadcast)", [](V x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}), leaf({4, 5})}},
+      {"matmul (transposed view)", [](V x) { return matmul(x[0].t(), x[1]); }, {leaf({4, 3}), leaf({4, 2})}},
+      {"matmul (1-d)", [](V x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4, 3})}},
+      // shapes and views
+      {"clone", [](V x) { return x[0].clone(); }, {leaf({2, 3})}},
+      {"reshape (of a non-contiguous view)", [](V x) { return x[0].t().reshape({-1}); }, {leaf({2, 3})}},
+      {"permute", [](V x) { return x[0].permute({2, 0, 1}); }, {leaf({2, 3, 4})}},
+      {"slice (with step)", [](V x) { return x[0].slice(1, 1, 6, 2); }, {leaf({2, 6})}},
+      {"select", [](V x) { return x[0].select(0, -1); }, {leaf({3, 2})}},
+      {"expand", [](V x) { return x[0].expand({2, 3, 4}); }, {leaf({3, 1})}},
+      {"unsqueeze/squeeze", [](V x) { return x[0].unsqueeze(1).squeeze(1).unsqueeze(0); }, {leaf({2, 3})}},
+      {"concat", [](V x) { return concat({x[0], x[1], x[0]}, 1); }, {leaf({2, 1}), leaf({2, 3})}},
+      {"stack", [](V x) { return stack({x[0], x[1]}, 1); }, {leaf({2, 3}), leaf({2, 3})}},
+      {"split", [](V x) { return split(x[0], 2, 0)[1] * 3; }, {leaf({5, 2})}},
+      // indexing (repeated indices must add up)
+      {"index_select", [](V x) { return index_select(x[0], 1, idx({2, 0, 2}, {3})); }, {leaf({2, 3})}},
+      {"gather", [](V x) { return gather(x[0], 1, idx({0, 2, 2, 1, 1, 1}, {2, 3})); }, {leaf({2, 3})}},
+      {"scatter_add", [](V x) { return scatter_add(x[0], 0, idx({0, 1, 0, 0}, {2, 2}), x[1]); }, {leaf({2, 2}), leaf({2, 2})}},
+      // losses and layers composed from the ops above
+      {"binary_cross_entropy_with_logits", [](V x) { return binary_cross_entropy_with_logits(x[0], x[1]); },
+       {leaf({3, 4}), rand({3, 4}, gen()).requires_grad_()}},
+      {"mse_loss", [](V x) { return mse_loss(x[0], x[1]); }, {leaf({3, 4}), leaf({3, 4})}},
+      {"cross_entropy", [](V x) { return cross_entropy(x[0], idx({1, 0, 3}, {3})); }, {leaf({3, 4})}},
+      {"nll_loss", [](V x) { return nll_loss(x[0], idx({1, 1}, {2}), Reduction::Sum); }, {leaf({2, 3})}},
+      {"gaussian_kl", [](V x) { return gaussian_kl(x[0], x[1]); }, {leaf({3, 4}), leaf({3, 4})}},
+      {"LayerNorm", [](V x) {
+         nn::LayerNorm ln(4);
+         return ln.forward(x[0]) * x[1];
+       }, {leaf({3, 4}), leaf({4})}},
+  };
+}
+}  // namespace
+
+TEST_SUITE("ch03-gradcheck") {
+
+TEST_CASE("every differentiable op passes gradcheck in float64") {
+  for (Case& c : cases()) {
+    GradcheckResult r = gradcheck(c.fn, c.inputs);
+    CHECK_MESSAGE(r.ok, c.name << ": " << r.report);
+  }
+}
+
+TEST_CASE("registry: every registered op has a gradcheck case") {
+  std::set<std::string> covered;
+  set_op_trace(&covered);
+  for (Case& c : cases()) gradcheck(c.fn, c.inputs);
+  set_op_trace(nullptr);
+  for (const std::string& op : differentiable_ops())
+    CHECK_MESSAGE(covered.count(op), "op '" << op << "' is registered but no gradcheck case exercises it; add one above");
+}
+
+TEST_CASE("the checker fails on a deliberately wrong backward") {
+  // y = x * 3 whose backward wrongly says dy/dx = 2.
+  TensorFn wrong = [](const std::vector<Tensor>& x) {
+    Op op("mul");
+    Tensor y = x[0].detach() * 3;
+    return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g * 2}; });
+  };
+  GradcheckResult r = gradcheck(wrong, {leaf({3})});
+  CHECK_FALSE(r.ok);
+  CHECK(r.report.find("analytic") != std::string::npos);
+  // A transposed gradient has the right shape and the right values, in the wrong places.
+  TensorFn swapped = [](const std::vector<Tensor>& x) {
+    Op op("permute");
+    Tensor y = x[0].detach().t().contiguous();
+    return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g.reshape({2, 2})}; });
+  };
+  CHECK_FALSE(gradcheck(swapped, {leaf({2, 2})}).ok);
+}
+
+TEST_CASE("the checker refuses to pass when every gradient is zero") {
+  TensorFn flat = [](const std::vector<Tensor>& x) { return x[0] * 0; };
+  GradcheckResult r = gradcheck(flat, {leaf({3})});
+  CHECK_FALSE(r.ok);
+  CHECK(r.report.find("every gradient is zero") != std::string::npos);
+}
+
+TEST_CASE("a whole model: x -> Linear -> tanh -> Linear -> cross_entropy, every parameter checked") {
+  TensorFn mlp = [](const std::vector<Tensor>& p) {
+    Tensor h = tanh(matmul(p[0], p[1].t()) + p[2]);
+    return cross_entropy(matmul(h, p[3].t()) + p[4], idx({0, 3}, {2}));
+  };
+  GradcheckResult r = gradcheck(mlp, {leaf({2, 3}), leaf({5, 3}), leaf({5}), leaf({4, 5}), leaf({4})});
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
+}  // TEST_SUITE
