@@ -122,7 +122,7 @@ SUITE_FLAG := $(if $(SUITE),--test-suite=$(SUITE),)
 
 test: banner doctest-check $(TEST_BIN) $(GRAD_BIN)
 	@echo "== float32 suite ($(TEST_BIN)) =="
-	@$(TEST_BIN) $(SUITE_FLAG) --no-intro=false
+	@$(TEST_BIN) $(SUITE_FLAG)
 	@echo "== float64 gradcheck suite ($(GRAD_BIN)) =="
 	@$(GRAD_BIN) $(SUITE_FLAG)
 

@@ -3,7 +3,7 @@
 //   core/      tensors, shapes, the random Generator ......... docs/01-tensors.md
 //   autograd/  the graph, backward, gradcheck ................ docs/02-autograd.md, docs/03-gradcheck-and-debugging.md
 //   ops/       every tensor operation and loss ............... docs/01, 02, 04
-//   kernels/   raw-pointer loops: strided walks, gemm ........ docs/05-making-it-fast.md
+//   kernels/   raw-pointer loops: strided walks, gemm ........ docs/01-tensors.md ("Under the hood")
 //   nn/        Module, layers, initialisers .................. docs/04-modules-losses-optimisers.md
 //   optim/     SGD, Adam, AdamW, RMSprop, clipping, schedules  docs/04-modules-losses-optimisers.md
 //   io/        .npy and safetensors checkpoints .............. docs/04-modules-losses-optimisers.md
@@ -15,6 +15,7 @@
 #include "engine/core/random.h"
 #include "engine/core/shape.h"
 #include "engine/core/tensor.h"
+#include "engine/io/file.h"
 #include "engine/io/npy.h"
 #include "engine/io/safetensors.h"
 #include "engine/kernels/parallel.h"

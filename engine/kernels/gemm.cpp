@@ -1,4 +1,4 @@
-// gemm.cpp: see gemm.h. Chapter: docs/05-making-it-fast.md.
+// gemm.cpp: see gemm.h. Chapter: docs/01-tensors.md ("Under the hood").
 #include "engine/kernels/gemm.h"
 
 #include <algorithm>

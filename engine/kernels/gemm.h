@@ -6,7 +6,7 @@
 //   B: (K, N), element (p, j) at B[p*rsb + j*csb]
 //   C: (M, N), element (i, j) at C[i*ldc + j]   (rows compact)
 // gemm_ref is the readable definition; gemm is the one the engine calls and is
-// tested against gemm_ref on awkward shapes. Chapter: docs/05-making-it-fast.md.
+// tested against gemm_ref on awkward shapes. Chapter: docs/01-tensors.md ("Under the hood").
 #pragma once
 #include <cstdint>
 

@@ -4,7 +4,7 @@
 // on one core. So parallel_for only opens a parallel region when n >= grain.
 // Each thread gets a contiguous block [begin, end) and owns the outputs it
 // writes: no atomics, no races, and the same result at any thread count when
-// each output is computed by one thread. Chapter: docs/05-making-it-fast.md.
+// each output is computed by one thread. Chapter: docs/01-tensors.md ("Under the hood").
 #pragma once
 #include <cstdint>
 

@@ -5,7 +5,7 @@
 // transposed views and broadcast batches cost no copy.
 // Backward:  dL/dA = g @ B^T      dL/dB = A^T @ g   (summed over broadcast batches)
 // Chapters: docs/01-tensors.md (batched matmul), docs/02-autograd.md (its gradient),
-// docs/05-making-it-fast.md (the kernel).
+// docs/01-tensors.md ("Under the hood": the kernel).
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/strided.h"

@@ -1,0 +1,81 @@
+// cadenza: the command-line front door. Each subcommand answers --help.
+// Commands arrive with their chapters; today: `info`, `version` and `inspect`
+// (read a checkpoint and list its tensors). Music commands (midi, render, roll)
+// and the RBM's train/sample/eval come with issues 3 and 4.
+#include <cstdio>
+#include <cstring>
+
+#include "engine/cadenza.h"
+#include "examples/common/flags.h"
+
+using namespace cadenza;
+
+#define CADENZA_VERSION "0.1.0"
+
+static const char* kUsage =
+    "usage: cadenza COMMAND [flags]\n"
+    "\n"
+    "commands:\n"
+    "  info       the build: OpenMP threads, element type\n"
+    "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
+    "  version    print the version\n"
+    "\n"
+    "Run 'cadenza COMMAND --help' for a command's flags.\n";
+
+static int cmd_info(int argc, char** argv) {
+  flags::Parser args("cadenza info", "Print what this build of Cadenza uses.");
+  args.parse(argc, argv, 2);
+  std::printf("cadenza %s\nelement type: %s\nthreads: %d (OpenMP %s)\n", CADENZA_VERSION, sizeof(real) == 4 ? "float32" : "float64",
+              num_threads(),
+#ifdef _OPENMP
+              "on"
+#else
+              "off"
+#endif
+  );
+  return 0;
+}
+
+static int cmd_inspect(int argc, char** argv) {
+  flags::Parser args("cadenza inspect", "List the tensors in a checkpoint (.safetensors) or array (.npy).\n"
+                                        "usage: cadenza inspect --file PATH");
+  args.add("file", "", "the file to read");
+  args.parse(argc, argv, 2);
+  std::string path = args.str("file");
+  if (path.empty()) args.die("--file is required", "e.g. cadenza inspect --file out/mlp-demo/model.safetensors");
+  if (path.size() > 4 && path.substr(path.size() - 4) == ".npy") {
+    Tensor t = io::load_npy(path);
+    std::printf("%s: %s\n", path.c_str(), shape_str(t.shape()).c_str());
+    return 0;
+  }
+  io::TensorFile f = io::load_safetensors(path);
+  for (auto& [k, v] : f.metadata) std::printf("metadata %s = %s\n", k.c_str(), v.c_str());
+  int64_t total = 0;
+  for (auto& [name, t] : f.tensors) {
+    std::printf("%-32s %s\n", name.c_str(), shape_str(t.shape()).c_str());
+    total += t.numel();
+  }
+  std::printf("%zu tensors, %lld numbers\n", f.tensors.size(), (long long)total);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::printf("%s", kUsage);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  try {
+    if (cmd == "info") return cmd_info(argc, argv);
+    if (cmd == "inspect") return cmd_inspect(argc, argv);
+    if (cmd == "version" || cmd == "--version") {
+      std::printf("cadenza %s\n", CADENZA_VERSION);
+      return 0;
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "cadenza %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "cadenza: unknown command '%s' — run 'cadenza --help' for the list\n", cmd.c_str());
+  return 2;
+}

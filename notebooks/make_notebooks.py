@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Writes the .ipynb files in this folder from the cell lists below.
+
+The notebooks are *viewers*: Python only runs Cadenza's programs and shows
+what they wrote (SVG, CSV, safetensors, .npy). Edit the cells here, then run
+`python3 notebooks/make_notebooks.py`; CI executes every notebook headless.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def nb(cells):
+    out = []
+    for kind, src in cells:
+        cell = {"cell_type": kind, "metadata": {}, "source": src.strip("\n").splitlines(keepends=True)}
+        if kind == "code":
+            cell.update({"execution_count": None, "outputs": []})
+        out.append(cell)
+    return {"cells": out, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                                       "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+ENGINE_TOUR = [
+    ("markdown", """
+# Chapters 1–4: a tour of the engine
+
+This notebook runs Cadenza's MLP example (`make mlp-demo`, chapter 4) and looks at everything it
+wrote: the loss curve, the decision boundary, the numbers behind the curve, and the checkpoint.
+Python here is only a viewer: the training runs in C++.
+"""),
+    ("code", """
+import csv, json, pathlib, struct, subprocess
+from IPython.display import SVG, display
+
+ROOT = pathlib.Path('..').resolve()
+OUT = ROOT / 'out' / 'mlp-demo'
+run = subprocess.run(['make', '-s', 'mlp-demo', 'SEED=0'], cwd=ROOT, capture_output=True, text=True)
+print(run.stdout[-1500:])
+print(run.stderr[-600:])
+assert run.returncode == 0, 'make mlp-demo failed'
+"""),
+    ("markdown", "## What the network learned\nEach cell's colour is the model's probability of class 1; dots are validation points."),
+    ("code", "display(SVG(filename=str(OUT / 'boundary.svg')))"),
+    ("markdown", "## The loss curve\nTraining loss keeps falling; validation loss flattens where the model stops generalising better."),
+    ("code", "display(SVG(filename=str(OUT / 'loss.svg')))"),
+    ("code", """
+rows = list(csv.DictReader(open(OUT / 'loss.csv')))
+print(len(rows), 'epochs')
+for r in rows[:3] + rows[-3:]:
+    print(r)
+first, last = float(rows[0]['train_loss']), float(rows[-1]['train_loss'])
+assert last < first, 'training did not reduce the loss'
+"""),
+    ("markdown", """
+## The checkpoint is plain safetensors
+
+An 8-byte little-endian header length, a JSON header, then the raw float32 numbers. No library
+needed to read it: `struct` and `json` do.
+"""),
+    ("code", """
+raw = (OUT / 'model.safetensors').read_bytes()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+print('metadata:', header.pop('__metadata__'))
+for name, entry in header.items():
+    b0, b1 = entry['data_offsets']
+    values = struct.unpack('<%df' % ((b1 - b0) // 4), raw[8 + n + b0:8 + n + b1])
+    mean = sum(values) / len(values)
+    print(f"{name:12s} {str(entry['shape']):10s} mean {mean:+.4f}  max |w| {max(map(abs, values)):.3f}")
+"""),
+    ("code", """
+try:
+    import numpy as np   # optional: Debian's python3-numpy
+    w = np.frombuffer(raw[8 + n + header['fc1.weight']['data_offsets'][0]:8 + n + header['fc1.weight']['data_offsets'][1]], '<f4')
+    print('fc1.weight as numpy:', w.reshape(header['fc1.weight']['shape']).shape, 'std', w.std())
+except ImportError:
+    print('numpy not installed; the pure-Python reader above is enough')
+"""),
+    ("markdown", """
+## Try it
+
+1. Re-run the first cell with `SEED=1`: does the boundary change? Is the validation accuracy similar?
+2. Run `build/examples/mlp_moons --lr 0.5 --out ../out/lr05` from a terminal and display its `loss.svg` here.
+3. Run it with `CADENZA_PROFILE=1` and find the op that takes most of the time (chapter 3).
+"""),
+]
+
+NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR}
+
+if __name__ == "__main__":
+    for name, cells in NOTEBOOKS.items():
+        with open(os.path.join(HERE, name), "w") as f:
+            json.dump(nb(cells), f, indent=1)
+            f.write("\n")
+        print("wrote notebooks/" + name)
