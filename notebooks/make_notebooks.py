@@ -13,8 +13,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def nb(cells):
     out = []
-    for kind, src in cells:
-        cell = {"cell_type": kind, "metadata": {}, "source": src.strip("\n").splitlines(keepends=True)}
+    for i, (kind, src) in enumerate(cells):
+        cell = {"cell_type": kind, "id": f"cell-{i}", "metadata": {},
+                "source": src.strip("\n").splitlines(keepends=True)}
         if kind == "code":
             cell.update({"execution_count": None, "outputs": []})
         out.append(cell)
