@@ -87,7 +87,7 @@ $(LIB_DBL): $(call dobj,$(ENGINE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CLI): $(call obj,examples/cadenza/main.cpp) $(LIB)
+$(CLI): $(call obj,$(wildcard examples/cadenza/*.cpp)) $(LIB)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
 $(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(LIB)

@@ -1,7 +1,7 @@
 // cadenza: the command-line front door. Each subcommand answers --help.
-// Commands arrive with their chapters; today: `info`, `version` and `inspect`
-// (read a checkpoint and list its tensors). Music commands (midi, render, roll)
-// and the RBM's train/sample/eval come with issues 3 and 4.
+// Commands arrive with their chapters; today: `info`, `version`, `inspect` (list a
+// checkpoint's tensors) and `midi` (midi_cmd.cpp). The RBM's train/sample/eval
+// come with its chapter.
 #include <cstdio>
 #include <cstring>
 
@@ -17,10 +17,13 @@ static const char* kUsage =
     "\n"
     "commands:\n"
     "  info       the build: OpenMP threads, element type\n"
+    "  midi       read a MIDI file: 'midi inspect', 'midi notes', 'midi events' (see 'cadenza midi --help')\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
     "  version    print the version\n"
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
+
+int cmd_midi(int argc, char** argv);  // midi_cmd.cpp
 
 static int cmd_info(int argc, char** argv) {
   flags::Parser args("cadenza info", "Print what this build of Cadenza uses.");
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "inspect") return cmd_inspect(argc, argv);
+    if (cmd == "midi") return cmd_midi(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);
       return 0;
