@@ -1,7 +1,7 @@
 // cadenza: the command-line front door. Each subcommand answers --help.
 // Commands arrive with their chapters; today: `info`, `version`, `inspect` (list a
-// checkpoint's tensors) and `midi` (midi_cmd.cpp). The RBM's train/sample/eval
-// come with its chapter.
+// checkpoint's tensors), `midi` (midi_cmd.cpp), `render` and `roll`
+// (render_cmd.cpp). The RBM's train/sample/eval come with its chapter.
 #include <cstdio>
 #include <cstring>
 
@@ -18,12 +18,16 @@ static const char* kUsage =
     "commands:\n"
     "  info       the build: OpenMP threads, element type\n"
     "  midi       read a MIDI file: 'midi inspect', 'midi notes', 'midi events' (see 'cadenza midi --help')\n"
+    "  render     synthesise a MIDI file to WAV: cadenza render IN.mid OUT.wav\n"
+    "  roll       draw a MIDI file as a piano-roll SVG: cadenza roll IN.mid OUT.svg\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
     "  version    print the version\n"
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
 
-int cmd_midi(int argc, char** argv);  // midi_cmd.cpp
+int cmd_midi(int argc, char** argv);    // midi_cmd.cpp
+int cmd_render(int argc, char** argv);  // render_cmd.cpp
+int cmd_roll(int argc, char** argv);    // render_cmd.cpp
 
 static int cmd_info(int argc, char** argv) {
   flags::Parser args("cadenza info", "Print what this build of Cadenza uses.");
@@ -72,6 +76,8 @@ int main(int argc, char** argv) {
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "inspect") return cmd_inspect(argc, argv);
     if (cmd == "midi") return cmd_midi(argc, argv);
+    if (cmd == "render") return cmd_render(argc, argv);
+    if (cmd == "roll") return cmd_roll(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);
       return 0;

@@ -1,0 +1,30 @@
+// synth.h: a small deterministic synthesiser: MIDI in, audio out.
+//
+// Each note becomes a voice with a timbre chosen by its General MIDI program
+// family (piano, mallets, organ, guitar, bass, strings, brass, reeds, pipes,
+// synths), an ADSR envelope, and a velocity gain of (v/127)^2. Channel 10 is a
+// percussion voice (kick, snare, hats from pitch). Timing follows the tempo
+// map to the sample; the sustain pedal (CC64) holds notes. The mix is scaled
+// down when needed so it never clips. Same input, same samples.
+// Chapter: docs/06-sound-from-numbers.md.
+#pragma once
+#include "music/midi.h"
+#include "music/wav.h"
+
+namespace music {
+
+struct SynthOptions {
+  int sample_rate = 44100;
+  double headroom_db = -12;   // level of a single full-velocity voice
+  double peak = 0.89;         // the mix is scaled down when it would exceed this
+  bool sustain_pedal = true;  // CC64 extends note-offs
+};
+
+// The instrument family for a General MIDI program 0..127.
+enum class Timbre { Piano, Mallet, Organ, Guitar, Bass, Strings, Brass, Reed, Pipe, Synth, Drums };
+Timbre timbre_for(int program, int channel);
+const char* timbre_name(Timbre t);
+
+Audio render(const MidiFile& midi, const SynthOptions& opt = {});
+
+}  // namespace music
