@@ -59,7 +59,7 @@ EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(filter-out cadenza,$(EXAMPLES)))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan loc \
+.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan loc fuzz \
         doctest-check banner
 
 all: banner $(LIB) $(CLI) $(EX_BINS)
@@ -149,6 +149,19 @@ bench:
 	@echo "cadenza: make bench is not built yet (issue 5: fast CPU kernels and benchmarks)."
 	@exit 1
 
+# ---- libFuzzer on the MIDI reader (clang + libclang-rt from Debian); FUZZ_SECONDS bounds the run ----
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := build/fuzz/fuzz_midi_read
+$(FUZZ_BIN): tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) music/*.h
+	@mkdir -p $(dir $@)
+	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(MUSIC_SRC) -o $@
+
+fuzz: $(FUZZ_BIN)
+	@rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
+	@if [ -d ../shared/data/midi ]; then find ../shared/data/midi -name '*.mid*' -size -64k -exec cp {} build/fuzz/corpus/ \; 2>/dev/null; fi
+	@echo "cadenza: fuzzing the MIDI reader for $(FUZZ_SECONDS) s with $$(ls build/fuzz/corpus | wc -l) seed files"
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus
+
 tsan:
 	$(MAKE) OPT="-O1 -g -fsanitize=thread" BUILD=build/tsan test
 
@@ -168,6 +181,7 @@ help:
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"
 	@echo "  make tsan         the test suite under ThreadSanitizer"
+	@echo "  make fuzz         libFuzzer on the MIDI reader for FUZZ_SECONDS (default 60; needs clang)"
 	@echo "  make loc          line counts of the engine's files"
 	@echo "  make clean        remove build/ and out/"
 	@echo "Variables: OMP=auto|0|1  DEBUG=1 (-O0 -g, ASan+UBSan)  NATIVE=1 (-march=native)  SUITE=<doctest suite>  SEED=<n>"

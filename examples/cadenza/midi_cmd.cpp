@@ -17,6 +17,7 @@ static const char* kMidiUsage =
     "  notes FILE     one note per line, tab-separated:\n"
     "                 track channel pitch velocity start_tick end_tick start_s end_s\n"
     "  events FILE    every event: track, tick, seconds, name, channel and data\n"
+    "  write IN OUT   rewrite IN canonically (sorted, every track closed) to OUT; --running-status to compress\n"
     "flags: --strict (diagnostics become errors)  --pairing fifo|lifo|close_all (notes)\n";
 
 int cmd_midi(int argc, char** argv) {
@@ -25,8 +26,8 @@ int cmd_midi(int argc, char** argv) {
     return argc < 3 ? 2 : 0;
   }
   std::string sub = argv[2];
-  if (sub != "inspect" && sub != "notes" && sub != "events") {
-    std::fprintf(stderr, "cadenza midi: unknown command '%s' — use inspect, notes or events\n", sub.c_str());
+  if (sub != "inspect" && sub != "notes" && sub != "events" && sub != "write") {
+    std::fprintf(stderr, "cadenza midi: unknown command '%s' — use inspect, notes, events or write\n", sub.c_str());
     return 2;
   }
   if (argc < 4 || argv[3][0] == '-') {
@@ -34,11 +35,20 @@ int cmd_midi(int argc, char** argv) {
     std::fprintf(stderr, "cadenza midi %s: needs a FILE — e.g. cadenza midi %s song.mid\n", sub.c_str(), sub.c_str());
     return 2;
   }
-  std::string path = argv[3];
+  std::string path = argv[3], out_path;
+  int first_flag = 4;
+  if (sub == "write") {
+    if (argc < 5 || argv[4][0] == '-') {
+      std::fprintf(stderr, "cadenza midi write: needs IN and OUT — e.g. cadenza midi write in.mid out.mid\n");
+      return 2;
+    }
+    out_path = argv[4], first_flag = 5;
+  }
   flags::Parser args("cadenza midi " + sub, kMidiUsage);
+  args.add_switch("running-status", "with write: omit repeated status bytes");
   args.add_switch("strict", "turn every diagnostic into an error");
   args.add("pairing", "fifo", "how overlapping notes on one pitch pair: fifo, lifo or close_all");
-  args.parse(argc, argv, 4);
+  args.parse(argc, argv, first_flag);
   ReadOptions opt;
   opt.strict = args.on("strict");
   NotePairing pairing = NotePairing::Fifo;
@@ -55,6 +65,18 @@ int cmd_midi(int argc, char** argv) {
     return 1;
   }
   TempoMap tempo(m);
+  if (sub == "write") {
+    WriteOptions wo;
+    wo.running_status = args.on("running-status");
+    try {
+      write_midi_file(out_path, m, wo);
+    } catch (const MidiError& e) {
+      std::fprintf(stderr, "%s: %s [%s]\n", out_path.c_str(), e.what(), e.code.c_str());
+      return 1;
+    }
+    std::printf("wrote %s (%zu tracks, %zu diagnostics in the input)\n", out_path.c_str(), m.tracks.size(), m.diagnostics.size());
+    return 0;
+  }
   if (sub == "notes") {
     std::printf("track\tchannel\tpitch\tvelocity\tstart_tick\tend_tick\tstart_s\tend_s\n");
     for (const Note& n : extract_notes(m, pairing))
