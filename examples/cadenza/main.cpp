@@ -20,6 +20,8 @@ static const char* kUsage =
     "  midi       read a MIDI file: 'midi inspect', 'midi notes', 'midi events' (see 'cadenza midi --help')\n"
     "  render     synthesise a MIDI file to WAV: cadenza render IN.mid OUT.wav\n"
     "  roll       draw a MIDI file as a piano-roll SVG: cadenza roll IN.mid OUT.svg\n"
+    "  score      compile a tune in the score notation to MIDI: cadenza score IN.tune OUT.mid\n"
+    "  corpus     check the bundled corpus (music/corpus) and optionally write it as MIDI\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
     "  version    print the version\n"
     "\n"
@@ -28,6 +30,8 @@ static const char* kUsage =
 int cmd_midi(int argc, char** argv);    // midi_cmd.cpp
 int cmd_render(int argc, char** argv);  // render_cmd.cpp
 int cmd_roll(int argc, char** argv);    // render_cmd.cpp
+int cmd_score(int argc, char** argv);   // corpus_cmd.cpp
+int cmd_corpus(int argc, char** argv);  // corpus_cmd.cpp
 
 static int cmd_info(int argc, char** argv) {
   flags::Parser args("cadenza info", "Print what this build of Cadenza uses.");
@@ -78,6 +82,8 @@ int main(int argc, char** argv) {
     if (cmd == "midi") return cmd_midi(argc, argv);
     if (cmd == "render") return cmd_render(argc, argv);
     if (cmd == "roll") return cmd_roll(argc, argv);
+    if (cmd == "score") return cmd_score(argc, argv);
+    if (cmd == "corpus") return cmd_corpus(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);
       return 0;

@@ -1,0 +1,38 @@
+// corpus.cpp: see corpus.h.
+#include "music/corpus.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <dirent.h>
+#include <sys/stat.h>
+
+namespace music {
+
+static bool is_dir(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string corpus_dir() {
+  if (const char* env = std::getenv("CADENZA_CORPUS")) return env;
+  for (const char* p : {"music/corpus", "../music/corpus", "../../music/corpus"})
+    if (is_dir(p)) return p;
+  throw ScoreError("[corpus] cannot find music/corpus — run from the Cadenza folder or set CADENZA_CORPUS");
+}
+
+std::vector<Score> load_corpus(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (!d) throw ScoreError("[corpus] cannot open '" + dir + "' — check the path");
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".tune") names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  std::vector<Score> out;
+  for (const std::string& n : names) out.push_back(read_score_file(dir + "/" + n));
+  return out;
+}
+
+}  // namespace music
