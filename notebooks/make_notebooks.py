@@ -88,7 +88,68 @@ except ImportError:
 """),
 ]
 
-NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR}
+MUSIC_TOUR = [
+    ("markdown", """
+# Chapters 5–6: MIDI files, piano rolls and sound
+
+This notebook compiles a tune from Cadenza's bundled corpus, reads it back with `cadenza midi`,
+draws its piano roll and plays Cadenza's own synthesis of it. Python only runs the programs and
+shows what they wrote.
+"""),
+    ("code", """
+import csv, io, pathlib, subprocess
+from IPython.display import SVG, Audio, display
+
+ROOT = pathlib.Path('..').resolve()
+OUT = ROOT / 'out' / 'notebook-music'
+OUT.mkdir(parents=True, exist_ok=True)
+CLI = ROOT / 'build' / 'cadenza'
+if not CLI.exists():
+    subprocess.run(['make', '-s', 'build/cadenza'], cwd=ROOT, check=True)
+
+def cadenza(*args):
+    r = subprocess.run([str(CLI), *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+    return r.stdout
+
+print(cadenza('corpus').splitlines()[-1])
+"""),
+    ("markdown", "## A tune from the corpus, compiled to MIDI and inspected"),
+    ("code", """
+print((ROOT / 'music' / 'corpus' / 'greensleeves.tune').read_text()[:400])
+print(cadenza('score', 'music/corpus/greensleeves.tune', OUT / 'greensleeves.mid'))
+print(cadenza('midi', 'inspect', OUT / 'greensleeves.mid'))
+"""),
+    ("markdown", "## Its notes, as the table `cadenza midi notes` prints"),
+    ("code", """
+rows = list(csv.DictReader(io.StringIO(cadenza('midi', 'notes', OUT / 'greensleeves.mid')), delimiter='\t'))
+print(len(rows), 'notes; the first five:')
+for r in rows[:5]:
+    print(r)
+melody = [r for r in rows if r['track'] == '1']
+print('melody pitch range:', min(int(r['pitch']) for r in melody), '..', max(int(r['pitch']) for r in melody))
+"""),
+    ("markdown", "## The piano roll (colour = track: melody and accompaniment)"),
+    ("code", """
+cadenza('roll', OUT / 'greensleeves.mid', OUT / 'greensleeves.svg')
+display(SVG(filename=str(OUT / 'greensleeves.svg')))
+"""),
+    ("markdown", "## Listen: Cadenza's synthesiser, 16-bit WAV"),
+    ("code", """
+print(cadenza('render', OUT / 'greensleeves.mid', OUT / 'greensleeves.wav', '--sample-rate', 22050))
+display(Audio(filename=str(OUT / 'greensleeves.wav')))
+"""),
+    ("markdown", """
+## Try it
+
+1. Compile `music/corpus/fur_elise.tune` instead, and change its `style:` line to `block`. How does the accompaniment change?
+2. Run `cadenza midi inspect` on a file from `../shared/data/midi/jazzsoft_test_midi_files/` whose name starts with `test-illegal`. What does the reader forgive?
+3. Render a tune with `program: 19` (church organ) in its `.tune` file.
+"""),
+]
+
+NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR, "05-midi-and-sound.ipynb": MUSIC_TOUR}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():
