@@ -95,8 +95,9 @@ struct WriteOptions {
   bool running_status = false;  // omit repeated channel status bytes (reset after meta/sysex)
 };
 // Canonical output: events sorted by tick (note-offs before note-ons on the same
-// tick, otherwise stable), note-on velocity 0 written as note-off, exactly one
-// End-of-Track per track. Idempotent: write(read(write(x))) == write(x).
+// tick, otherwise stable), note-on velocity 0 written as note-off, every note
+// closed (at the end of its track if nothing closed it), exactly one End-of-Track
+// per track. Idempotent: write(read(write(x))) == write(x).
 std::vector<uint8_t> write_midi(const MidiFile& midi, const WriteOptions& opt = {});
 // Writes atomically (temporary file, then rename).
 void write_midi_file(const std::string& path, const MidiFile& midi, const WriteOptions& opt = {});

@@ -4,9 +4,11 @@
 // byte-identical to write(x). Events are sorted by tick, note-offs before
 // note-ons on the same tick (so a re-struck note is released before it sounds
 // again), otherwise in their original order; a note-on with velocity 0 is
-// written as a note-off; each track ends with exactly one End-of-Track.
+// written as a note-off; notes still sounding at the end of a track are closed
+// there; each track ends with exactly one End-of-Track.
 // Chapter: docs/05-midi-and-piano-rolls.md.
 #include <algorithm>
+#include <map>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -38,10 +40,27 @@ static std::vector<Event> canonical_order(const Track& t, int64_t& end_tick) {
     ev.push_back(e);
     if (ev.back().is_note_off()) ev.back().status = 0x80 | e.channel();  // velocity-0 note-on -> note-off
   }
-  std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) {
+  auto order = [](const Event& a, const Event& b) {
     if (a.tick != b.tick) return a.tick < b.tick;
     return a.is_note_off() && !b.is_note_off();
-  });
+  };
+  std::stable_sort(ev.begin(), ev.end(), order);
+  // Every note closed: notes still sounding at the end get a note-off at the
+  // track's end (one tick later for a note struck on that very tick, so the
+  // note-off cannot sort before its own note-on).
+  std::map<int, std::vector<int64_t>> open;  // channel * 128 + pitch -> start ticks of sounding notes
+  for (const Event& e : ev) {
+    int key = e.is_channel() && e.data.size() == 2 ? e.channel() * 128 + e.data[0] : -1;
+    if (e.is_note_on()) open[key].push_back(e.tick);
+    else if (e.is_note_off() && !open[key].empty()) open[key].erase(open[key].begin());
+  }
+  for (auto& [key, starts] : open)
+    for (int64_t start : starts) {
+      int64_t at = start < end_tick ? end_tick : end_tick + 1;
+      ev.push_back({at, (uint8_t)(0x80 | (key / 128)), 0, {(uint8_t)(key % 128), 0}});
+      end_tick = std::max(end_tick, at);
+    }
+  std::stable_sort(ev.begin(), ev.end(), order);  // the added note-offs take their canonical place
   return ev;
 }
 // [/doc]

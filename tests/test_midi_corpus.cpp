@@ -32,9 +32,10 @@ std::vector<uint8_t> slurp(const std::string& path) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// The content a canonical write must preserve: per track, events as
-// (tick, status with note-on-0 as note-off, meta type, data), End-of-Track
-// dropped, in the writer's same-tick order (note-offs first, else stable).
+// The content a canonical write must preserve: per track, every event other than
+// notes and End-of-Track as (tick, status, meta type, data) in order; and the
+// notes, as extract_notes pairs them (open notes end at their track's end, where
+// the writer closes them).
 using Key = std::tuple<int64_t, int, int, std::vector<uint8_t>>;
 std::vector<std::vector<Key>> content(const MidiFile& m) {
   std::vector<std::vector<Key>> out;
@@ -42,23 +43,29 @@ std::vector<std::vector<Key>> content(const MidiFile& m) {
     std::vector<Key> keys;
     std::vector<Event> ev;
     for (const Event& e : t.events)
-      if (!(e.is_meta() && e.meta_type == kEndOfTrack)) ev.push_back(e);
-    std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) {
-      return a.tick != b.tick ? a.tick < b.tick : (a.is_note_off() && !b.is_note_off());
-    });
-    for (const Event& e : ev) keys.emplace_back(e.tick, e.is_note_off() ? 0x80 | e.channel() : e.status, e.meta_type, e.data);
+      if (!(e.is_meta() && e.meta_type == kEndOfTrack) && !(e.is_channel() && (e.type() == 0x80 || e.type() == 0x90))) ev.push_back(e);
+    std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.tick < b.tick; });
+    for (const Event& e : ev) keys.emplace_back(e.tick, e.status, e.meta_type, e.data);
     out.push_back(keys);
   }
+  std::vector<Key> notes;
+  for (const Note& n : extract_notes(m))
+    notes.emplace_back(n.start_tick, n.track * 16 + n.channel, n.pitch, std::vector<uint8_t>{(uint8_t)n.velocity});
+  std::sort(notes.begin(), notes.end());
+  out.push_back(notes);
   return out;
 }
 
-// Round-trip laws: read(write(m)) has m's content; write is idempotent.
+// Round-trip laws: read(write(m)) has m's content; write is idempotent; no note is left open.
 void check_round_trip(const MidiFile& m, const std::string& name) {
   if (m.tracks.empty() || (m.format == 0 && m.tracks.size() != 1)) return;  // not writable as is
   std::vector<uint8_t> w1 = write_midi(m);
   MidiFile back = read_midi(w1);
   CHECK_MESSAGE(content(back) == content(m), name << ": content changed in a write/read round trip");
   CHECK_MESSAGE(write_midi(back) == w1, name << ": the writer is not idempotent");
+  NoteStats st;
+  extract_notes(back, NotePairing::Fifo, &st);
+  CHECK_MESSAGE(st.closed_at_track_end == 0, name << ": the writer left a note open");
 }
 
 }  // namespace
