@@ -228,6 +228,8 @@ class Reader {
       case kSmpteOffset: if (n != 5) bad("SMPTE offset with " + std::to_string(n) + " bytes"); break;
       case kEndOfTrack: if (n != 0) bad("End-of-Track with data"); break;
       case kChannelPrefix: if (n != 1) bad("channel prefix with " + std::to_string(n) + " bytes"); break;
+      case kSequenceNumber: if (n != 0 && n != 2) bad("sequence number with " + std::to_string(n) + " bytes"); break;
+      case kMidiPort: if (n > 1) bad("MIDI port with " + std::to_string(n) + " bytes"); break;
       default: break;
     }
   }
