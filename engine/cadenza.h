@@ -8,6 +8,7 @@
 //   optim/     SGD, Adam, AdamW, RMSprop, clipping, schedules  docs/04-modules-losses-optimisers.md
 //   io/        .npy and safetensors checkpoints .............. docs/04-modules-losses-optimisers.md
 //   util/      graph pictures (DOT) and the progress bar ..... docs/03-gradcheck-and-debugging.md
+//   models/    the course's models: RBM ...................... docs/07-rbm.md
 #pragma once
 #include "engine/autograd/gradcheck.h"
 #include "engine/autograd/node.h"
@@ -19,6 +20,7 @@
 #include "engine/io/npy.h"
 #include "engine/io/safetensors.h"
 #include "engine/kernels/parallel.h"
+#include "engine/models/rbm.h"
 #include "engine/nn/init.h"
 #include "engine/nn/layers.h"
 #include "engine/nn/module.h"

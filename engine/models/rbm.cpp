@@ -1,0 +1,175 @@
+// rbm.cpp: see rbm.h. Each function is the maths in its comment, in tensor ops.
+// No autograd: everything runs under NoGradGuard and the CD gradient is set by hand.
+// Chapter: docs/07-rbm.md.
+#include "engine/models/rbm.h"
+
+#include <cmath>
+#include <algorithm>
+#include <vector>
+
+#include "engine/autograd/node.h"
+#include "engine/nn/init.h"
+#include "engine/ops/ops.h"
+
+namespace cadenza::models {
+
+RBM::RBM(int64_t nv, int64_t nh, const RBMOptions& opt, Generator& gen) : n_visible(nv), n_hidden(nh), options(opt) {
+  if (nv <= 0 || nh <= 0) fail("RBM", str("sizes must be positive, got ", nv, " visible and ", nh, " hidden"), "");
+  if (opt.cd_k < 1) fail("RBM", str("cd_k must be at least 1, got ", opt.cd_k), "");
+  W = register_parameter("W", normal({nv, nh}, (real)opt.init_mean, (real)opt.init_std, gen));
+  bv = register_parameter("bv", Tensor::zeros({nv}));
+  bh = register_parameter("bh", Tensor::zeros({nh}));
+}
+
+static void check_visible(const char* op, const Tensor& v, int64_t nv) {
+  if (v.dim() != 2 || v.size(1) != nv)
+    fail(op, "visible batch has shape " + shape_str(v.shape()) + str(" but the RBM has ", nv, " visible units"),
+         "pass a (batch, n_visible) tensor of 0/1 values");
+}
+
+// [doc:rbm-conditionals]
+// p(h = 1 | v) = sigmoid(v W + bh)        v: (B, V) -> (B, H)
+Tensor RBM::hidden_probs(const Tensor& v) const {
+  check_visible("RBM.hidden_probs", v, n_visible);
+  NoGradGuard no_grad;
+  return sigmoid(matmul(v, W) + bh);
+}
+
+// p(v = 1 | h) = sigmoid(h W^T + bv)      h: (B, H) -> (B, V)
+Tensor RBM::visible_probs(const Tensor& h) const {
+  if (h.dim() != 2 || h.size(1) != n_hidden)
+    fail("RBM.visible_probs", "hidden batch has shape " + shape_str(h.shape()) + str(" but the RBM has ", n_hidden, " hidden units"), "");
+  NoGradGuard no_grad;
+  return sigmoid(matmul(h, W.t()) + bv);
+}
+// [/doc]
+
+// [doc:rbm-gibbs]
+Tensor RBM::gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) const {
+  check_visible("RBM.gibbs", v0, n_visible);
+  NoGradGuard no_grad;
+  Tensor v = v0;
+  for (int s = 0; s < opt.steps; ++s) {
+    real inv_t = opt.temperature ? (real)(1.0 / opt.temperature(s)) : (real)1;  // annealing: divide energies by T
+    Tensor h = bernoulli(sigmoid((matmul(v, W) + bh) * inv_t), gen);
+    Tensor pv = sigmoid((matmul(h, W.t()) + bv) * inv_t);
+    v = (opt.mean_field_last && s + 1 == opt.steps) ? pv : bernoulli(pv, gen);
+    if (opt.clamp_mask) v = where(*opt.clamp_mask, v0, v);  // primed units keep their values
+  }
+  return v;
+}
+// [/doc]
+
+// [doc:rbm-free-energy]
+// F(v) = -v·bv - sum_j softplus(v W + bh)_j       (B, V) -> (B,)
+Tensor RBM::free_energy(const Tensor& v) const {
+  check_visible("RBM.free_energy", v, n_visible);
+  NoGradGuard no_grad;
+  return neg(matmul(v, bv)) - sum(softplus(matmul(v, W) + bh), {1});
+}
+// [/doc]
+
+double RBM::reconstruction_error(const Tensor& v) const {
+  NoGradGuard no_grad;
+  Tensor d = v - visible_probs(hidden_probs(v));
+  return mean(d * d).item();
+}
+
+double RBM::pseudo_log_likelihood(const Tensor& v, Generator& gen) const {
+  check_visible("RBM.pseudo_log_likelihood", v, n_visible);
+  NoGradGuard no_grad;
+  Tensor flipped = v.contiguous().clone();
+  real* p = flipped.data();
+  for (int64_t b = 0; b < v.size(0); ++b) {
+    int64_t i = gen.randint(n_visible);
+    p[b * n_visible + i] = 1 - p[b * n_visible + i];
+  }
+  // log p(v_i | v_rest) = log sigmoid(F(v flipped) - F(v)), scaled by V as a one-sample estimate of the sum.
+  Tensor gap = free_energy(flipped) - free_energy(v);
+  return (double)n_visible * mean(neg(softplus(neg(gap)))).item();
+}
+
+// [doc:rbm-log-z]
+// log Z = log sum_h exp(h·bh) prod_i (1 + exp(bv_i + (W h)_i)), summed over all 2^H
+// hidden states in Gray-code order, so each step flips one unit and updates W h in O(V).
+double RBM::log_partition_exact() const {
+  if (n_hidden > 24) fail("RBM.log_partition_exact", str("2^", n_hidden, " hidden states are too many to enumerate"), "use log_partition_ais");
+  std::vector<real> w = W.contiguous().to_vector(), b = bv.to_vector(), c = bh.to_vector();
+  std::vector<double> act(b.begin(), b.end());  // bv + W h, for the current h
+  std::vector<int> h((size_t)n_hidden, 0);
+  double hb = 0, max_term = -INFINITY;
+  std::vector<double> terms;
+  terms.reserve((size_t)1 << n_hidden);
+  for (uint64_t g = 0;; ++g) {
+    double t = hb;
+    for (double a : act) t += a > 0 ? a + std::log1p(std::exp(-a)) : std::log1p(std::exp(a));  // softplus
+    terms.push_back(t);
+    max_term = std::max(max_term, t);
+    if (g + 1 == (uint64_t)1 << n_hidden) break;
+    int j = __builtin_ctzll(g + 1);  // the bit that changes in the Gray code
+    int s = h[(size_t)j] ? -1 : 1;
+    h[(size_t)j] ^= 1;
+    hb += s * c[(size_t)j];
+    for (int64_t i = 0; i < n_visible; ++i) act[(size_t)i] += s * w[(size_t)(i * n_hidden + j)];
+  }
+  double sum = 0;
+  for (double t : terms) sum += std::exp(t - max_term);
+  return max_term + std::log(sum);
+}
+// [/doc]
+
+// [doc:rbm-ais]
+RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_bias) const {
+  if (runs < 2 || betas < 2) fail("RBM.log_partition_ais", "needs at least 2 runs and 2 temperatures", "");
+  NoGradGuard no_grad;
+  Tensor ba = base_bias ? base_bias->contiguous() : Tensor::zeros({n_visible});  // the base model: W = 0, bh = 0
+  // log Z of the base: independent visible units, and H free hidden units.
+  double log_za = (double)n_hidden * std::log(2.0) + sum(softplus(ba)).item();
+  // -F_beta(v): the unnormalised log-probability of the intermediate model at inverse temperature beta.
+  auto neg_f = [&](const Tensor& v, double beta) {
+    Tensor lin = matmul(v, ba) * (real)(1 - beta) + matmul(v, bv) * (real)beta;
+    return lin + sum(softplus((matmul(v, W) + bh) * (real)beta), {1});
+  };
+  Tensor v = bernoulli(sigmoid(ba).unsqueeze(0).expand({runs, n_visible}).contiguous(), gen);
+  std::vector<double> log_w((size_t)runs, 0.0);
+  double prev = 0;
+  for (int k = 1; k < betas; ++k) {
+    double beta = (double)k / (betas - 1);
+    std::vector<real> a = neg_f(v, beta).to_vector(), b = neg_f(v, prev).to_vector();
+    for (int r = 0; r < runs; ++r) log_w[(size_t)r] += (double)a[(size_t)r] - b[(size_t)r];
+    // A Gibbs step that leaves the beta-model invariant.
+    Tensor h = bernoulli(sigmoid((matmul(v, W) + bh) * (real)beta), gen);
+    v = bernoulli(sigmoid(ba * (real)(1 - beta) + (matmul(h, W.t()) + bv) * (real)beta), gen);
+    prev = beta;
+  }
+  double m = *std::max_element(log_w.begin(), log_w.end()), s = 0, s2 = 0;
+  for (double lw : log_w) s += std::exp(lw - m), s2 += std::exp(2 * (lw - m));
+  double mean_w = s / runs, var_w = std::max(0.0, s2 / runs - mean_w * mean_w);
+  return {log_za + m + std::log(mean_w), std::sqrt(var_w / runs) / mean_w};
+}
+// [/doc]
+
+// [doc:rbm-cd]
+double RBM::contrastive_divergence(const Tensor& x, Generator& gen) {
+  check_visible("RBM.contrastive_divergence", x, n_visible);
+  NoGradGuard no_grad;
+  const real B = (real)x.size(0);
+  // Negative phase: k Gibbs steps from the data (CD-k) or from the persistent chains (PCD).
+  Tensor v = options.persistent && persistent_chain_.defined() ? persistent_chain_ : x;
+  for (int s = 0; s < options.cd_k; ++s) v = bernoulli(visible_probs(bernoulli(hidden_probs(v), gen)), gen);
+  if (options.persistent) persistent_chain_ = v;
+  // Statistics: probabilities (less variance) or fresh binary samples (the seed demo).
+  Tensor ph = hidden_probs(x), nh = hidden_probs(v);
+  Tensor h_pos = options.positive_probabilities ? ph : bernoulli(ph, gen);
+  Tensor h_neg = options.negative_probabilities ? nh : bernoulli(nh, gen);
+  const real Bn = (real)v.size(0);
+  // d log p / dW = <v h>_data - <v h>_model; optimisers minimise, so .grad holds the negative.
+  W.set_grad(matmul(v.t(), h_neg) / Bn - matmul(x.t(), h_pos) / B);
+  bv.set_grad(sum(v, {0}) / Bn - sum(x, {0}) / B);
+  bh.set_grad(sum(h_neg, {0}) / Bn - sum(h_pos, {0}) / B);
+  Tensor d = x - visible_probs(ph);
+  return mean(d * d).item();
+}
+// [/doc]
+
+}  // namespace cadenza::models
