@@ -46,6 +46,7 @@ TEST_SRC   := $(sort $(wildcard tests/test_*.cpp))
 GRAD_TEST  := tests/test_gradcheck.cpp
 FLOAT_TEST := $(filter-out $(GRAD_TEST),$(TEST_SRC))
 EXAMPLES   := $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/main.cpp))))
+EX_COMMON  := $(sort $(wildcard examples/common/*.cpp))
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
 dobj = $(patsubst %.cpp,$(BUILD)/double/obj/%.o,$(1))
@@ -87,10 +88,10 @@ $(LIB_DBL): $(call dobj,$(ENGINE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CLI): $(call obj,$(wildcard examples/cadenza/*.cpp)) $(LIB)
+$(CLI): $(call obj,$(wildcard examples/cadenza/*.cpp) $(EX_COMMON)) $(LIB)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(LIB)
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(call obj,$(EX_COMMON)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
@@ -141,9 +142,10 @@ docs-sync: $(DOCS_BIN)
 mlp-demo: banner $(BUILD)/examples/mlp_moons
 	@$(BUILD)/examples/mlp_moons --out out/mlp-demo $(if $(SEED),--seed $(SEED),)
 
-rbm-demo:
-	@echo "cadenza: make rbm-demo is not built yet (issue 4: the RBM end to end); try 'make mlp-demo' for the engine's training loop."
-	@exit 1
+# DATA=dir trains on your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1 runs the seed tutorial's exact recipe.
+rbm-demo: banner $(BUILD)/examples/rbm_demo
+	@$(BUILD)/examples/rbm_demo --out out/rbm-demo $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
+	  $(if $(EPOCHS),--epochs $(EPOCHS),) $(if $(filter 1,$(FAITHFUL)),--faithful,)
 
 bench:
 	@echo "cadenza: make bench is not built yet (issue 5: fast CPU kernels and benchmarks)."
@@ -176,7 +178,8 @@ help:
 	@echo "  make              build the engine (build/libcadenza.a), the CLI (build/cadenza) and the examples"
 	@echo "  make test         build and run the doctest suites (float32 + float64 gradcheck); SUITE=ch02-autograd runs one chapter"
 	@echo "  make mlp-demo     train a small MLP on a toy task: progress bar, loss curve and decision-boundary SVG in out/mlp-demo"
-	@echo "  make rbm-demo     the RBM music demo (not built yet: issue 4)"
+	@echo "  make rbm-demo     train an RBM on the bundled tunes; write MIDI, WAV, SVG and a report to out/rbm-demo"
+	@echo "                    (DATA=dir: your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1: the seed tutorial's recipe)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"

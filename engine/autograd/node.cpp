@@ -58,8 +58,8 @@ bool profiling_enabled() { return g_profile; }
 struct ProfileRow { int64_t count = 0; double seconds = 0; };
 static std::mutex g_profile_mu;
 static std::map<std::string, ProfileRow>& profile_table() {
-  static std::map<std::string, ProfileRow> t;
-  return t;
+  static auto* t = new std::map<std::string, ProfileRow>;  // never destroyed: the exit-time printer still needs it
+  return *t;
 }
 
 std::string profile_report() {

@@ -149,6 +149,13 @@ RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const
 }
 // [/doc]
 
+void RBM::init_visible_bias(const Tensor& data) {
+  check_visible("RBM.init_visible_bias", data, n_visible);
+  NoGradGuard no_grad;
+  Tensor p = clamp(mean(data, {0}), (real)1e-3, (real)(1 - 1e-3));
+  bv.copy_(log(p / (1 - p)));
+}
+
 // [doc:rbm-cd]
 double RBM::contrastive_divergence(const Tensor& x, Generator& gen) {
   check_visible("RBM.contrastive_divergence", x, n_visible);

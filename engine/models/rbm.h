@@ -64,6 +64,10 @@ class RBM : public nn::Module {
   Tensor log_prob(const Tensor& v, double log_z) const { return neg(free_energy(v)) - Tensor::scalar((real)log_z); }
 
   // ---- training ----
+  // Sets bv to the data's log-odds log(p / (1 - p)) per visible unit, so an untrained
+  // model already has the data's note frequencies (Hinton, "A practical guide to
+  // training RBMs", 2010, section 8.1). data: (N, V) of 0/1.
+  void init_visible_bias(const Tensor& data);
   // One contrastive-divergence update's gradient, written into W/bv/bh .grad
   // (as the NEGATIVE log-likelihood gradient, so optimisers minimise). Returns
   // the batch's reconstruction error. batch: (B, V) of 0/1.

@@ -1,0 +1,61 @@
+// rbm_music.h: the RBM music pipeline shared by `make rbm-demo` (examples/rbm_demo)
+// and `cadenza train|sample|eval`: MIDI -> note-state windows -> RBM -> samples ->
+// MIDI, WAV, SVG and a report. Two recipes: the improved default, and the seed
+// tutorial's faithful one (../shared/notes/seed-rbm-demo.md). Chapter: docs/07-rbm.md.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/cadenza.h"
+#include "music/midi.h"
+
+namespace rbm_music {
+
+struct Recipe {
+  bool faithful = false;
+  int64_t hidden = 192;       // faithful: 50
+  int64_t window = 16;        // steps per example (one 4/4 bar of sixteenths); faithful: 15
+  int64_t hop = 4;            // steps between training windows (faithful: windows never overlap)
+  int epochs = 25;            // faithful: 200
+  int64_t batch = 64;         // faithful: 100, one batch per song
+  double lr = 0.01;           // faithful: 0.005, plain SGD
+  int cd_k = 1;
+  bool persistent = false;
+  int transpose = 1;          // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
+  static Recipe seed_demo() {
+    Recipe r;
+    r.faithful = true, r.hidden = 50, r.window = 15, r.hop = 15, r.epochs = 200, r.batch = 100, r.lr = 0.005, r.transpose = 0;
+    return r;
+  }
+};
+
+// The training examples: each row one window of `window` note-state rows (2 x 78 keys each),
+// flattened to window * 156 values. Faithful mode follows the seed exactly (songs over 50
+// rows, first example of each song skipped, one batch per song).
+struct Examples {
+  cadenza::Tensor x;                             // (N, window * 156)
+  std::vector<std::vector<int64_t>> batches;     // rows of x per mini-batch
+  int64_t songs = 0;
+};
+Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r, uint64_t seed);
+
+// Reads the bundled corpus (when `data` is empty) or every MIDI file under `data`.
+std::vector<music::MidiFile> load_songs(const std::string& data, std::string* summary);
+
+struct TrainLog { std::vector<double> epoch, recon, pll; };
+// Trains with a progress bar; stops early (saving nothing itself) when *interrupted becomes true.
+TrainLog train(cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r, cadenza::Generator& gen,
+               const volatile bool* interrupted, int first_epoch = 1);
+
+// Improved generation: pieces of `windows` windows; each window starts clamped on the
+// last `prime` steps of the previous one (the first on a training window's opening),
+// then `gibbs_steps` annealed Gibbs steps; the last sample is the music.
+std::vector<std::vector<std::vector<uint8_t>>> generate(const cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r,
+                                                        int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
+
+// Writes MIDI, WAV, SVG roll for each piece, the loss curve, the report; returns the list of files.
+std::vector<std::string> write_outputs(const std::string& out, const std::vector<std::vector<std::vector<uint8_t>>>& pieces,
+                                       const std::vector<music::MidiFile>& songs, const TrainLog& log, const Recipe& r,
+                                       const std::string& data_name, double train_seconds);
+
+}  // namespace rbm_music

@@ -1,0 +1,83 @@
+// rbm_demo: `make rbm-demo`. An RBM learns short windows of music from the
+// bundled corpus (or any MIDI folder), then dreams up new ones by Gibbs
+// sampling; the result is written as MIDI, WAV and SVG with a report.
+// The RBM is engine/models/rbm.h; the data and output plumbing is
+// examples/common/rbm_music.cpp. Chapter: docs/07-rbm.md.
+#include <csignal>
+#include <cstdio>
+#include <sys/stat.h>
+
+#include "examples/common/flags.h"
+#include "examples/common/rbm_music.h"
+
+using namespace cadenza;
+
+static volatile bool g_interrupted = false;
+
+int main(int argc, char** argv) {
+  flags::Parser args("rbm_demo", "Train an RBM on music and write samples as MIDI, WAV and SVG, with a report.");
+  args.add("data", "", "a folder of MIDI files (default: the bundled corpus in music/corpus)");
+  args.add("epochs", "0", "passes over the data (0: the recipe's default: 25, or 200 faithful)");
+  args.add("seed", "0", "random seed: the same seed gives the same result at 1 thread");
+  args.add("out", "out/rbm-demo", "output folder");
+  args.add("threads", "0", "OpenMP threads (0: the default)");
+  args.add("samples", "4", "pieces to generate");
+  args.add_switch("faithful", "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
+  args.parse(argc, argv);
+  rbm_music::Recipe recipe = args.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
+  if (long long e = args.integer("epochs", 0, 100000)) recipe.epochs = (int)e;
+  uint64_t seed = (uint64_t)args.integer("seed", 0, 1LL << 62);
+  int samples = (int)args.integer("samples", 1, 50);
+  if (int t = (int)args.integer("threads", 0, 256)) set_num_threads(t);
+  std::string out = args.str("out");
+  ::mkdir("out", 0755);
+  if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) args.die("cannot create output folder '" + out + "'", "check the path");
+  std::signal(SIGINT, [](int) { g_interrupted = true; });
+
+  try {
+    std::string summary;
+    std::vector<music::MidiFile> songs = rbm_music::load_songs(args.str("data"), &summary);
+    std::printf("rbm_demo: %s\n", summary.c_str());
+    Generator gen(seed);
+    rbm_music::Examples ex = rbm_music::make_examples(songs, recipe, seed);
+    std::printf("rbm_demo: %lld training windows from %lld pieces; RBM %lld visible x %lld hidden; %d thread(s), seed %llu\n",
+                (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
+                (unsigned long long)seed);
+    std::fflush(stdout);
+    models::RBMOptions opt = recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions();
+    models::RBM rbm(ex.x.size(1), recipe.hidden, opt, gen);
+    if (!recipe.faithful) rbm.init_visible_bias(ex.x);  // the seed left bv at 0
+
+    // [doc:rbm-demo-main]
+    ProgressBar clock("", 1);
+    rbm_music::TrainLog log = rbm_music::train(rbm, ex, recipe, gen, &g_interrupted);
+    double seconds = clock.elapsed_seconds();
+    io::save_checkpoint(out + "/model.safetensors", rbm,
+                        {{"model", "rbm"}, {"recipe", recipe.faithful ? "faithful" : "improved"},
+                         {"epochs_done", std::to_string(log.epoch.size())}, {"seed", std::to_string(seed)}});
+    if (g_interrupted) {
+      std::printf("\ninterrupted: checkpoint saved to %s/model.safetensors after %zu epochs\n", out.c_str(), log.epoch.size());
+      return 130;
+    }
+    auto pieces = rbm_music::generate(rbm, ex, recipe, samples, /*windows=*/8, /*gibbs_steps=*/200, gen);
+    std::vector<std::string> files =
+        rbm_music::write_outputs(out, pieces, songs, log, recipe, args.str("data").empty() ? "the bundled corpus" : args.str("data"), seconds);
+    // [/doc]
+    std::printf("\nwrote %zu files to %s/:\n", files.size() + 1, out.c_str());
+    for (const std::string& f : files) std::printf("  %s\n", f.c_str());
+    std::printf("  %s/model.safetensors\n", out.c_str());
+    std::printf("\nlisten: play %s/sample_1.wav in any audio player (or: aplay %s/sample_1.wav)\n", out.c_str(), out.c_str());
+    std::printf("look:   open %s/sample_1.svg and %s/loss.svg in a browser; the numbers are in %s/report.md\n", out.c_str(),
+                out.c_str(), out.c_str());
+  } catch (const Error& e) {
+    std::fprintf(stderr, "rbm_demo: %s\n", e.what());
+    return 1;
+  } catch (const music::MidiError& e) {
+    std::fprintf(stderr, "rbm_demo: %s [%s]\n", e.what(), e.code.c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rbm_demo: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
