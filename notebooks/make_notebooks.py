@@ -149,7 +149,70 @@ display(Audio(filename=str(OUT / 'greensleeves.wav')))
 """),
 ]
 
-NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR, "05-midi-and-sound.ipynb": MUSIC_TOUR}
+RBM = [
+    ("markdown", """
+# Chapter 7: the RBM
+
+This notebook runs the RBM demo (a short run: `make rbm-demo` trains longer), then looks at what it
+wrote: the report, the training curve, a sample's piano roll and sound, and the learned weights read
+straight from the safetensors checkpoint.
+"""),
+    ("code", """
+import csv, json, pathlib, struct, subprocess
+from IPython.display import SVG, Audio, Markdown, display
+
+ROOT = pathlib.Path('..').resolve()
+OUT = ROOT / 'out' / 'notebook-rbm'
+subprocess.run(['make', '-s', 'build/examples/rbm_demo'], cwd=ROOT, check=True)
+run = subprocess.run([str(ROOT / 'build' / 'examples' / 'rbm_demo'), '--epochs', '4', '--seed', '1', '--samples', '2',
+                      '--out', str(OUT)], cwd=ROOT, capture_output=True, text=True)
+print(run.stdout[-1200:])
+assert run.returncode == 0, run.stderr
+"""),
+    ("markdown", "## The report: the samples beside the training music"),
+    ("code", "display(Markdown((OUT / 'report.md').read_text()))"),
+    ("markdown", "## Training: the reconstruction error per epoch"),
+    ("code", """
+display(SVG(filename=str(OUT / 'loss.svg')))
+rows = list(csv.DictReader(open(OUT / 'loss.csv')))
+print(rows[0])
+print(rows[-1])
+"""),
+    ("markdown", "## A sample: see it, hear it"),
+    ("code", """
+display(SVG(filename=str(OUT / 'sample_1.svg')))
+display(Audio(filename=str(OUT / 'sample_1.wav')))
+"""),
+    ("markdown", """
+## The weights, read from the checkpoint
+
+`W` is (visible, hidden) = (16 steps x 156, 192). Each hidden unit's column is a *feature*: a pattern of
+notes over the window that it responds to. Here: how many keys each of the first units weighs most.
+"""),
+    ("code", """
+raw = (OUT / 'model.safetensors').read_bytes()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+print(header['__metadata__'])
+e = header['W']
+V, H = e['shape']
+b0, b1 = e['data_offsets']
+W = struct.unpack('<%df' % (V * H), raw[8 + n + b0:8 + n + b1])
+for j in range(3):
+    col = [W[i * H + j] for i in range(V)]
+    top = sorted(range(V), key=lambda i: -col[i])[:5]
+    print(f'hidden unit {j}: strongest on', [(i // 156, 24 + (i % 156) % 78) for i in top], '(step, pitch)')
+"""),
+    ("markdown", """
+## Try it
+
+1. Run `make rbm-demo` (full training) and compare its `report.md` with the short run above.
+2. Run the faithful recipe: `make rbm-demo FAITHFUL=1 DATA=../shared/data/midi/music_generator_demo_pop` and listen to `out/rbm-demo/sample_1.wav`. What does one Gibbs step from zeros produce?
+3. Train on your own MIDI folder: `make rbm-demo DATA=...`.
+"""),
+]
+
+NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR, "05-midi-and-sound.ipynb": MUSIC_TOUR, "07-rbm.ipynb": RBM}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():
