@@ -109,7 +109,7 @@ doctest-check:
 	  else echo "cadenza: the tests need doctest; run: sudo apt-get install doctest-dev"; exit 1; fi; \
 	fi
 
-$(TEST_BIN): $(call obj,tests/main.cpp $(FLOAT_TEST)) $(LIB) | doctest-check
+$(TEST_BIN): $(call obj,tests/main.cpp $(FLOAT_TEST) $(EX_COMMON)) $(LIB) | doctest-check
 	@mkdir -p $(dir $@)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 

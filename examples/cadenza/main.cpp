@@ -7,6 +7,7 @@
 
 #include "engine/cadenza.h"
 #include "examples/common/flags.h"
+#include "music/midi.h"
 
 using namespace cadenza;
 
@@ -23,6 +24,9 @@ static const char* kUsage =
     "  score      compile a tune in the score notation to MIDI: cadenza score IN.tune OUT.mid\n"
     "  corpus     check the bundled corpus (music/corpus) and optionally write it as MIDI\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
+    "  train      train an RBM on MIDI files (default: the bundled corpus) or a polyphonic benchmark\n"
+    "  sample     write music sampled from a trained RBM: MIDI, WAV, SVG and a report\n"
+    "  eval       an RBM's reconstruction error, pseudo-log-likelihood and log-likelihood (AIS)\n"
     "  version    print the version\n"
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
@@ -31,6 +35,9 @@ int cmd_midi(int argc, char** argv);    // midi_cmd.cpp
 int cmd_render(int argc, char** argv);  // render_cmd.cpp
 int cmd_roll(int argc, char** argv);    // render_cmd.cpp
 int cmd_score(int argc, char** argv);   // corpus_cmd.cpp
+int cmd_train(int argc, char** argv);   // rbm_cmd.cpp
+int cmd_sample(int argc, char** argv);  // rbm_cmd.cpp
+int cmd_eval(int argc, char** argv);    // rbm_cmd.cpp
 int cmd_corpus(int argc, char** argv);  // corpus_cmd.cpp
 
 static int cmd_info(int argc, char** argv) {
@@ -83,12 +90,21 @@ int main(int argc, char** argv) {
     if (cmd == "render") return cmd_render(argc, argv);
     if (cmd == "roll") return cmd_roll(argc, argv);
     if (cmd == "score") return cmd_score(argc, argv);
+    if (cmd == "train") return cmd_train(argc, argv);
+    if (cmd == "sample") return cmd_sample(argc, argv);
+    if (cmd == "eval") return cmd_eval(argc, argv);
     if (cmd == "corpus") return cmd_corpus(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);
       return 0;
     }
   } catch (const Error& e) {
+    std::fprintf(stderr, "cadenza %s: %s\n", cmd.c_str(), e.what());
+    return 1;
+  } catch (const music::MidiError& e) {
+    std::fprintf(stderr, "cadenza %s: %s [%s]\n", cmd.c_str(), e.what(), e.code.c_str());
+    return 1;
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "cadenza %s: %s\n", cmd.c_str(), e.what());
     return 1;
   }

@@ -71,11 +71,15 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
 // [/doc]
 
 // [doc:rbm-train-loop]
-TrainLog train(models::RBM& rbm, const Examples& ex, const Recipe& r, Generator& gen, const volatile bool* interrupted,
-               int first_epoch) {
-  optim::SGD opt(rbm.parameters(), r.lr, r.faithful ? 0.0 : 0.5);  // the seed: plain SGD
+std::unique_ptr<optim::Optimizer> make_optimizer(models::RBM& rbm, const Recipe& r) {
+  return std::make_unique<optim::SGD>(rbm.parameters(), r.lr, r.faithful ? 0.0 : 0.5);  // the seed: plain SGD
+}
+
+TrainLog train(models::RBM& rbm, optim::Optimizer& opt, const Examples& ex, const Recipe& r, Generator& gen,
+               const volatile bool* interrupted, int first_epoch) {
   TrainLog log;
   Tensor probe = ex.x.slice(0, 0, std::min<int64_t>(ex.x.size(0), 256));
+  if (first_epoch > r.epochs) return log;
   ProgressBar bar("epoch", r.epochs - first_epoch + 1);
   for (int epoch = first_epoch; epoch <= r.epochs; ++epoch) {
     std::vector<std::vector<int64_t>> batches = ex.batches;

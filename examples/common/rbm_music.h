@@ -3,6 +3,7 @@
 // MIDI, WAV, SVG and a report. Two recipes: the improved default, and the seed
 // tutorial's faithful one (../shared/notes/seed-rbm-demo.md). Chapter: docs/07-rbm.md.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,9 +44,12 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
 std::vector<music::MidiFile> load_songs(const std::string& data, std::string* summary);
 
 struct TrainLog { std::vector<double> epoch, recon, pll; };
-// Trains with a progress bar; stops early (saving nothing itself) when *interrupted becomes true.
-TrainLog train(cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r, cadenza::Generator& gen,
-               const volatile bool* interrupted, int first_epoch = 1);
+// The recipe's optimiser: plain SGD (faithful) or SGD with momentum 0.5.
+std::unique_ptr<cadenza::optim::Optimizer> make_optimizer(cadenza::models::RBM& rbm, const Recipe& r);
+// Trains epochs first_epoch..r.epochs with a progress bar; returns early (saving nothing
+// itself) when *interrupted becomes true, with the finished epochs in the log.
+TrainLog train(cadenza::models::RBM& rbm, cadenza::optim::Optimizer& opt, const Examples& ex, const Recipe& r,
+               cadenza::Generator& gen, const volatile bool* interrupted, int first_epoch = 1);
 
 // Improved generation: pieces of `windows` windows; each window starts clamped on the
 // last `prime` steps of the previous one (the first on a training window's opening),

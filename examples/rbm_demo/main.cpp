@@ -44,13 +44,13 @@ int main(int argc, char** argv) {
                 (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
                 (unsigned long long)seed);
     std::fflush(stdout);
-    models::RBMOptions opt = recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions();
-    models::RBM rbm(ex.x.size(1), recipe.hidden, opt, gen);
+    models::RBM rbm(ex.x.size(1), recipe.hidden, recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
     if (!recipe.faithful) rbm.init_visible_bias(ex.x);  // the seed left bv at 0
 
     // [doc:rbm-demo-main]
     ProgressBar clock("", 1);
-    rbm_music::TrainLog log = rbm_music::train(rbm, ex, recipe, gen, &g_interrupted);
+    auto opt_sgd = rbm_music::make_optimizer(rbm, recipe);
+    rbm_music::TrainLog log = rbm_music::train(rbm, *opt_sgd, ex, recipe, gen, &g_interrupted);
     double seconds = clock.elapsed_seconds();
     io::save_checkpoint(out + "/model.safetensors", rbm,
                         {{"model", "rbm"}, {"recipe", recipe.faithful ? "faithful" : "improved"},
