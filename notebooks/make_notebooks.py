@@ -25,7 +25,7 @@ def nb(cells):
 
 ENGINE_TOUR = [
     ("markdown", """
-# Chapters 1–4: a tour of the engine
+# Chapter 4: modules, losses, optimisers: the whole loop
 
 This notebook runs Cadenza's MLP example (`make mlp-demo`, chapter 4) and looks at everything it
 wrote: the loss curve, the decision boundary, the numbers behind the curve, and the checkpoint.
@@ -90,7 +90,7 @@ except ImportError:
 
 MUSIC_TOUR = [
     ("markdown", """
-# Chapters 5–6: MIDI files, piano rolls and sound
+# Chapter 5: MIDI files and piano rolls
 
 This notebook compiles a tune from Cadenza's bundled corpus, reads it back with `cadenza midi`,
 draws its piano roll and plays Cadenza's own synthesis of it. Python only runs the programs and
@@ -212,7 +212,148 @@ for j in range(3):
 """),
 ]
 
-NOTEBOOKS = {"01-engine-tour.ipynb": ENGINE_TOUR, "05-midi-and-sound.ipynb": MUSIC_TOUR, "07-rbm.ipynb": RBM}
+SETUP = """
+import csv, io, json, pathlib, struct, subprocess
+from IPython.display import SVG, Audio, Markdown, display
+
+ROOT = pathlib.Path('..').resolve()
+def run(*args, env=None):
+    import os
+    r = subprocess.run([str(a) for a in args], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    if r.returncode != 0:
+        raise RuntimeError(r.stdout[-2000:] + r.stderr[-2000:])
+    return r.stdout + r.stderr
+"""
+
+TENSORS = [
+    ("markdown", """
+# Chapter 1: tensors, storage, views and broadcasting
+
+The chapter's test suite is a tour of the rules: views share storage, slicing follows Python,
+broadcasting aligns shapes from the right. This notebook runs it, then reads real tensors (an MLP's
+weights) from a checkpoint to look at shapes and strides from the outside.
+"""),
+    ("code", SETUP + """
+run('make', '-s', 'build/tests/run_tests')
+out = run(ROOT / 'build/tests/run_tests', '-ts=ch01-tensors', '-s', '--no-intro')
+print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
+print(out.splitlines()[-2])
+"""),
+    ("markdown", "## Tensors in a file: the MLP's checkpoint (safetensors)"),
+    ("code", """
+run('make', '-s', 'mlp-demo', 'SEED=0')
+raw = (ROOT / 'out/mlp-demo/model.safetensors').read_bytes()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+for name, e in header.items():
+    if name == '__metadata__':
+        continue
+    shape = e['shape']
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    print(f'{name:12s} shape {tuple(shape)!s:10s} contiguous strides {tuple(strides)}')
+"""),
+    ("markdown", """
+## Try it
+
+1. `fc1.weight` is (32, 2): what are the strides of its transpose? Check your answer against `Tensor::t()` in chapter 1.
+2. Predict the broadcast shape of `fc1.bias` (32,) added to a batch of (64, 32) activations.
+"""),
+]
+
+AUTOGRAD = [
+    ("markdown", """
+# Chapter 2: autograd
+
+Every op that records a backward shows up in the profiler twice: once running forward, once inside
+the backward closures of the ops that use it. This notebook profiles the MLP's training and runs the
+chapter's tests (10,000-step graphs, freed graphs, shape checks).
+"""),
+    ("code", SETUP + """
+run('make', '-s', 'build/examples/mlp_moons', 'build/tests/run_tests')
+out = run(ROOT / 'build/examples/mlp_moons', '--epochs', '5', '--out', ROOT / 'out/notebook-autograd', env={'CADENZA_PROFILE': '1'})
+print(out[out.index('[cadenza profile]'):])
+"""),
+    ("code", """
+out = run(ROOT / 'build/tests/run_tests', '-ts=ch02-autograd', '-s', '--no-intro')
+print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
+print(out.splitlines()[-2])
+"""),
+    ("markdown", """
+## Try it
+
+1. Which op is called most often? Why is `permute` so cheap?
+2. Run `to_dot` on the MLP's loss (chapter 3) and render it with Graphviz.
+"""),
+]
+
+GRADCHECK = [
+    ("markdown", """
+# Chapter 3: gradcheck and debugging
+
+The float64 build of the engine checks every differentiable op against finite differences; the
+registry test fails if an op is missing. This notebook runs that suite and then the NaN trap.
+"""),
+    ("code", SETUP + """
+run('make', '-s', 'build/double/run_gradcheck', 'build/tests/run_tests')
+out = run(ROOT / 'build/double/run_gradcheck', '-s', '--no-intro')
+print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
+print(out.splitlines()[-2])
+"""),
+    ("code", """
+out = run(ROOT / 'build/tests/run_tests', '-tc=the NaN trap*', '-s', '--no-intro')
+print('\\n'.join(l for l in out.splitlines() if 'produced' in l or 'passed' in l)[:2000])
+"""),
+    ("markdown", """
+## Try it
+
+1. Break one backward in `engine/ops/elementwise.cpp` (say, `tanh`'s) and rerun the first cell. Which case fails, and what does the report say?
+"""),
+]
+
+SOUND = [
+    ("markdown", """
+# Chapter 6: sound from numbers
+
+Cadenza's synthesiser renders an A4 for each instrument family; we check the pitch with a Fourier
+transform (numpy), look at the spectrum, and listen.
+"""),
+    ("code", SETUP + """
+import wave
+import numpy as np
+run('make', '-s', 'build/cadenza')
+OUT = ROOT / 'out/notebook-sound'
+OUT.mkdir(parents=True, exist_ok=True)
+def a4(program):
+    tune = OUT / f'a4_{program}.tune'
+    tune.write_text(f'title: A4\\nprogram: {program}\\nmelody: A4w |\\n')
+    run(ROOT / 'build/cadenza', 'score', tune, OUT / f'a4_{program}.mid')
+    run(ROOT / 'build/cadenza', 'render', OUT / f'a4_{program}.mid', OUT / f'a4_{program}.wav')
+    w = wave.open(str(OUT / f'a4_{program}.wav'))
+    x = np.frombuffer(w.readframes(w.getnframes()), dtype='<i2').astype(float) / 32768
+    return x, w.getframerate()
+for program, name in [(0, 'piano'), (19, 'organ'), (40, 'strings'), (56, 'brass'), (71, 'clarinet')]:
+    x, sr = a4(program)
+    seg = x[int(0.2 * sr):int(1.2 * sr)]
+    spec = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
+    freqs = np.fft.rfftfreq(len(seg), 1 / sr)
+    peaks = freqs[np.argsort(spec)[-1]]
+    harmonics = [round(spec[np.argmin(abs(freqs - 440 * k))] / spec.max(), 2) for k in range(1, 6)]
+    print(f'{name:9s} peak {peaks:7.1f} Hz   harmonics 1..5 relative {harmonics}')
+"""),
+    ("code", "display(Audio(filename=str(OUT / 'a4_71.wav')))"),
+    ("markdown", """
+## Try it
+
+1. Why does the clarinet have weak even harmonics? Look at `voice_sample` in `music/synth.cpp`.
+2. Render a corpus tune with `cadenza render` and plot the RMS of each 10 ms frame: can you see the notes?
+"""),
+]
+
+NOTEBOOKS = {"01-tensors.ipynb": TENSORS, "02-autograd.ipynb": AUTOGRAD, "03-gradcheck.ipynb": GRADCHECK,
+             "04-modules-and-training.ipynb": ENGINE_TOUR, "05-midi-and-piano-rolls.ipynb": MUSIC_TOUR,
+             "06-sound.ipynb": SOUND, "07-rbm.ipynb": RBM}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():
