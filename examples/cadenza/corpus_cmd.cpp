@@ -40,7 +40,7 @@ int cmd_corpus(int argc, char** argv) {
       bars += s.bars;
       MidiFile m = score_to_midi(s);
       if (!args.str("out").empty()) {
-        ::mkdir(args.str("out").c_str(), 0755);
+        args.make_output_dir(args.str("out"));
         write_midi_file(args.str("out") + "/" + s.name + ".mid", m);
       }
       std::printf("%-34s %-44s %3d bars  %s  %s\n", s.name.c_str(), s.title.substr(0, 44).c_str(), s.bars,

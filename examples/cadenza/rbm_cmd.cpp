@@ -42,8 +42,7 @@ void common_flags(flags::Parser& a) {
 }
 uint64_t setup(flags::Parser& a) {
   if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
-  ::mkdir("out", 0755);
-  if (::mkdir(a.str("out").c_str(), 0755) != 0 && errno != EEXIST) a.die("cannot create output folder '" + a.str("out") + "'", "check the path");
+  a.make_output_dir(a.str("out"));
   return (uint64_t)a.integer("seed", 0, 1LL << 62);
 }
 std::string meta(const io::TensorFile& f, const std::string& key, const std::string& path) {

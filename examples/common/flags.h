@@ -4,8 +4,11 @@
 // plus a few per program. `--flag value` and `--flag=value` both work. A wrong
 // flag or a bad value prints one line naming it, and the program exits with 2.
 #pragma once
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
 #include <map>
 #include <string>
 #include <vector>
@@ -85,6 +88,16 @@ class Parser {
              (f.is_switch || f.value.empty() ? "" : " (default " + f.value + ")") + "\n";
     }
     return out + "  --help                print this help\n";
+  }
+
+  // Creates an output folder and its parents (mkdir -p), or exits with one line saying why not.
+  void make_output_dir(const std::string& path) const {
+    for (size_t i = 1; i <= path.size(); ++i)
+      if (i == path.size() || path[i] == '/') {
+        std::string part = path.substr(0, i);
+        if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
+          die("cannot create output folder '" + path + "': " + std::strerror(errno), "check the path and its permissions");
+      }
   }
 
   [[noreturn]] void die(const std::string& problem, const std::string& hint) const {

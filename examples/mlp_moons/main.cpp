@@ -8,7 +8,6 @@
 // Chapter: docs/04-modules-losses-optimisers.md ("The whole loop").
 #include <cmath>
 #include <cstdio>
-#include <sys/stat.h>
 
 #include "engine/cadenza.h"
 #include "examples/common/flags.h"
@@ -88,11 +87,7 @@ int main(int argc, char** argv) {
   double lr = args.number("lr", 1e-6, 10);
   std::string out = args.str("out");
   if (int t = (int)args.integer("threads", 0, 256)) set_num_threads(t);
-  if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) {
-    std::string parent = out.substr(0, out.find_last_of('/'));
-    if (parent != out) ::mkdir(parent.c_str(), 0755);
-    if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) args.die("cannot create output folder '" + out + "'", "check the path");
-  }
+  args.make_output_dir(out);
 
   try {
     Generator gen(seed);

@@ -5,7 +5,6 @@
 // examples/common/rbm_music.cpp. Chapter: docs/07-rbm.md.
 #include <csignal>
 #include <cstdio>
-#include <sys/stat.h>
 
 #include "examples/common/flags.h"
 #include "examples/common/rbm_music.h"
@@ -30,8 +29,7 @@ int main(int argc, char** argv) {
   int samples = (int)args.integer("samples", 1, 50);
   if (int t = (int)args.integer("threads", 0, 256)) set_num_threads(t);
   std::string out = args.str("out");
-  ::mkdir("out", 0755);
-  if (::mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) args.die("cannot create output folder '" + out + "'", "check the path");
+  args.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_interrupted = true; });
 
   try {
