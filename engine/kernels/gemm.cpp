@@ -35,7 +35,8 @@ constexpr int64_t kMR = 4, kNR = 16;
 // The MR x NR tile: 64 accumulators the compiler keeps in vector registers.
 // Compiled twice, for any x86-64 and for AVX2+FMA CPUs (arch=haswell); the
 // loader picks the version this CPU runs (GCC target_clones).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+// (Not under the sanitizers: their runtimes are not ready when the loader runs the picker.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("arch=haswell", "default")))
 #endif
 static void tile(int64_t K, const real* __restrict ap, const real* __restrict bp, real* __restrict C, int64_t ldc,
