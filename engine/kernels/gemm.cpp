@@ -7,6 +7,10 @@
 
 #include "engine/kernels/parallel.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace cadenza::kernels {
 
 // [doc:gemm-ref]
@@ -21,32 +25,104 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 }
 // [/doc]
 
-// The fast path packs the operands into the order the inner loop reads them,
-// then computes C in MR x NR tiles whose running sums live in registers:
+// The fast path (after BLIS and llm.c) packs the operands into the order the
+// inner loop reads them, then computes C in MR x NR tiles whose running sums
+// live in registers:
 //
-//   packed B:  for each NR-wide column panel, K rows of NR values   (Bp[panel][p][0..NR))
-//   packed A:  for each MR-tall row block,   K columns of MR values (Ap[p][0..MR))
-//   tile:      acc[r][c] += Ap[p][r] * Bp[p][c]  for p = 0..K-1, then C tile (+)= acc
+//   for each KC-deep slice of K:                 pack B[slice, :] into NR-wide panels
+//     for each MC-tall block of rows (threads):  pack A[block, slice] into MR-tall slivers
+//       for each panel, for each sliver:         tile: C[6 x 16] (+)= sliver (6 x KC) * panel (KC x 16)
 //
-// Each tile is summed in the same order whatever the thread count, and each
-// thread owns whole row blocks of C, so results are bit-identical at 1 and N threads.
-constexpr int64_t kMR = 4, kNR = 16;
+// Every element of C is summed in the same order whatever the thread count (the
+// K slices in order, each by one tile), and each thread owns whole row blocks,
+// so results are bit-identical at 1 and N threads.
+constexpr int64_t kMR = 6, kNR = 16, kKC = 256, kMC = 96;
 
-// The MR x NR tile: 64 accumulators the compiler keeps in vector registers.
-// Compiled twice, for any x86-64 and for AVX2+FMA CPUs (arch=haswell); the
-// loader picks the version this CPU runs (GCC target_clones).
-// (Not under the sanitizers: their runtimes are not ready when the loader runs the picker.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-__attribute__((target_clones("arch=haswell", "default")))
-#endif
-static void tile(int64_t K, const real* __restrict ap, const real* __restrict bp, real* __restrict C, int64_t ldc,
-                 int64_t rows, int64_t cols, bool accumulate) {
+// The portable tile: plain loops the compiler vectorises for any CPU.
+// ap: (KC, MR) packed, bp: (KC, NR) packed, c: the (MR, NR) tile with row stride ldc.
+static void tile_generic(int64_t kc, const real* __restrict ap, const real* __restrict bp, real* __restrict c, int64_t ldc,
+                         bool add) {
   real acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < K; ++p)
+  for (int64_t p = 0; p < kc; ++p)
     for (int64_t r = 0; r < kMR; ++r)
-      for (int64_t c = 0; c < kNR; ++c) acc[r][c] += ap[p * kMR + r] * bp[p * kNR + c];
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) C[r * ldc + c] = accumulate ? C[r * ldc + c] + acc[r][c] : acc[r][c];
+      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += ap[p * kMR + r] * bp[p * kNR + j];
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int64_t j = 0; j < kNR; ++j) c[r * ldc + j] = add ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+}
+
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+// [doc:gemm-avx2]
+// The AVX2/FMA tile: 12 vector registers hold the 6 x 16 sums; per step of K,
+// two loads of B, six broadcasts of A and twelve fused multiply-adds.
+__attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, const float* __restrict ap, const float* __restrict bp,
+                                                          float* __restrict c, int64_t ldc, bool add) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
+    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+    __m256 a = _mm256_broadcast_ss(ap + 0);
+    c00 = _mm256_fmadd_ps(a, b0, c00), c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_fmadd_ps(a, b0, c10), c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_fmadd_ps(a, b0, c20), c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_fmadd_ps(a, b0, c30), c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_fmadd_ps(a, b0, c40), c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_fmadd_ps(a, b0, c50), c51 = _mm256_fmadd_ps(a, b1, c51);
+  }
+  const __m256 rows[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int64_t r = 0; r < kMR; ++r)
+    for (int h = 0; h < 2; ++h) {
+      float* dst = c + r * ldc + 8 * h;
+      _mm256_storeu_ps(dst, add ? _mm256_add_ps(_mm256_loadu_ps(dst), rows[r][h]) : rows[r][h]);
+    }
+}
+// [/doc]
+
+static bool g_force_portable = false;
+static bool cpu_has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes && !g_force_portable;
+}
+#endif
+
+void force_portable_gemm(bool on) {
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  g_force_portable = on;
+#else
+  (void)on;
+#endif
+}
+
+// One MR x NR tile, on the best kernel this CPU has. Edge tiles (fewer rows or
+// columns) are computed into a scratch tile and copied, so the kernels stay simple.
+static void tile(int64_t kc, const real* ap, const real* bp, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
+  real scratch[kMR * kNR];
+  bool full = rows == kMR && cols == kNR;
+  real* dst = full ? c : scratch;
+  int64_t ld = full ? ldc : kNR;
+  if (!full && add)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < cols; ++j) scratch[r * kNR + j] = c[r * ldc + j];
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  if (cpu_has_avx2_fma()) tile_avx2(kc, ap, bp, dst, ld, add);
+  else tile_generic(kc, ap, bp, dst, ld, add);
+#else
+  tile_generic(kc, ap, bp, dst, ld, add);
+#endif
+  if (!full)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = scratch[r * kNR + j];
+}
+
+const char* gemm_kernel_name() {
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  if (cpu_has_avx2_fma()) return "avx2-fma 6x16";
+#endif
+  return "portable 6x16";
 }
 
 // [doc:gemm-fast]
@@ -57,7 +133,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
     if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
     return;
   }
-  if (M < kMR && (csb == 1 || rsb == 1)) {  // a few rows (Gibbs chains, GEMV): packing would cost more than it saves
+  if (M < 4 && (csb == 1 || rsb == 1)) {  // a few rows (Gibbs chains, GEMV): packing would cost more than it saves
     for (int64_t i = 0; i < M; ++i) {
       real* c = C + i * ldc;
       if (csb == 1) {  // rows of B are contiguous: c += a_p * B[p, :]
@@ -80,21 +156,57 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
     }
     return;
   }
-  const int64_t panels = (N + kNR - 1) / kNR, blocks = (M + kMR - 1) / kMR;
-  std::vector<real> bp((size_t)(panels * K * kNR), 0);  // B, packed by column panel (zero-padded)
-  for (int64_t jp = 0; jp < panels; ++jp)
-    for (int64_t p = 0; p < K; ++p)
-      for (int64_t c = 0; c < kNR && jp * kNR + c < N; ++c) bp[(size_t)((jp * K + p) * kNR + c)] = B[p * rsb + (jp * kNR + c) * csb];
-  parallel_for(blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(N * K / kMR, 1)), [&](int64_t lo, int64_t hi) {
-    std::vector<real> ap((size_t)(K * kMR));
-    for (int64_t ib = lo; ib < hi; ++ib) {
-      int64_t i0 = ib * kMR, rows = std::min(kMR, M - i0);
-      for (int64_t p = 0; p < K; ++p)  // A's row block, packed column by column (zero-padded)
-        for (int64_t r = 0; r < kMR; ++r) ap[(size_t)(p * kMR + r)] = r < rows ? A[(i0 + r) * rsa + p * csa] : 0;
-      for (int64_t jp = 0; jp < panels; ++jp)
-        tile(K, ap.data(), bp.data() + jp * K * kNR, C + i0 * ldc + jp * kNR, ldc, rows, std::min(kNR, N - jp * kNR), accumulate);
+  const int64_t panels = (N + kNR - 1) / kNR, blocks = (M + kMC - 1) / kMC;
+  std::vector<real> bp((size_t)(panels * kKC * kNR));
+  for (int64_t pc = 0; pc < K; pc += kKC) {
+    const int64_t kc = std::min(kKC, K - pc);
+    const bool add = accumulate || pc > 0;
+    // Pack B[pc:pc+kc, :] into NR-wide panels, zero-padded at the right edge.
+    parallel_for(panels, 4, [&](int64_t lo, int64_t hi) {
+      for (int64_t jp = lo; jp < hi; ++jp) {
+        real* dst = bp.data() + jp * kc * kNR;
+        for (int64_t p = 0; p < kc; ++p)
+          for (int64_t j = 0; j < kNR; ++j) {
+            int64_t col = jp * kNR + j;
+            dst[p * kNR + j] = col < N ? B[(pc + p) * rsb + col * csb] : 0;
+          }
+      }
+    });
+    // Pack A's block MR rows at a time (zero-padded), then run its tiles over the panels.
+    auto pack_a = [&](real* ap, int64_t i0, int64_t mc) {
+      for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s)
+        for (int64_t p = 0; p < kc; ++p)
+          for (int64_t r = 0; r < kMR; ++r) {
+            int64_t row = i0 + s * kMR + r;
+            ap[(s * kc + p) * kMR + r] = row < M ? A[row * rsa + (pc + p) * csa] : 0;
+          }
+    };
+    auto run_tiles = [&](const real* ap, int64_t i0, int64_t mc, int64_t jp_lo, int64_t jp_hi) {
+      for (int64_t jp = jp_lo; jp < jp_hi; ++jp)
+        for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
+          int64_t row = i0 + s * kMR, col = jp * kNR;
+          tile(kc, ap + s * kc * kMR, bp.data() + jp * kc * kNR, C + row * ldc + col, ldc, std::min(kMR, M - row),
+               std::min(kNR, N - col), add);
+        }
+    };
+    if (blocks >= num_threads()) {  // many row blocks: each thread takes whole blocks
+      parallel_for(blocks, 1, [&](int64_t lo, int64_t hi) {
+        std::vector<real> ap((size_t)(kMC * kKC));
+        for (int64_t ib = lo; ib < hi; ++ib) {
+          int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
+          pack_a(ap.data(), i0, mc);
+          run_tiles(ap.data(), i0, mc, 0, panels);
+        }
+      });
+    } else {  // few rows (a batch of 64): share each packed block and split its panels
+      std::vector<real> ap((size_t)(kMC * kKC));
+      for (int64_t ib = 0; ib < blocks; ++ib) {
+        int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
+        pack_a(ap.data(), i0, mc);
+        parallel_for(panels, 2, [&](int64_t lo, int64_t hi) { run_tiles(ap.data(), i0, mc, lo, hi); });
+      }
     }
-  });
+  }
 }
 // [/doc]
 

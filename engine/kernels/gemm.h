@@ -5,8 +5,9 @@
 //   A: (M, K), element (i, p) at A[i*rsa + p*csa]
 //   B: (K, N), element (p, j) at B[p*rsb + j*csb]
 //   C: (M, N), element (i, j) at C[i*ldc + j]   (rows compact)
-// gemm_ref is the readable definition; gemm is the one the engine calls and is
-// tested against gemm_ref on awkward shapes. Chapter: docs/01-tensors.md ("Under the hood").
+// gemm_ref is the readable definition; gemm is the one the engine calls: packed
+// panels and a 6 x 16 register tile, AVX2/FMA when the CPU has it (detected at
+// run time), portable loops otherwise. Both are tested against gemm_ref on awkward shapes. Chapter: docs/01-tensors.md ("Under the hood").
 #pragma once
 #include <cstdint>
 
@@ -21,5 +22,10 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 // Same result (up to float rounding order), cache-friendly and multi-threaded.
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
           int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+
+// Which tile kernel this CPU runs: "avx2-fma 6x16" or "portable 6x16".
+const char* gemm_kernel_name();
+// Tests use this to check the portable kernel on CPUs that have AVX2.
+void force_portable_gemm(bool on);
 
 }  // namespace cadenza::kernels
