@@ -147,9 +147,14 @@ rbm-demo: banner $(BUILD)/examples/rbm_demo
 	@$(BUILD)/examples/rbm_demo --out out/rbm-demo $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
 	  $(if $(EPOCHS),--epochs $(EPOCHS),) $(if $(filter 1,$(FAITHFUL)),--faithful,)
 
-bench:
-	@echo "cadenza: make bench is not built yet (issue 5: fast CPU kernels and benchmarks)."
-	@exit 1
+BENCH_BIN := $(BUILD)/bench/bench
+$(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+# Benchmarks beside ../shared/peers (PyTorch, OpenBLAS), 1 and 2 threads; results in out/bench/.
+bench: banner $(BENCH_BIN)
+	@bash tests/bench/run_bench.sh $(BENCH_BIN)
 
 # ---- libFuzzer on the MIDI reader (clang + libclang-rt from Debian); FUZZ_SECONDS bounds the run ----
 FUZZ_SECONDS ?= 60
@@ -180,6 +185,7 @@ help:
 	@echo "  make mlp-demo     train a small MLP on a toy task: progress bar, loss curve and decision-boundary SVG in out/mlp-demo"
 	@echo "  make rbm-demo     train an RBM on the bundled tunes; write MIDI, WAV, SVG and a report to out/rbm-demo"
 	@echo "                    (DATA=dir: your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1: the seed tutorial's recipe)"
+	@echo "  make bench        time sgemm and the RBM CD update beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"

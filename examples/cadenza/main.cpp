@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/cadenza.h"
+#include "engine/kernels/gemm.h"
 #include "examples/common/flags.h"
 #include "music/midi.h"
 
@@ -43,8 +44,8 @@ int cmd_corpus(int argc, char** argv);  // corpus_cmd.cpp
 static int cmd_info(int argc, char** argv) {
   flags::Parser args("cadenza info", "Print what this build of Cadenza uses.");
   args.parse(argc, argv, 2);
-  std::printf("cadenza %s\nelement type: %s\nthreads: %d (OpenMP %s)\n", CADENZA_VERSION, sizeof(real) == 4 ? "float32" : "float64",
-              num_threads(),
+  std::printf("cadenza %s\nelement type: %s\ngemm kernel: %s\nthreads: %d (OpenMP %s)\n", CADENZA_VERSION,
+              sizeof(real) == 4 ? "float32" : "float64", kernels::gemm_kernel_name(), num_threads(),
 #ifdef _OPENMP
               "on"
 #else

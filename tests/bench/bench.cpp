@@ -1,0 +1,122 @@
+// bench.cpp: Cadenza's side of `make bench`. Each case mirrors a script in
+// ../shared/peers exactly (its docstring gives the workload) and prints one line
+// in the peers' key=value format with peer=cadenza, so ../shared/peers/summarize.py
+// can put both in one table. Timing follows the peers' harness: warm up for at
+// least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
+// median. Usage: bench [--list] [--case NAME]. Chapter: the "Making it fast" chapter (issue 5).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/cadenza.h"
+#include "engine/kernels/gemm.h"
+
+using namespace cadenza;
+
+namespace {
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+double peak_rss_mb() {  // VmHWM, as the peers report it
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  return 0;
+}
+
+struct Timing { double median, min, max; int repeats, inner; };
+Timing time_it(const std::function<void()>& step) {
+  double t0 = now();
+  for (int i = 0; i < 3 || now() - t0 < 0.5; ++i) step();  // warm-up, discarded
+  int inner = 1;
+  for (;;) {  // steps that fill >= 0.2 s
+    double s = now();
+    for (int i = 0; i < inner; ++i) step();
+    if (now() - s >= 0.2) break;
+    inner *= 2;
+  }
+  std::vector<double> per_step;
+  for (int r = 0; r < 7; ++r) {
+    double s = now();
+    for (int i = 0; i < inner; ++i) step();
+    per_step.push_back((now() - s) / inner);
+  }
+  std::vector<double> sorted = per_step;
+  std::sort(sorted.begin(), sorted.end());
+  return {sorted[3], sorted.front(), sorted.back(), 7, inner};
+}
+
+void report(const std::string& head, const Timing& t, const char* unit, double flop) {
+  std::printf("peer=cadenza %s threads=%d kernel=%s %s=%.4g ms_min=%.4g ms_max=%.4g", head.c_str(), num_threads(),
+              std::string(kernels::gemm_kernel_name()).substr(0, std::string(kernels::gemm_kernel_name()).find(' ')).c_str(), unit,
+              t.median * 1e3, t.min * 1e3, t.max * 1e3);
+  if (flop > 0) std::printf(" gflops=%.2f gflops_best=%.2f", flop / t.median / 1e9, flop / t.min / 1e9);
+  std::printf(" repeats=%dx%d peak_rss_mb=%.1f\n", t.repeats, t.inner, peak_rss_mb());
+  std::fflush(stdout);
+}
+
+// ---- (a) sgemm: C[M,N] = A[M,K] @ B[K,N], row-major, no transposes (sgemm.py) ----
+const std::map<std::string, std::array<int64_t, 3>> kShapes = {  // name: M, N, K
+    {"sq64", {64, 64, 64}}, {"sq128", {128, 128, 128}}, {"sq256", {256, 256, 256}}, {"sq512", {512, 512, 512}},
+    {"sq1024", {1024, 1024, 1024}}, {"sq2048", {2048, 2048, 2048}}, {"lstm256_fwd", {64, 1024, 344}},
+    {"lstm256_bwd_data", {64, 344, 1024}}, {"lstm256_bwd_weight", {344, 1024, 64}}, {"lstm256_inproj", {2048, 1024, 88}},
+    {"lstm512_fwd", {64, 2048, 600}}, {"lstm512_bwd_weight", {600, 2048, 64}}};
+
+void sgemm(const std::string& shape) {
+  auto [M, N, K] = kShapes.at(shape);
+  Generator g(0);
+  Tensor A = randn({M, K}, g), B = randn({K, N}, g), C = Tensor::empty({M, N});
+  Timing t = time_it([&] { kernels::gemm(M, N, K, A.data(), K, 1, B.data(), N, 1, C.data(), N, false); });
+  report(str("bench=sgemm shape=", shape, " M=", M, " N=", N, " K=", K), t, "ms_per_call", 2.0 * M * N * K);
+}
+
+// ---- (c) RBM CD-k update as in the seed demo (rbm_cd.py): V=2340, H=50, B=100, lr 0.005 ----
+void rbm_cd(int k) {
+  const int64_t V = 2340, H = 50, B = 100;
+  Generator g(0);
+  Tensor x = bernoulli(Tensor::full({B, V}, 0.05), g);
+  models::RBMOptions o = models::RBMOptions::faithful();
+  o.init_mean = 0, o.init_std = 0.01, o.cd_k = k;
+  models::RBM rbm(V, H, o, g);
+  optim::SGD sgd(rbm.parameters(), 0.005);
+  Timing t = time_it([&] {
+    rbm.contrastive_divergence(x, g);
+    sgd.step();
+  });
+  double flop = (2.0 * k + 2) * 2 * B * V * H + 2 * 2.0 * B * V * H;
+  report(str("bench=rbm_cd k=", k, " n_visible=", V, " n_hidden=", H, " B=", B), t, "ms_per_update", flop);
+}
+
+std::map<std::string, std::function<void()>> cases() {
+  std::map<std::string, std::function<void()>> c;
+  for (auto& [name, s] : kShapes) c["sgemm/" + name] = [name = name] { sgemm(name); };
+  c["rbm_cd/cd1"] = [] { rbm_cd(1); };
+  c["rbm_cd/cd15"] = [] { rbm_cd(15); };
+  return c;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto all = cases();
+  if (argc == 2 && !std::strcmp(argv[1], "--list")) {
+    for (auto& [name, f] : all) std::printf("%s\n", name.c_str());
+    return 0;
+  }
+  if (argc == 3 && !std::strcmp(argv[1], "--case")) {
+    auto it = all.find(argv[2]);
+    if (it == all.end()) {
+      std::fprintf(stderr, "bench: unknown case '%s' — see bench --list\n", argv[2]);
+      return 2;
+    }
+    it->second();
+    return 0;
+  }
+  std::fprintf(stderr, "usage: bench --list | bench --case NAME   (make bench runs every case, 1 and 2 threads, beside the peers)\n");
+  return 2;
+}
