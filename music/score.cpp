@@ -158,7 +158,6 @@ Score parse_score(const std::string& text, const std::string& name) {
   auto bar_start = [&](int b) { return b == 0 ? 0 : (pickup_len ? pickup_len + (b - 1) * bar_len : b * bar_len); };
   auto bar_length = [&](int b) { return b == 0 && pickup_len ? pickup_len : bar_len; };
   for (auto& [ln, txt] : chords) {
-    std::string group;
     std::istringstream toks(txt + " |");
     std::string t;
     std::vector<std::string> syms;

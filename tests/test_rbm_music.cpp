@@ -16,7 +16,7 @@ TEST_CASE("faithful recipe: 122 songs, 1,291 examples of 2,340 values, 122 batch
   std::string summary;
   auto songs = rbm_music::load_songs(root + "/midi/music_generator_demo_pop", &summary);
   CHECK(summary.rfind("126 files read, 0 skipped", 0) == 0);
-  rbm_music::Examples ex = rbm_music::make_examples(songs, rbm_music::Recipe::seed_demo(), 0);
+  rbm_music::Examples ex = rbm_music::make_examples(songs, rbm_music::Recipe::seed_demo());
   CHECK(ex.songs == 122);
   CHECK(ex.x.shape() == Shape{1291, 2340});
   CHECK(ex.batches.size() == 122);
@@ -31,7 +31,7 @@ TEST_CASE("improved pipeline: train briefly on three tunes, sample, and the samp
     songs.push_back(music::score_to_midi(music::read_score_file(std::string("music/corpus/") + t + ".tune")));
   rbm_music::Recipe r;
   r.hidden = 32, r.epochs = 8, r.transpose = 0, r.batch = 8, r.lr = 0.05;
-  rbm_music::Examples ex = rbm_music::make_examples(songs, r, 0);
+  rbm_music::Examples ex = rbm_music::make_examples(songs, r);
   CHECK(ex.x.size(1) == 16 * 156);
   CHECK(ex.x.size(0) > 20);
   Generator gen(1);

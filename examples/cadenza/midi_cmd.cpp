@@ -61,7 +61,7 @@ int cmd_midi(int argc, char** argv) {
   try {
     m = read_midi_file(path, opt);
   } catch (const MidiError& e) {
-    std::fprintf(stderr, "%s: byte %zu: %s [%s]\n", path.c_str(), e.offset, e.what() + (std::strncmp(e.what(), "byte ", 5) ? 0 : std::strcspn(e.what(), ":") + 2), e.code.c_str());
+    std::fprintf(stderr, "%s: %s [%s]\n", path.c_str(), e.what(), e.code.c_str());  // what() starts "byte N: "
     return 1;
   }
   TempoMap tempo(m);

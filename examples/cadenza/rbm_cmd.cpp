@@ -72,7 +72,7 @@ int cmd_train(int argc, char** argv) {
 
   rbm_music::Examples ex;
   if (poly) ex.x = frames(data, "train");
-  else ex = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r, seed);
+  else ex = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r);
   models::RBM rbm(ex.x.size(1), r.hidden, r.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
   if (!r.faithful) rbm.init_visible_bias(ex.x);
   auto opt = rbm_music::make_optimizer(rbm, r);
@@ -119,7 +119,7 @@ int cmd_sample(int argc, char** argv) {
   r.hidden = std::stoll(meta(f, "hidden", a.str("checkpoint")));
   Generator gen(seed);
   std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), nullptr);  // primers come from here
-  rbm_music::Examples ex = rbm_music::make_examples(songs, r, seed);
+  rbm_music::Examples ex = rbm_music::make_examples(songs, r);
   models::RBM rbm(ex.x.size(1), r.hidden, {}, gen);
   io::load_checkpoint(a.str("checkpoint"), rbm);
   auto pieces = rbm_music::generate(rbm, ex, r, (int)a.integer("samples", 1, 50), (int)a.integer("windows", 1, 64),
@@ -151,7 +151,7 @@ int cmd_eval(int argc, char** argv) {
   } else {
     rbm_music::Recipe r = meta(f, "recipe", ck) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
     r.transpose = 0;
-    x = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r, seed).x;
+    x = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r).x;
     steps_per_example = r.window;
   }
   int64_t hidden = std::stoll(meta(f, "hidden", ck));

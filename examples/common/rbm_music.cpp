@@ -32,7 +32,7 @@ std::vector<music::MidiFile> load_songs(const std::string& data, std::string* su
 }
 
 // [doc:rbm-examples]
-Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r, uint64_t seed) {
+Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r) {
   Examples ex;
   std::vector<real> flat;
   int64_t n = 0, width = r.window * kRow;
@@ -65,7 +65,6 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
   }
   if (n == 0) fail("rbm", str("no training windows: every song is shorter than ", r.window, " steps"), "use longer pieces or a smaller --window");
   ex.x = Tensor::from_vector(flat, {n, width});
-  (void)seed;
   return ex;
 }
 // [/doc]

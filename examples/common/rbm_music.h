@@ -38,7 +38,7 @@ struct Examples {
   std::vector<std::vector<int64_t>> batches;     // rows of x per mini-batch
   int64_t songs = 0;
 };
-Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r, uint64_t seed);
+Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r);
 
 // Reads the bundled corpus (when `data` is empty) or every MIDI file under `data`.
 std::vector<music::MidiFile> load_songs(const std::string& data, std::string* summary);

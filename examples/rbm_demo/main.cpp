@@ -3,6 +3,7 @@
 // sampling; the result is written as MIDI, WAV and SVG with a report.
 // The RBM is engine/models/rbm.h; the data and output plumbing is
 // examples/common/rbm_music.cpp. Chapter: docs/07-rbm.md.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
     std::vector<music::MidiFile> songs = rbm_music::load_songs(args.str("data"), &summary);
     std::printf("rbm_demo: %s\n", summary.c_str());
     Generator gen(seed);
-    rbm_music::Examples ex = rbm_music::make_examples(songs, recipe, seed);
+    rbm_music::Examples ex = rbm_music::make_examples(songs, recipe);
     std::printf("rbm_demo: %lld training windows from %lld pieces; RBM %lld visible x %lld hidden; %d thread(s), seed %llu\n",
                 (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
                 (unsigned long long)seed);
@@ -46,10 +47,10 @@ int main(int argc, char** argv) {
     if (!recipe.faithful) rbm.init_visible_bias(ex.x);  // the seed left bv at 0
 
     // [doc:rbm-demo-main]
-    ProgressBar clock("", 1);
+    auto started = std::chrono::steady_clock::now();
     auto opt_sgd = rbm_music::make_optimizer(rbm, recipe);
     rbm_music::TrainLog log = rbm_music::train(rbm, *opt_sgd, ex, recipe, gen, &g_interrupted);
-    double seconds = clock.elapsed_seconds();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     io::save_checkpoint(out + "/model.safetensors", rbm,
                         {{"model", "rbm"}, {"recipe", recipe.faithful ? "faithful" : "improved"},
                          {"epochs_done", std::to_string(log.epoch.size())}, {"seed", std::to_string(seed)}});

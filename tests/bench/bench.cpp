@@ -3,7 +3,8 @@
 // in the peers' key=value format with peer=cadenza, so ../shared/peers/summarize.py
 // can put both in one table. Timing follows the peers' harness: warm up for at
 // least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
-// median. Usage: bench [--list] [--case NAME]. Chapter: the "Making it fast" chapter (issue 5).
+// median. Usage: bench [--list] [--case NAME]. The kernels it times are engine/kernels/gemm.cpp
+// (docs/01-tensors.md, "Under the hood") and engine/models/rbm.cpp (docs/07-rbm.md).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
