@@ -96,6 +96,51 @@ std::vector<Case> cases() {
       {"cross_entropy", [](V x) { return cross_entropy(x[0], idx({1, 0, 3}, {3})); }, {leaf({3, 4})}},
       {"nll_loss", [](V x) { return nll_loss(x[0], idx({1, 1}, {2}), Reduction::Sum); }, {leaf({2, 3})}},
       {"gaussian_kl", [](V x) { return gaussian_kl(x[0], x[1]); }, {leaf({3, 4}), leaf({3, 4})}},
+      // recurrent cells and layers (chapter 8): padding steps in the masks
+      {"lstm_cell", [](V x) { return lstm_cell(x[0], x[1]); }, {leaf({3, 8}), leaf({3, 2})}},
+      {"gru_cell", [](V x) { return gru_cell(x[0], x[1], x[2]); }, {leaf({3, 6}), leaf({3, 6}), leaf({3, 2})}},
+      {"lstm_layer (masked)", [](V x) {
+         return lstm_layer(x[0], x[1], x[2], x[3], idx({1, 1, 1, 1, 0, 1, 1, 0, 0}, {3, 3}));
+       }, {leaf({3, 3, 8}), leaf({8, 2}), leaf({3, 2}), leaf({3, 2})}},
+      {"gru_layer (masked)", [](V x) {
+         return gru_layer(x[0], x[1], x[2], x[3], idx({1, 1, 1, 0, 1, 1, 0, 1, 0}, {3, 3}));
+       }, {leaf({3, 3, 6}), leaf({6, 2}), leaf({6}), leaf({3, 2})}},
+      {"LSTM (2 layers, lengths, initial state)", [](V x) {
+         Generator g(5);
+         nn::LSTM lstm(3, 2, {2}, g);
+         nn::RNNOutput o = lstm.forward(x[0], {x[1], x[2]}, {4, 2});
+         return concat({o.output.reshape({-1}), o.state.h.reshape({-1}), o.state.c.reshape({-1})}, 0);
+       }, {leaf({4, 2, 3}), leaf({2, 2, 2}), leaf({2, 2, 2})}},
+      // convolutions (chapter 10)
+      {"conv1d (stride 2, padding, dilation 2)", [](V x) {
+         Conv1dArgs a;
+         a.stride = 2, a.pad_left = 2, a.pad_right = 1, a.dilation = 2;
+         return conv1d(x[0], x[1], x[2], a);
+       }, {leaf({2, 3, 9}), leaf({4, 3, 3}), leaf({4})}},
+      {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
+      {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
+      {"Conv1d (causal, weight norm)", [](V x) {
+         Generator g(3);
+         nn::Conv1dOptions o;
+         o.causal = true, o.dilation = 2, o.weight_norm = true;
+         nn::Conv1d c(2, 3, 3, o, g);
+         c.weight_g = x[1], c.weight_v = x[2];  // the checker's leaves stand in for the parameters
+         return c.forward(x[0]);
+       }, {leaf({1, 2, 6}), positive({3, 1, 1}), leaf({3, 2, 3})}},
+      // attention (chapter 9)
+      {"scaled_dot_product_attention (causal)", [](V x) {
+         return nn::scaled_dot_product_attention(x[0], x[1], x[2], nn::causal_mask(4)).output;
+       }, {leaf({2, 4, 3}), leaf({2, 4, 3}), leaf({2, 4, 2})}},
+      {"BahdanauAttention", [](V x) {
+         Generator g(4);
+         nn::BahdanauAttention att(3, 2, 4, g);
+         return att.forward(x[0], x[1], idx({1, 1, 0, 1, 1, 1}, {2, 3})).output;
+       }, {leaf({2, 3}), leaf({2, 3, 2})}},
+      {"LuongAttention (general)", [](V x) {
+         Generator g(4);
+         nn::LuongAttention att(nn::LuongAttention::Score::General, 3, g);
+         return att.forward(x[0], x[1]).output;
+       }, {leaf({2, 3}), leaf({2, 4, 3})}},
       {"LayerNorm", [](V x) {
          nn::LayerNorm ln(4);
          return ln.forward(x[0]) * x[1];

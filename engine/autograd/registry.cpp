@@ -25,6 +25,12 @@ const std::vector<std::string>& differentiable_ops() {
       "index_select", "gather", "scatter_add",
       // losses.cpp
       "binary_cross_entropy_with_logits",
+      // recurrent.cpp
+      "lstm_cell", "gru_cell",
+      // recurrent_seq.cpp
+      "lstm_layer", "gru_layer",
+      // conv.cpp
+      "conv1d", "max_pool1d", "avg_pool1d",
   };
   return ops;
 }

@@ -119,6 +119,36 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, Reduction r = Red
 // (or as `r` says): the VAE regulariser.
 Tensor gaussian_kl(const Tensor& mu, const Tensor& logvar, Reduction r = Reduction::Mean);
 
+// ---------------- recurrent cells (recurrent.cpp; docs/08-recurrent-networks.md) ----------------
+// Fused LSTM step. gates: (B, 4H) pre-activations in PyTorch's order i, f, g, o;
+// c_prev: (B, H). Returns (B, 2H) = [h | c]: take h = out.slice(1, 0, H), c = out.slice(1, H, 2H).
+Tensor lstm_cell(const Tensor& gates, const Tensor& c_prev);
+// Fused GRU step (PyTorch's order r, z, n). gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh,
+// both (B, 3H); h_prev: (B, H). Returns the new h: (B, H).
+Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h_prev);
+// A whole layer over time as one node, backward by hand (recurrent_seq.cpp).
+// xproj: (T, B, 4H) = x W_ih^T + b_ih + b_hh; w_hh: (4H, H); h0, c0: (B, H);
+// mask: (T, B) of 0/1 or undefined (padding steps carry the state). Returns (T, B, 2H) = [h_t | c_t].
+Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, const Tensor& c0,
+                  const Tensor& mask = Tensor());
+// xproj: (T, B, 3H) = x W_ih^T + b_ih; w_hh: (3H, H); b_hh: (3H,); h0: (B, H). Returns (T, B, H).
+Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, const Tensor& h0,
+                 const Tensor& mask = Tensor());
+
+// ---------------- convolution and pooling (conv.cpp; docs/10-convolutions-and-dilation.md) ----------------
+struct Conv1dArgs {
+  int64_t stride = 1;
+  int64_t pad_left = 0, pad_right = 0;  // causal: pad_left = dilation*(K-1), pad_right = 0
+  int64_t dilation = 1;
+};
+// x: (B, Cin, L), weight: (Cout, Cin, K), bias: (Cout,) or an undefined Tensor -> (B, Cout, Lout).
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dArgs& args = {});
+// The seven-loop definition (no autograd), used as the oracle in tests.
+Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dArgs& args = {});
+// Pooling over the last axis of (B, C, L); stride 0 means stride = kernel (PyTorch's default).
+Tensor max_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
+Tensor avg_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
+
 // True when two tensors have the same shape and every element is within atol + rtol*|b|.
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
 

@@ -1,0 +1,257 @@
+// Chapters 8-10 tests: LSTM, GRU, Conv1d/TCN and multi-head attention against
+// PyTorch fixtures (tests/fixtures/gen_seq_fixtures.py), the fused kernels against
+// their references at 1 and N threads, and the error messages of bad shapes.
+// docs/08-recurrent-networks.md, docs/09-attention-and-seq2seq.md, docs/10-convolutions-and-dilation.md.
+#include "tests/helpers.h"
+
+using namespace cadenza;
+using namespace testing;
+
+namespace {
+std::map<std::string, Tensor> load(const std::string& name) { return io::load_safetensors(fixture(name)).tensors; }
+Tensor leaf_of(const Tensor& t) { return t.detach().clone().requires_grad_(); }
+const double kAtol = 3e-5, kRtol = 3e-4;
+
+// Loads "<prefix>param.*" into the module, runs it, backpropagates the fixture's
+// upstream gradients and compares outputs and every gradient.
+void check_rnn(const std::string& prefix, bool lstm, bool batch_first) {
+  auto f = load("rnn.safetensors");
+  nn::RNNOptions o;
+  o.num_layers = 2;
+  o.batch_first = batch_first;
+  std::unique_ptr<nn::RNNBase> m;
+  if (lstm) m = std::make_unique<nn::LSTM>(5, 4, o);
+  else m = std::make_unique<nn::GRU>(5, 4, o);
+  std::map<std::string, Tensor> sd;
+  for (auto& [k, v] : f)
+    if (k.rfind(prefix + "param.", 0) == 0) sd[k.substr(prefix.size() + 6)] = v;
+  m->load_state_dict(sd);
+  Tensor x = leaf_of(f[prefix + "x"]), h0 = leaf_of(f[prefix + "h0"]);
+  Tensor c0 = lstm ? leaf_of(f[prefix + "c0"]) : Tensor();
+  std::vector<int64_t> lengths;
+  if (f.count(prefix + "lengths"))
+    for (real v : f[prefix + "lengths"].to_vector()) lengths.push_back((int64_t)v);
+  nn::RNNOutput out = m->forward(x, {h0, c0}, lengths);
+  CHECK_TENSOR_CLOSE(out.output, f[prefix + "y"], kAtol, kRtol);
+  CHECK_TENSOR_CLOSE(out.state.h, f[prefix + "hn"], kAtol, kRtol);
+  Tensor loss = sum(out.output * f[prefix + "grad_y"]) + sum(out.state.h * f[prefix + "grad_hn"]);
+  if (lstm) {
+    CHECK_TENSOR_CLOSE(out.state.c, f[prefix + "cn"], kAtol, kRtol);
+    loss = loss + sum(out.state.c * f[prefix + "grad_cn"]);
+  }
+  loss.backward();
+  CHECK_TENSOR_CLOSE(x.grad(), f[prefix + "grad_x"], kAtol, kRtol);
+  CHECK_TENSOR_CLOSE(h0.grad(), f[prefix + "grad_h0"], kAtol, kRtol);
+  if (lstm) CHECK_TENSOR_CLOSE(c0.grad(), f[prefix + "grad_c0"], kAtol, kRtol);
+  for (auto& [name, p] : m->named_parameters()) {
+    INFO(prefix << name);
+    CHECK_TENSOR_CLOSE(p.grad(), f[prefix + "grad." + name], kAtol, kRtol);
+  }
+}
+}  // namespace
+
+TEST_SUITE("ch08-rnn") {
+
+TEST_CASE("golden: LSTM (2 layers, padded batch, initial states) matches torch.nn.LSTM") { check_rnn("lstm.", true, false); }
+TEST_CASE("golden: LSTM batch_first without lengths matches torch.nn.LSTM") { check_rnn("lstm_bf.", true, true); }
+TEST_CASE("golden: GRU (2 layers, padded batch, initial state) matches torch.nn.GRU") { check_rnn("gru.", false, false); }
+TEST_CASE("golden: GRU batch_first without lengths matches torch.nn.GRU") { check_rnn("gru_bf.", false, true); }
+
+TEST_CASE("the fused LSTM layer equals step-by-step lstm_cell, forward and backward, at 1 and N threads") {
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Generator g(11);
+    for (auto [T, B, H] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 3, 5}, {4, 63, 7}, {3, 2, 129}}) {
+      Tensor xp = randn({T, B, 4 * H}, g).requires_grad_(), w = randn({4 * H, H}, g).requires_grad_();
+      Tensor h0 = randn({B, H}, g), c0 = randn({B, H}, g), up = randn({T, B, 2 * H}, g);
+      Tensor fused = lstm_layer(xp, w, h0, c0);
+      sum(fused * up).backward();
+      Tensor gx = xp.grad(), gw = w.grad();
+      xp.zero_grad(), w.zero_grad();
+      std::vector<Tensor> steps;
+      Tensor h = h0, c = c0;
+      for (int64_t t = 0; t < T; ++t) {
+        Tensor hc = lstm_cell(xp.select(0, t) + matmul(h, w.t()), c);
+        h = hc.slice(1, 0, H), c = hc.slice(1, H, 2 * H);
+        steps.push_back(hc);
+      }
+      Tensor ref = stack(steps, 0);
+      sum(ref * up).backward();
+      CHECK_TENSOR_CLOSE(fused, ref, 1e-5, 1e-4);
+      CHECK_TENSOR_CLOSE(gx, xp.grad(), 1e-4, 1e-3);
+      CHECK_TENSOR_CLOSE(gw, w.grad(), 1e-4, 1e-3);
+    }
+  }
+  set_num_threads(2);
+}
+
+TEST_CASE("the fused cells are checked: a deliberately wrong reference is caught") {
+  // A cell whose forget gate is ignored differs from lstm_cell: the comparison above can fail.
+  Tensor a = Tensor::from_vector({0.1, 2.0, -0.3, 0.5}, {1, 4}), c = Tensor::from_vector({1.5}, {1, 1});
+  Tensor hc = lstm_cell(a, c);
+  real i = 1 / (1 + std::exp(-0.1)), g = std::tanh(-0.3), o = 1 / (1 + std::exp(-0.5));
+  real wrong_c = c.item() + i * g;  // f = 1
+  CHECK(std::fabs(hc.at({0, 1}) - wrong_c) > 1e-3);
+  CHECK(std::fabs(hc.at({0, 0}) - o * std::tanh(hc.at({0, 1}))) < 1e-6);
+}
+
+TEST_CASE("RNN errors name the layer, the shapes and a hint") {
+  nn::LSTM lstm(5, 4);
+  expect_error([&] { lstm.forward(Tensor::zeros({6, 3, 7})); }, {"[LSTM]", "(6, 3, 7)", "time, batch, 5"});
+  expect_error([&] { lstm.forward(Tensor::zeros({6, 3, 5}), {}, {6, 7, 1}); }, {"[RNN]", "lengths[1] = 7", "1..6"});
+  expect_error([&] { lstm.forward(Tensor::zeros({6, 3, 5}), {}, {6, 1}); }, {"2 lengths", "batch of 3"});
+  expect_error([&] { lstm.forward(Tensor::zeros({6, 3, 5}), {Tensor::zeros({1, 2, 4}), Tensor()}); },
+               {"initial h", "(1, 2, 4)", "expected (1, 3, 4)"});
+  nn::GRU gru(5, 4, {2});
+  expect_error([&] { gru.forward(Tensor::zeros({6, 3, 5}), {Tensor::zeros({1, 3, 4}), Tensor()}); }, {"[GRU]", "expected (2, 3, 4)"});
+  expect_error([] { lstm_cell(Tensor::zeros({2, 7}), Tensor::zeros({2, 1})); }, {"[lstm_cell]", "4*hidden"});
+}
+
+TEST_CASE("dropout between layers acts only while training, and is reproducible from the seed") {
+  auto run = [](bool train) {
+    Generator g(3);
+    nn::RNNOptions o;
+    o.num_layers = 2, o.dropout = 0.5;
+    nn::LSTM m(3, 8, o, g);
+    m.train(train);
+    return m.forward(Tensor::ones({4, 2, 3})).output;
+  };
+  CHECK(allclose(run(true), run(true)));
+  CHECK_FALSE(allclose(run(true), run(false)));
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("ch10-conv") {
+
+TEST_CASE("golden: conv1d (stride 2, padding 2, dilation 2) matches F.conv1d") {
+  auto f = load("conv.safetensors");
+  Tensor x = leaf_of(f["x"]), w = leaf_of(f["w"]), b = leaf_of(f["b"]);
+  Conv1dArgs a;
+  a.stride = 2, a.pad_left = a.pad_right = 2, a.dilation = 2;
+  Tensor y = conv1d(x, w, b, a);
+  CHECK_TENSOR_CLOSE(y, f["y"], kAtol, kRtol);
+  y.backward(f["grad_y"]);
+  CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], kAtol, kRtol);
+  CHECK_TENSOR_CLOSE(w.grad(), f["grad_w"], kAtol, kRtol);
+  CHECK_TENSOR_CLOSE(b.grad(), f["grad_b"], kAtol, kRtol);
+}
+
+TEST_CASE("golden: TemporalBlock (weight norm, causal, dilation 2) matches locuslab/TCN's block in PyTorch") {
+  auto f = load("conv.safetensors");
+  nn::TemporalBlock blk(3, 5, 3, 2, 0.0);
+  std::map<std::string, Tensor> sd;
+  for (auto& [k, v] : f)
+    if (k.rfind("block.", 0) == 0 && k.find("grad") == std::string::npos && k != "block.x" && k != "block.y")
+      sd[k.substr(6)] = v;
+  blk.load_state_dict(sd);
+  Tensor x = leaf_of(f["block.x"]);
+  Tensor y = blk.forward(x);
+  CHECK_TENSOR_CLOSE(y, f["block.y"], kAtol, kRtol);
+  y.backward(f["block.grad_y"]);
+  CHECK_TENSOR_CLOSE(x.grad(), f["block.grad_x"], kAtol, kRtol);
+  for (auto& [name, p] : blk.named_parameters()) {
+    INFO(name);
+    CHECK_TENSOR_CLOSE(p.grad(), f["grad.block." + name], kAtol, kRtol);
+  }
+}
+
+TEST_CASE("conv1d equals the seven-loop reference on awkward shapes, at 1 and N threads") {
+  Generator g(5);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (auto [B, Cin, L, Cout, K, s, pl, pr, d] :
+         {std::array<int64_t, 9>{1, 1, 1, 1, 1, 1, 0, 0, 1}, {2, 7, 63, 5, 3, 1, 4, 0, 2}, {3, 3, 129, 7, 5, 3, 2, 2, 1},
+          {1, 64, 7, 129, 2, 1, 1, 0, 1}, {2, 4, 20, 3, 3, 2, 0, 0, 4}}) {
+      Tensor x = randn({B, Cin, L}, g), w = randn({Cout, Cin, K}, g), b = randn({Cout}, g);
+      Conv1dArgs a;
+      a.stride = s, a.pad_left = pl, a.pad_right = pr, a.dilation = d;
+      CHECK_TENSOR_CLOSE(conv1d(x, w, b, a), conv1d_ref(x, w, b, a), 1e-4, 1e-4);
+      CHECK_TENSOR_CLOSE(conv1d(x, w, Tensor(), a), conv1d_ref(x, w, Tensor(), a), 1e-4, 1e-4);
+    }
+  }
+  set_num_threads(2);
+  // The comparison can fail: a reference with the wrong dilation differs.
+  Tensor x = randn({1, 2, 10}, g), w = randn({2, 2, 3}, g);
+  Conv1dArgs a2, a1;
+  a2.dilation = 2;
+  CHECK_FALSE(allclose(conv1d(x, w, Tensor(), a2).slice(2, 0, 4), conv1d_ref(x, w, Tensor(), a1).slice(2, 0, 4), 1e-3, 1e-3));
+}
+
+TEST_CASE("causal convolution: output t never depends on inputs after t") {
+  Generator g(9);
+  nn::Conv1dOptions o;
+  o.causal = true, o.dilation = 3;
+  nn::Conv1d c(2, 2, 3, o, g);
+  Tensor x = randn({1, 2, 12}, g), y = c.forward(x);
+  CHECK(y.size(2) == 12);
+  Tensor x2 = x.clone();
+  for (int64_t t = 8; t < 12; ++t) x2.data()[t] = x2.data()[12 + t] = 100;  // change the future
+  Tensor y2 = c.forward(x2);
+  CHECK(allclose(y.slice(2, 0, 8), y2.slice(2, 0, 8)));
+  CHECK_FALSE(allclose(y.slice(2, 8, 12), y2.slice(2, 8, 12)));
+}
+
+TEST_CASE("TCN receptive field and shapes") {
+  nn::TCN tcn(88, {150, 150}, 3, 0.5);
+  CHECK(tcn.receptive_field() == 13);  // published-results.md: TCN JSB (k3, n2) sees 13 steps
+  nn::TCN big(88, {150, 150, 150, 150}, 6, 0.2);
+  CHECK(big.receptive_field() == 151);
+  tcn.eval();
+  CHECK(tcn.forward(Tensor::zeros({2, 88, 20})).shape() == Shape{2, 150, 20});
+}
+
+TEST_CASE("pooling: values, and errors that name the problem") {
+  Tensor x = Tensor::from_vector({1, 5, 2, 4, 3, 0}, {1, 1, 6});
+  CHECK(max_pool1d(x, 2).to_vector() == std::vector<real>{5, 4, 3});
+  CHECK(avg_pool1d(x, 3).to_vector() == std::vector<real>{(real)(8.0 / 3), (real)(7.0 / 3)});
+  expect_error([&] { max_pool1d(x, 7); }, {"[max_pool1d]", "shorter than the kernel"});
+  expect_error([&] { conv1d(x, Tensor::zeros({1, 2, 3}), Tensor()); }, {"[conv1d]", "in_channels"});
+  expect_error([&] { conv1d(x, Tensor::zeros({1, 1, 9}), Tensor()); }, {"[conv1d]", "shorter than the kernel's span"});
+  nn::Conv1d c(3, 4, 2);
+  expect_error([&] { c.forward(Tensor::zeros({2, 10, 3})); }, {"[Conv1d]", "(2, 10, 3)", "transpose(1, 2)"});
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("ch09-attention") {
+
+TEST_CASE("golden: MultiheadAttention with a causal mask matches torch.nn.MultiheadAttention") {
+  auto f = load("attention.safetensors");
+  nn::MultiheadAttention mha(8, 2);
+  std::map<std::string, Tensor> sd;
+  for (auto& [k, v] : f)
+    if (k.rfind("param.", 0) == 0) sd[k.substr(6)] = v;
+  mha.load_state_dict(sd);
+  Tensor x = leaf_of(f["x"]);
+  nn::Attended a = mha.forward(x, x, x, nn::causal_mask(5));
+  CHECK_TENSOR_CLOSE(a.output, f["y"], kAtol, kRtol);
+  CHECK_TENSOR_CLOSE(a.weights, f["weights"], kAtol, kRtol);
+  a.output.backward(f["grad_y"]);
+  CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], kAtol, kRtol);
+  for (auto& [name, p] : mha.named_parameters()) {
+    INFO(name);
+    CHECK_TENSOR_CLOSE(p.grad(), f["grad." + name], kAtol, kRtol);
+  }
+}
+
+TEST_CASE("attention weights: rows sum to 1, masked keys get exactly 0") {
+  Generator g(2);
+  nn::BahdanauAttention bah(4, 3, 5, g);
+  Tensor mask = Tensor::from_vector({1, 1, 0, 1, 0, 0}, {2, 3});
+  nn::Attended a = bah.forward(randn({2, 4}, g), randn({2, 3, 3}, g), mask);
+  CHECK_TENSOR_CLOSE(sum(a.weights, {1}), Tensor::ones({2}), 1e-6, 1e-6);
+  CHECK(a.weights.at({0, 2}) == 0);
+  CHECK(a.weights.at({1, 1}) == 0);
+  CHECK(a.weights.at({1, 0}) == doctest::Approx(1));
+  nn::LuongAttention dot(nn::LuongAttention::Score::Dot, 3);
+  Tensor keys = Tensor::from_vector({1, 0, 0, 0, 1, 0}, {1, 2, 3});
+  nn::Attended d = dot.forward(Tensor::from_vector({10, 0, 0}, {1, 3}), keys);
+  CHECK(d.weights.at({0, 0}) > 0.999);
+  Tensor pe = nn::positional_encoding(4, 6);
+  CHECK(pe.at({0, 1}) == doctest::Approx(1));         // cos 0
+  CHECK(pe.at({1, 0}) == doctest::Approx(std::sin(1.0)));
+  expect_error([&] { dot.forward(Tensor::zeros({2, 4}), Tensor::zeros({2, 3, 3})); }, {"[LuongAttention]", "4 != key size 3"});
+}
+
+}  // TEST_SUITE
