@@ -20,6 +20,7 @@
 #include "engine/io/npy.h"
 #include "engine/io/safetensors.h"
 #include "engine/kernels/parallel.h"
+#include "engine/models/frame_models.h"
 #include "engine/models/rbm.h"
 #include "engine/nn/init.h"
 #include "engine/nn/layers.h"

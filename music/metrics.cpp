@@ -140,6 +140,21 @@ void FrameScorer::add(const std::vector<float>& probs, const PianoRoll& y, int64
 }
 // [/doc]
 
+void FrameScorer::add_scored(const std::vector<double>& step_nll, const std::vector<float>& guess, const PianoRoll& y) {
+  int K = y.keys();
+  if ((int64_t)step_nll.size() != y.steps || (int64_t)guess.size() != y.steps * K)
+    throw MidiError("bad_metric", 0, "got " + std::to_string(step_nll.size()) + " step NLLs and " +
+                                         std::to_string(guess.size()) + " guesses for " + std::to_string(y.steps) + " steps");
+  for (int64_t t = 0; t < y.steps; ++t) {
+    for (int k = 0; k < K; ++k) {
+      bool target = on(y, t, k), g = guess[(size_t)t * K + k] >= 0.5f;
+      tp_ += target && g, fp_ += !target && g, fn_ += target && !g;
+    }
+    nll_sum_ += step_nll[(size_t)t];
+    ++steps_;
+  }
+}
+
 FrameScore FrameScorer::result() const {
   FrameScore s;
   s.steps = steps_, s.tp = tp_, s.fp = fp_, s.fn = fn_;

@@ -46,6 +46,9 @@ struct FrameScore {
 class FrameScorer {
  public:
   void add(const std::vector<float>& probs, const PianoRoll& target, int64_t first_step = 0);
+  // For models that compute each step's NLL themselves (e.g. a NADE, whose keys are
+  // not independent): step_nll has one value per step, guess is the predicted 0/1 frame per step.
+  void add_scored(const std::vector<double>& step_nll, const std::vector<float>& guess, const PianoRoll& target);
   FrameScore result() const;
 
  private:

@@ -111,6 +111,11 @@ std::vector<Case> cases() {
          nn::RNNOutput o = lstm.forward(x[0], {x[1], x[2]}, {4, 2});
          return concat({o.output.reshape({-1}), o.state.h.reshape({-1}), o.state.c.reshape({-1})}, 0);
        }, {leaf({4, 2, 3}), leaf({2, 2, 2}), leaf({2, 2, 2})}},
+      {"nade_logits", [](V x) { return nade_logits(x[0], x[1], x[2], x[3], idx({1, 0, 1, 1, 0, 0, 1, 0}, {2, 4})); },
+       {leaf({2, 4}), leaf({2, 3}), leaf({3, 4}), leaf({4, 3})}},
+      {"RNNNADE (composed reference)", [](V x) {
+         return models::nade_logits_composed(x[0], x[1], x[2], x[3], idx({1, 0, 1, 1, 0, 0, 1, 0}, {2, 4}));
+       }, {leaf({2, 4}), leaf({2, 3}), leaf({3, 4}), leaf({4, 3})}},
       // convolutions (chapter 10)
       {"conv1d (stride 2, padding, dilation 2)", [](V x) {
          Conv1dArgs a;

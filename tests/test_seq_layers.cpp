@@ -95,6 +95,28 @@ TEST_CASE("the fused cells are checked: a deliberately wrong reference is caught
   CHECK(std::fabs(hc.at({0, 0}) - o * std::tanh(hc.at({0, 1}))) < 1e-6);
 }
 
+TEST_CASE("nade_logits equals the composed reference, forward and backward, at 1 and N threads") {
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Generator g(21);
+    for (auto [N, K, Hn] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {7, 5, 3}, {63, 88, 17}, {129, 9, 33}}) {
+      Tensor b = randn({N, K}, g).requires_grad_(), c = randn({N, Hn}, g).requires_grad_();
+      Tensor W = randn({Hn, K}, g).requires_grad_(), V = randn({K, Hn}, g).requires_grad_();
+      Tensor v = bernoulli(Tensor::full({N, K}, 0.3), g), up = randn({N, K}, g);
+      Tensor fused = nade_logits(b, c, W, V, v);
+      sum(fused * up).backward();
+      std::vector<Tensor> fg = {b.grad(), c.grad(), W.grad(), V.grad()};
+      for (Tensor* t : {&b, &c, &W, &V}) t->zero_grad();
+      Tensor ref = models::nade_logits_composed(b, c, W, V, v);
+      sum(ref * up).backward();
+      CHECK_TENSOR_CLOSE(fused, ref, 1e-4, 1e-4);
+      std::vector<Tensor> rg = {b.grad(), c.grad(), W.grad(), V.grad()};
+      for (size_t i = 0; i < 4; ++i) CHECK_TENSOR_CLOSE(fg[i], rg[i], 1e-3, 1e-3);
+    }
+  }
+  set_num_threads(2);
+}
+
 TEST_CASE("RNN errors name the layer, the shapes and a hint") {
   nn::LSTM lstm(5, 4);
   expect_error([&] { lstm.forward(Tensor::zeros({6, 3, 7})); }, {"[LSTM]", "(6, 3, 7)", "time, batch, 5"});

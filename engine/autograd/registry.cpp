@@ -29,6 +29,8 @@ const std::vector<std::string>& differentiable_ops() {
       "lstm_cell", "gru_cell",
       // recurrent_seq.cpp
       "lstm_layer", "gru_layer",
+      // nade.cpp
+      "nade_logits",
       // conv.cpp
       "conv1d", "max_pool1d", "avg_pool1d",
   };

@@ -135,6 +135,11 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
 Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, const Tensor& h0,
                  const Tensor& mask = Tensor());
 
+// NADE conditional logits for N frames of K keys (nade.cpp; docs/08-recurrent-networks.md):
+// logit_i = b_i + V[i] · σ(c + Σ_{j<i} W[:, j] v_j). b (N, K), c (N, Hn), W (Hn, K), V (K, Hn),
+// v (N, K) the frames (not differentiated) -> (N, K).
+Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tensor& V, const Tensor& v);
+
 // ---------------- convolution and pooling (conv.cpp; docs/10-convolutions-and-dilation.md) ----------------
 struct Conv1dArgs {
   int64_t stride = 1;

@@ -1,7 +1,8 @@
 // cadenza: the command-line front door. Each subcommand answers --help.
 // Commands arrive with their chapters; today: `info`, `version`, `inspect` (list a
 // checkpoint's tensors), `midi` (midi_cmd.cpp), `render` and `roll`
-// (render_cmd.cpp). The RBM's train/sample/eval come with its chapter.
+// (render_cmd.cpp). The RBM's train/sample/eval come with its chapter (rbm_cmd.cpp);
+// the sequence models' train/eval with chapter 8 (seq_cmd.cpp).
 #include <cstdio>
 #include <cstring>
 
@@ -25,9 +26,11 @@ static const char* kUsage =
     "  score      compile a tune in the score notation to MIDI: cadenza score IN.tune OUT.mid\n"
     "  corpus     check the bundled corpus (music/corpus) and optionally write it as MIDI\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
-    "  train      train an RBM on MIDI files (default: the bundled corpus) or a polyphonic benchmark\n"
+    "  train      train an RBM on MIDI files (default: the bundled corpus) or a polyphonic benchmark;\n"
+    "             with --model lstm|gru|tcn|rnn-nade, a sequence model on a polyphonic benchmark\n"
     "  sample     write music sampled from a trained RBM: MIDI, WAV, SVG and a report\n"
-    "  eval       an RBM's reconstruction error, pseudo-log-likelihood and log-likelihood (AIS)\n"
+    "  eval       an RBM's reconstruction error, pseudo-log-likelihood and log-likelihood (AIS), or\n"
+    "             sequence models' test NLL and accuracy beside the published numbers\n"
     "  version    print the version\n"
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
@@ -39,6 +42,28 @@ int cmd_score(int argc, char** argv);   // corpus_cmd.cpp
 int cmd_train(int argc, char** argv);   // rbm_cmd.cpp
 int cmd_sample(int argc, char** argv);  // rbm_cmd.cpp
 int cmd_eval(int argc, char** argv);    // rbm_cmd.cpp
+int cmd_train_seq(int argc, char** argv);  // seq_cmd.cpp
+int cmd_eval_seq(int argc, char** argv);   // seq_cmd.cpp
+// The frame models (--model lstm|gru|tcn|rnn-nade) have their own train/eval.
+static bool wants_seq_model(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string v = a.rfind("--model=", 0) == 0 ? a.substr(8) : (a == "--model" && i + 1 < argc ? argv[i + 1] : "");
+    if (!v.empty()) return v != "rbm";
+  }
+  return false;
+}
+static bool is_seq_checkpoint(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    std::string v = a.rfind("--checkpoint=", 0) == 0 ? a.substr(13) : (a == "--checkpoint" && i + 1 < argc ? argv[i + 1] : "");
+    if (v.empty()) continue;
+    v = v.substr(0, v.find(','));
+    auto md = io::load_safetensors(v).metadata;
+    return md.count("model") && md["model"].rfind("frame-", 0) == 0;
+  }
+  return false;
+}
 int cmd_corpus(int argc, char** argv);  // corpus_cmd.cpp
 
 static int cmd_info(int argc, char** argv) {
@@ -91,9 +116,9 @@ int main(int argc, char** argv) {
     if (cmd == "render") return cmd_render(argc, argv);
     if (cmd == "roll") return cmd_roll(argc, argv);
     if (cmd == "score") return cmd_score(argc, argv);
-    if (cmd == "train") return cmd_train(argc, argv);
+    if (cmd == "train") return wants_seq_model(argc, argv) ? cmd_train_seq(argc, argv) : cmd_train(argc, argv);
     if (cmd == "sample") return cmd_sample(argc, argv);
-    if (cmd == "eval") return cmd_eval(argc, argv);
+    if (cmd == "eval") return is_seq_checkpoint(argc, argv) ? cmd_eval_seq(argc, argv) : cmd_eval(argc, argv);
     if (cmd == "corpus") return cmd_corpus(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);

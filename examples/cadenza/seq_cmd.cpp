@@ -1,0 +1,113 @@
+// seq_cmd.cpp: `cadenza train --model lstm|gru|tcn|rnn-nade` and `cadenza eval` for
+// frame models on the polyphonic benchmark (JSB Chorales, Nottingham, ...): train
+// with early stopping on the valid split, then report test NLL and Bay accuracy
+// beside the published numbers, with one machine-readable line per model.
+// Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
+#include <csignal>
+#include <cstdio>
+
+#include "examples/common/flags.h"
+#include "examples/common/poly.h"
+#include "music/svg.h"
+
+using namespace cadenza;
+
+static volatile bool g_stop_seq = false;
+
+int cmd_train_seq(int argc, char** argv) {
+  flags::Parser a("cadenza train --model lstm|gru|tcn|rnn-nade",
+                  "Train a frame model on a polyphonic benchmark folder; save the best-on-valid checkpoint and report test NLL.");
+  a.add("model", "lstm", "lstm, gru, tcn or rnn-nade");
+  a.add("data", "", "a polyphonic benchmark folder with train/valid/test.txt, e.g. ../shared/data/jsb_chorales");
+  a.add("out", "", "output folder (default out/<model>-<dataset>)");
+  a.add("seed", "0", "random seed");
+  a.add("threads", "0", "OpenMP threads (0: the default)");
+  a.add("epochs", "0", "maximum epochs (0: the recipe's)");
+  a.add("hidden", "0", "recurrent width (0: the recipe's)");
+  a.add("layers", "0", "recurrent layers (0: the recipe's)");
+  a.add("dropout", "-1", "dropout (-1: the recipe's)");
+  a.add("lr", "0", "Adam learning rate (0: the recipe's)");
+  a.add("batch", "0", "pieces per batch (0: the recipe's)");
+  a.add("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)");
+  a.parse(argc, argv, 2);
+  if (a.str("data").empty()) a.die("--data is required", "e.g. --data ../shared/data/jsb_chorales");
+  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  poly::Data d = poly::load(a.str("data"));
+  poly::Recipe r = poly::default_recipe(a.str("model"), d.name);
+  if (long long v = a.integer("epochs", 0, 100000)) r.epochs = (int)v;
+  if (long long v = a.integer("hidden", 0, 100000)) r.hidden = v;
+  if (long long v = a.integer("layers", 0, 16)) r.layers = v;
+  if (double v = a.number("dropout", -1, 0.99); v >= 0) r.dropout = v;
+  if (double v = a.number("lr", 0, 10)) r.lr = v;
+  if (long long v = a.integer("batch", 0, 100000)) r.batch = (int)v;
+  if (long long v = a.integer("patience", 0, 100000)) r.patience = (int)v;
+  std::string out = a.str("out").empty() ? "out/" + r.model + "-" + d.name : a.str("out");
+  a.make_output_dir(out);
+  uint64_t seed = (uint64_t)a.integer("seed", 0, 1LL << 62);
+  Generator gen(seed);
+  auto m = poly::build(r, gen);
+  std::printf("cadenza train: %s on %s (%zu train / %zu valid / %zu test pieces), %lld parameters\n  %s\n",
+              r.model.c_str(), d.name.c_str(), d.train.size(), d.valid.size(), d.test.size(),
+              (long long)m->num_parameters(), r.to_string().c_str());
+  std::fflush(stdout);
+  std::signal(SIGINT, [](int) { g_stop_seq = true; });
+  poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop_seq);
+  poly::Score s = poly::evaluate(*m, d.test, gen);
+  auto meta = poly::recipe_metadata(r);
+  meta["data"] = a.str("data"), meta["dataset"] = d.name, meta["seed"] = std::to_string(seed);
+  meta["best_epoch"] = std::to_string(log.best_epoch), meta["train_seconds"] = str((int)log.seconds);
+  io::save_checkpoint(out + "/model.safetensors", *m, meta);
+  std::vector<double> ep;
+  for (size_t i = 0; i < log.train_nll.size(); ++i) ep.push_back((double)i + 1);
+  music::svg::PlotOptions po;
+  po.title = r.model + " on " + d.name, po.xlabel = "epoch", po.ylabel = "NLL (nats per step)";
+  io::write_file_atomic(out + "/learning_curve.svg",
+                        music::svg::line_plot({{"train", ep, log.train_nll, ""}, {"valid", ep, log.valid_nll, ""}}, po), "cadenza train");
+  poly::print_table(d.name, {{r.model, s}});
+  std::printf("%s\n", poly::machine_line(r.model, d.name, s).c_str());
+  std::printf("best valid NLL %.3f at epoch %d; trained in %s\nwrote %s/model.safetensors and %s/learning_curve.svg\n",
+              log.best_valid, log.best_epoch, format_seconds(log.seconds).c_str(), out.c_str(), out.c_str());
+  return g_stop_seq ? 130 : 0;
+}
+
+// cadenza eval --checkpoint a.safetensors[,b.safetensors...] [--data DIR]
+int cmd_eval_seq(int argc, char** argv) {
+  flags::Parser a("cadenza eval", "Evaluate frame-model checkpoints on a polyphonic test split, beside the published numbers.");
+  a.add("checkpoint", "", "one or more model.safetensors from cadenza train --model ..., separated by commas");
+  a.add("data", "", "the benchmark folder (default: the one the first checkpoint was trained on)");
+  a.add("seed", "0", "random seed");
+  a.add("threads", "0", "OpenMP threads (0: the default)");
+  a.parse(argc, argv, 2);
+  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  std::vector<std::string> paths;
+  std::string list = a.str("checkpoint");
+  for (size_t p = 0; p < list.size();) {
+    size_t q = list.find(',', p);
+    if (q == std::string::npos) q = list.size();
+    if (q > p) paths.push_back(list.substr(p, q - p));
+    p = q + 1;
+  }
+  if (paths.empty()) a.die("--checkpoint is required", "e.g. cadenza eval --checkpoint out/lstm-jsb_chorales/model.safetensors");
+  std::string dir = a.str("data");
+  if (dir.empty()) {
+    auto md = io::load_safetensors(paths[0]).metadata;
+    if (!md.count("data")) a.die("'" + paths[0] + "' does not say which data it was trained on", "pass --data");
+    dir = md["data"];
+  }
+  poly::Data d = poly::load(dir);
+  Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+  std::vector<std::pair<std::string, poly::Score>> rows;
+  std::vector<std::string> lines;
+  for (const std::string& p : paths) {
+    io::TensorFile f = io::load_safetensors(p);
+    poly::Recipe r = poly::recipe_from_metadata(f.metadata);
+    auto m = poly::build(r, gen);
+    io::load_checkpoint(p, *m);
+    poly::Score s = poly::evaluate(*m, d.test, gen);
+    rows.push_back({r.model, s});
+    lines.push_back(poly::machine_line(r.model, d.name, s));
+  }
+  poly::print_table(d.name, rows);
+  for (const std::string& l : lines) std::printf("%s\n", l.c_str());
+  return 0;
+}

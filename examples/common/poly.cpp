@@ -1,0 +1,145 @@
+// poly.cpp: see poly.h. Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
+#include "examples/common/poly.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sys/stat.h>
+
+#include "music/dataset.h"
+
+using namespace cadenza;
+
+namespace poly {
+
+Data load(const std::string& dir) {
+  Data d;
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  d.name = base.substr(base.find_last_of('/') + 1);
+  for (const char* split : {"train", "valid", "test"}) {
+    std::string path = base + "/" + split + ".txt";
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+      fail("poly", "'" + path + "' does not exist",
+           "--data must be a polyphonic benchmark folder with train.txt, valid.txt and test.txt, e.g. ../shared/data/jsb_chorales");
+    auto rolls = music::read_polyphonic(path);
+    (split[0] == 't' ? (split[1] == 'r' ? d.train : d.test) : d.valid) = std::move(rolls);
+  }
+  return d;
+}
+
+std::string Recipe::to_string() const {
+  std::string s = str("model=", model, " epochs<=", epochs, " batch=", batch, " lr=", lr, " clip=", clip, " dropout=", dropout);
+  if (model == "tcn") {
+    s += str(" kernel=", kernel, " channels=");
+    for (size_t i = 0; i < channels.size(); ++i) s += str(i ? "," : "", channels[i]);
+  } else {
+    s += str(" hidden=", hidden, " layers=", layers);
+  }
+  if (model == "rnn-nade") s += str(" nade_hidden=", nade_hidden);
+  if (chunk) s += str(" chunk=", chunk);
+  return s;
+}
+
+// [doc:recipes]
+Recipe default_recipe(const std::string& model, const std::string& dataset) {
+  Recipe r;
+  r.model = model;
+  bool nott = dataset == "nottingham";
+  if (model == "lstm" || model == "gru") {
+    r.hidden = nott ? 400 : 200, r.layers = 2, r.dropout = 0.3, r.lr = 2e-3, r.clip = 1.0;
+  } else if (model == "tcn") {
+    r.channels = nott ? std::vector<int64_t>(4, 150) : std::vector<int64_t>{150, 150};
+    r.kernel = nott ? 6 : 3, r.dropout = nott ? 0.2 : 0.5, r.lr = 2e-3, r.clip = 0.4;
+  } else if (model == "rnn-nade") {
+    r.hidden = 200, r.layers = 1, r.nade_hidden = 150, r.dropout = 0.3, r.lr = 2e-3;
+  } else {
+    fail("poly", "unknown model '" + model + "'", "choose lstm, gru, tcn or rnn-nade");
+  }
+  if (nott) r.chunk = 200, r.batch = 16;
+  return r;
+}
+// [/doc]
+
+std::map<std::string, std::string> recipe_metadata(const Recipe& r) {
+  std::string ch;
+  for (size_t i = 0; i < r.channels.size(); ++i) ch += str(i ? "," : "", r.channels[i]);
+  return {{"model", "frame-" + r.model}, {"hidden", std::to_string(r.hidden)}, {"layers", std::to_string(r.layers)},
+          {"nade_hidden", std::to_string(r.nade_hidden)}, {"channels", ch}, {"kernel", std::to_string(r.kernel)},
+          {"dropout", str(r.dropout)}};
+}
+
+Recipe recipe_from_metadata(const std::map<std::string, std::string>& m) {
+  auto get = [&](const std::string& k) {
+    auto it = m.find(k);
+    if (it == m.end()) fail("checkpoint", "no '" + k + "' metadata", "was it written by cadenza train --model ...?");
+    return it->second;
+  };
+  Recipe r;
+  r.model = get("model").substr(6);
+  r.hidden = std::stoll(get("hidden")), r.layers = std::stoll(get("layers")), r.nade_hidden = std::stoll(get("nade_hidden"));
+  r.kernel = std::stoll(get("kernel")), r.dropout = std::stod(get("dropout"));
+  r.channels.clear();
+  std::string ch = get("channels");
+  for (size_t p = 0; p < ch.size();) {
+    size_t q = ch.find(',', p);
+    if (q == std::string::npos) q = ch.size();
+    r.channels.push_back(std::stoll(ch.substr(p, q - p)));
+    p = q + 1;
+  }
+  return r;
+}
+
+std::unique_ptr<models::FrameModel> build(const Recipe& r, Generator& gen) {
+  nn::RNNOptions o;
+  o.num_layers = r.layers;
+  o.dropout = r.layers > 1 ? r.dropout : 0;
+  if (r.model == "lstm" || r.model == "gru")
+    return std::make_unique<models::FrameRNN>(88, r.hidden, o, r.model == "gru", r.dropout, gen);
+  if (r.model == "tcn") return std::make_unique<models::FrameTCN>(88, r.channels, r.kernel, r.dropout, gen);
+  if (r.model == "rnn-nade") return std::make_unique<models::RNNNADE>(88, r.hidden, r.nade_hidden, o, r.dropout, gen);
+  fail("poly", "unknown model '" + r.model + "'", "choose lstm, gru, tcn or rnn-nade");
+}
+
+Batch make_batch(const std::vector<const music::PianoRoll*>& rolls) {
+  Batch b;
+  int64_t T = 0, B = (int64_t)rolls.size();
+  for (auto* r : rolls) T = std::max(T, r->steps), b.lengths.push_back(r->steps);
+  std::vector<real> x((size_t)(B * T * 88), 0), y((size_t)(B * T * 88), 0);
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t t = 0; t < rolls[i]->steps; ++t)
+      for (int k = 0; k < 88; ++k) {
+        real v = rolls[i]->data[(size_t)(t * 88 + k)] > 0;
+        y[(size_t)((i * T + t) * 88 + k)] = v;
+        if (t + 1 < T) x[(size_t)((i * T + t + 1) * 88 + k)] = v;
+      }
+  b.x = Tensor::from_vector(x, {B, T, 88});
+  b.y = Tensor::from_vector(y, {B, T, 88});
+  return b;
+}
+
+Score evaluate(models::FrameModel& m, const std::vector<music::PianoRoll>& rolls, Generator& gen) {
+  NoGradGuard ng;
+  m.eval();
+  music::FrameScorer all;
+  double skip_sum = 0;
+  int64_t skip_steps = 0;
+  for (size_t i = 0; i < rolls.size(); ++i) {
+    Batch b = make_batch({&rolls[i]});
+    Tensor per_key = binary_cross_entropy_with_logits(m.logits(b.x, b.y, {}), b.y, Reduction::None);
+    std::vector<real> nll_t = sum(per_key, {0, 2}).to_vector();  // (T,)
+    std::vector<real> pred = m.predict(b.x, {}, 0.5, gen).to_vector();  // the most likely frames, for accuracy
+    std::vector<double> step_nll(nll_t.begin(), nll_t.end());
+    all.add_scored(step_nll, std::vector<float>(pred.begin(), pred.end()), rolls[i]);
+    for (size_t t = 1; t < nll_t.size(); ++t) skip_sum += nll_t[t];
+    skip_steps += rolls[i].steps - 1;
+  }
+  Score s;
+  s.all = all.result();
+  s.nll_skip_first = skip_sum / (double)std::max<int64_t>(1, skip_steps);
+  m.train();
+  return s;
+}
+
+}  // namespace poly

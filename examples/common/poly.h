@@ -1,0 +1,71 @@
+// poly.h: training and evaluating frame models (LSTM, GRU, TCN, RNN-NADE) on the
+// polyphonic benchmark (JSB Chorales, Nottingham, MuseData, Piano-midi.de), and
+// the table of published numbers they are compared with.
+// Used by `cadenza train --model ...`, `cadenza eval` and the examples/recipes scripts.
+// Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cadenza.h"
+#include "music/metrics.h"
+#include "music/pianoroll.h"
+
+namespace poly {
+
+struct Data {
+  std::string name;  // "jsb_chorales", "nottingham", ... (the folder's name)
+  std::vector<music::PianoRoll> train, valid, test;
+};
+// Reads dir/{train,valid,test}.txt; errors name the missing file and where the data comes from.
+Data load(const std::string& dir);
+
+struct Recipe {
+  std::string model = "lstm";        // lstm | gru | tcn | rnn-nade
+  int64_t hidden = 200, layers = 2;  // recurrent width and depth
+  int64_t nade_hidden = 150;
+  std::vector<int64_t> channels = {150, 150};  // TCN level widths
+  int64_t kernel = 3;
+  double dropout = 0.2, lr = 1e-3, clip = 1.0;
+  int epochs = 100, batch = 8, patience = 10;  // stop after `patience` epochs without a better valid NLL
+  int64_t chunk = 0;                           // cut training pieces into chunks of this many steps (0: whole)
+  std::string to_string() const;
+};
+// The defaults for a model on a dataset (the settings the recipes use).
+Recipe default_recipe(const std::string& model, const std::string& dataset);
+// Reads and writes a recipe as checkpoint metadata.
+std::map<std::string, std::string> recipe_metadata(const Recipe& r);
+Recipe recipe_from_metadata(const std::map<std::string, std::string>& m);
+
+std::unique_ptr<cadenza::models::FrameModel> build(const Recipe& r, cadenza::Generator& gen);
+
+// A padded batch: x[:, t] = frame t-1 (zeros at t = 0), y[:, t] = frame t.
+struct Batch {
+  cadenza::Tensor x, y;
+  std::vector<int64_t> lengths;
+};
+Batch make_batch(const std::vector<const music::PianoRoll*>& rolls);
+
+struct Score {
+  music::FrameScore all;     // every step scored (the dataset READMEs' convention)
+  double nll_skip_first = 0; // first step of each piece as context only (locuslab/TCN's convention)
+};
+Score evaluate(cadenza::models::FrameModel& m, const std::vector<music::PianoRoll>& rolls, cadenza::Generator& gen);
+
+struct TrainLog {
+  std::vector<double> train_nll, valid_nll;
+  int best_epoch = 0;
+  double best_valid = 0, seconds = 0;
+};
+// Adam, gradient clipping, lr / 4 after 3 epochs without improvement, early stopping;
+// the best-on-valid parameters are restored at the end.
+TrainLog train(cadenza::models::FrameModel& m, const Data& d, const Recipe& r, cadenza::Generator& gen,
+               volatile bool* stop);
+
+// The table printed by `cadenza eval`: published rows beside ours.
+void print_table(const std::string& dataset, const std::vector<std::pair<std::string, Score>>& ours);
+// model=NAME dataset=NAME split=test nll=X.XXX acc=Y.YY steps=N
+std::string machine_line(const std::string& model, const std::string& dataset, const Score& s);
+
+}  // namespace poly

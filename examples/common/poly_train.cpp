@@ -1,0 +1,145 @@
+// poly_train.cpp: the training loop and the results table for the polyphonic
+// benchmark (see poly.h). Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "examples/common/poly.h"
+#include "music/dataset.h"
+
+using namespace cadenza;
+
+namespace poly {
+
+namespace {
+// NLL per step over rolls, in batches of 16 with masks (no accuracy: quicker, for validation).
+double nll_per_step(models::FrameModel& m, const std::vector<music::PianoRoll>& rolls) {
+  NoGradGuard ng;
+  m.eval();
+  double total = 0;
+  int64_t steps = 0;
+  for (size_t i = 0; i < rolls.size(); i += 16) {
+    std::vector<const music::PianoRoll*> part;
+    for (size_t j = i; j < std::min(rolls.size(), i + 16); ++j) part.push_back(&rolls[j]);
+    Batch b = make_batch(part);
+    models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
+    total += l.total.item(), steps += l.steps;
+  }
+  m.train();
+  return total / (double)steps;
+}
+
+std::vector<music::PianoRoll> chunks(const std::vector<music::PianoRoll>& rolls, int64_t len) {
+  if (len <= 0) return rolls;
+  std::vector<music::PianoRoll> out;
+  for (const music::PianoRoll& r : rolls) {
+    if (r.steps <= len) { out.push_back(r); continue; }
+    for (int64_t s = 0; s < r.steps; s += len) {
+      int64_t n = std::min(len, r.steps - s);
+      if (n < 2) break;
+      music::PianoRoll c = r;
+      c.steps = n;
+      c.data.assign(r.data.begin() + s * r.keys(), r.data.begin() + (s + n) * r.keys());
+      c.onset.assign(r.onset.begin() + s * r.keys(), r.onset.begin() + (s + n) * r.keys());
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+// [doc:poly-train]
+TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator& gen, volatile bool* stop) {
+  m.init_output_bias(music::note_unigram(d.train));  // start from the Note 1-Gram
+  optim::Adam opt(m.parameters(), r.lr);
+  std::vector<music::PianoRoll> pieces = chunks(d.train, r.chunk);
+  std::map<std::string, Tensor> best;
+  TrainLog log;
+  log.best_valid = 1e30;
+  int bad = 0;
+  ProgressBar total_clock("training", 1);
+  for (int epoch = 1; epoch <= r.epochs && !(stop && *stop); ++epoch) {
+    std::vector<std::vector<size_t>> batches = music::batches(pieces.size(), (size_t)r.batch, true, gen.next_u64());
+    ProgressBar bar(str("epoch ", epoch, "/", r.epochs), (int64_t)batches.size());
+    double sum = 0;
+    int64_t steps = 0;
+    for (size_t i = 0; i < batches.size() && !(stop && *stop); ++i) {
+      std::vector<const music::PianoRoll*> part;
+      for (size_t j : batches[i]) part.push_back(&pieces[j]);
+      Batch b = make_batch(part);
+      models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
+      (l.total / (real)l.steps).backward();
+      optim::clip_grad_norm_(m.parameters(), r.clip);
+      opt.step();
+      opt.zero_grad();
+      sum += l.total.item(), steps += l.steps;
+      bar.update((int64_t)i + 1, str("train NLL ", sum / (double)steps));
+    }
+    if (stop && *stop) break;
+    double valid = nll_per_step(m, d.valid);
+    log.train_nll.push_back(sum / (double)steps);
+    log.valid_nll.push_back(valid);
+    bool better = valid < log.best_valid - 1e-4;
+    bar.finish(str("train NLL ", sum / (double)steps, "  valid NLL ", valid, better ? "  (best)" : ""));
+    if (better) {
+      log.best_valid = valid, log.best_epoch = epoch, bad = 0;
+      best.clear();
+      for (auto& [k, v] : m.state_dict()) best[k] = v.clone();
+    } else if (++bad >= r.patience) {
+      std::printf("no better valid NLL for %d epochs: stopping\n", r.patience);
+      break;
+    } else if (bad % 3 == 0) {
+      opt.lr /= 4;
+      std::printf("valid NLL has not improved for %d epochs: learning rate now %g\n", bad, opt.lr);
+    }
+  }
+  if (!best.empty()) m.load_state_dict(best);  // the best-on-valid parameters
+  log.seconds = total_clock.elapsed_seconds();
+  return log;
+}
+// [/doc]
+
+namespace {
+struct Row { const char* model; double nll, acc; const char* source; };
+// ../shared/notes/published-results.md: Boulanger-Lewandowski et al. 2012 Table 1 (NLL = -LL; ACC in %)
+// and Bai et al. 2018 Table 1 (NLL only).
+std::vector<Row> published(const std::string& dataset) {
+  if (dataset == "jsb_chorales")
+    return {{"Note 1-Gram", 11.06, 15.25, "Boulanger-Lewandowski 2012"}, {"RBM", 7.43, 4.47, "Boulanger-Lewandowski 2012"},
+            {"RNN", 8.71, 28.46, "Boulanger-Lewandowski 2012"},        {"RNN-RBM", 6.27, 33.12, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 5.83, 32.11, "Boulanger-Lewandowski 2012"},   {"LSTM", 8.45, -1, "Bai et al. 2018 (TCN paper)"},
+            {"GRU", 8.43, -1, "Bai et al. 2018 (TCN paper)"},          {"TCN", 8.10, -1, "Bai et al. 2018 (TCN paper)"}};
+  if (dataset == "nottingham")
+    return {{"Note 1-Gram", 10.25, 19.87, "Boulanger-Lewandowski 2012"}, {"RBM", 5.25, 5.81, "Boulanger-Lewandowski 2012"},
+            {"RNN", 4.46, 62.93, "Boulanger-Lewandowski 2012"},         {"RNN-RBM", 2.39, 75.40, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 2.91, 64.95, "Boulanger-Lewandowski 2012"},    {"LSTM", 3.29, -1, "Bai et al. 2018 (TCN paper)"},
+            {"GRU", 3.46, -1, "Bai et al. 2018 (TCN paper)"},           {"TCN", 3.07, -1, "Bai et al. 2018 (TCN paper)"}};
+  if (dataset == "musedata")
+    return {{"Note 1-Gram", 11.51, 7.72, "Boulanger-Lewandowski 2012"}, {"RNN-NADE", 6.74, 24.91, "Boulanger-Lewandowski 2012"}};
+  if (dataset == "piano_midi")
+    return {{"Note 1-Gram", 11.05, 5.80, "Boulanger-Lewandowski 2012"}, {"RNN-NADE", 7.48, 20.69, "Boulanger-Lewandowski 2012"}};
+  return {};
+}
+}  // namespace
+
+void print_table(const std::string& dataset, const std::vector<std::pair<std::string, Score>>& ours) {
+  std::printf("\n%s, test split: NLL in nats per step (summed over 88 keys, every step weighted equally); "
+              "ACC = Bay et al.'s frame accuracy\n\n",
+              dataset.c_str());
+  std::printf("| model | NLL | ACC %% | source |\n|---|---|---|---|\n");
+  for (const Row& r : published(dataset))
+    std::printf("| %s | %.2f | %s | %s |\n", r.model, r.nll, r.acc < 0 ? "-" : str(r.acc).c_str(), r.source);
+  for (auto& [name, s] : ours)
+    std::printf("| **%s** | **%.2f** | **%.2f** | Cadenza (first step as context only: %.2f) |\n", name.c_str(), s.all.nll,
+                100 * s.all.accuracy, s.nll_skip_first);
+  std::printf("\n");
+}
+
+std::string machine_line(const std::string& model, const std::string& dataset, const Score& s) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "model=%s dataset=%s split=test nll=%.3f acc=%.2f steps=%lld", model.c_str(),
+                dataset.c_str(), s.all.nll, 100 * s.all.accuracy, (long long)s.all.steps);
+  return buf;
+}
+
+}  // namespace poly
