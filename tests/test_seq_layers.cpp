@@ -277,3 +277,104 @@ TEST_CASE("attention weights: rows sum to 1, masked keys get exactly 0") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("ch09-attention") {
+
+TEST_CASE("sampling: greedy, temperature, top-k and top-p shape the distribution as documented") {
+  std::vector<real> logits = {2.0, 1.0, 0.5, -1.0};
+  models::SamplingOptions o;
+  o.temperature = 0;
+  CHECK(models::sampling_distribution(logits, o) == std::vector<double>{1, 0, 0, 0});
+  o.temperature = 1;
+  auto p = models::sampling_distribution(logits, o);
+  double z = std::exp(2.0) + std::exp(1.0) + std::exp(0.5) + std::exp(-1.0);
+  CHECK(p[1] == doctest::Approx(std::exp(1.0) / z));
+  o.top_k = 2;
+  p = models::sampling_distribution(logits, o);
+  CHECK(p[2] == 0);
+  CHECK(p[3] == 0);
+  CHECK(p[0] == doctest::Approx(std::exp(1.0) / (std::exp(1.0) + 1)));
+  o.top_k = 0, o.top_p = 0.5;  // the top token alone holds 0.61 of the mass
+  p = models::sampling_distribution(logits, o);
+  CHECK(p[0] == 1);
+  o.top_p = 1, o.temperature = 100;  // nearly uniform
+  p = models::sampling_distribution(logits, o);
+  CHECK(p[3] > 0.24);
+  Generator g(1);
+  o.temperature = 1, o.top_k = 1;
+  for (int i = 0; i < 20; ++i) CHECK(models::sample_token(logits, o, g) == 0);
+  o.top_k = -1;
+  expect_error([&] { models::sampling_distribution(logits, o); }, {"[sample_token]", "top_k >= 0"});
+}
+
+namespace {
+// Two steps over tokens {0, 1}: greedy picks 0 first (0.6) but then faces 0.5/0.5;
+// token 1 first (0.4) is followed by a sure 1.0, so the best sequence is (1, 1) with 0.4.
+class ToyModel : public models::BeamModel {
+ public:
+  Tensor log_probs(const std::vector<int64_t>& last) override {
+    std::vector<real> lp;
+    for (int64_t tok : last) {
+      std::vector<double> p = tok == 9 ? std::vector<double>{0.6, 0.4} : tok == 0 ? std::vector<double>{0.5, 0.5}
+                                                                                : std::vector<double>{0.0001, 0.9999};
+      for (double x : p) lp.push_back((real)std::log(x));
+    }
+    return Tensor::from_vector(lp, {(int64_t)last.size(), 2});
+  }
+  void reorder(const std::vector<int64_t>&) override {}
+};
+}  // namespace
+
+TEST_CASE("beam search finds the sequence greedy decoding misses") {
+  ToyModel m;
+  auto greedy = models::beam_search(m, 9, -1, 2, 1);
+  CHECK(greedy[0].tokens[0] == 0);
+  auto best = models::beam_search(m, 9, -1, 2, 2);
+  CHECK(best[0].tokens == std::vector<int64_t>{1, 1});
+  CHECK(best[0].log_prob == doctest::Approx(std::log(0.4 * 0.9999)).epsilon(1e-4));
+  CHECK(best[0].log_prob >= best[1].log_prob);
+}
+
+TEST_CASE("Seq2Seq with attention learns to reverse sequences; greedy, beam and primers decode them") {
+  set_num_threads(1);
+  Generator g(0);
+  models::Seq2SeqConfig c;
+  c.src_vocab = 8, c.tgt_vocab = 9, c.embed = 16, c.hidden = 32, c.dropout = 0;  // token 8: start
+  models::Seq2Seq m(c, g);
+  optim::Adam opt(m.parameters(), 1e-2);
+  const int64_t B = 16, S = 5;
+  auto batch = [&](Tensor& src, Tensor& tin, Tensor& tout) {
+    std::vector<real> s, ti, to;
+    for (int64_t b = 0; b < B; ++b) {
+      std::vector<real> seq;
+      for (int64_t t = 0; t < S; ++t) seq.push_back((real)(g.next_u64() % 8));
+      s.insert(s.end(), seq.begin(), seq.end());
+      ti.push_back(8);
+      for (int64_t t = 0; t < S; ++t) to.push_back(seq[S - 1 - t]);
+      for (int64_t t = 0; t + 1 < S; ++t) ti.push_back(seq[S - 1 - t]);
+    }
+    src = Tensor::from_vector(s, {B, S}), tin = Tensor::from_vector(ti, {B, S}), tout = Tensor::from_vector(to, {B * S});
+  };
+  for (int it = 0; it < 250; ++it) {
+    Tensor src, tin, tout;
+    batch(src, tin, tout);
+    models::Seq2Seq::Output o = m.forward(src, {}, tin);
+    Tensor loss = cross_entropy(o.logits.reshape({B * S, 9}), tout);
+    loss.backward();
+    opt.step();
+    opt.zero_grad();
+  }
+  Tensor src = Tensor::from_vector({3, 1, 4, 1, 5}, {1, 5});
+  models::SamplingOptions greedy;
+  greedy.temperature = 0;
+  models::Seq2Seq::Decoded d = m.sample(src, 8, 5, greedy, {}, g);
+  CHECK(d.tokens == std::vector<int64_t>{5, 1, 4, 1, 3});
+  CHECK(d.attention.shape() == Shape{5, 5});
+  CHECK(argmax(d.attention.select(0, 0), 0).item() == 4);  // the first output looks at the last input
+  CHECK(m.beam(src, 8, 5, 3, {}).tokens == std::vector<int64_t>{5, 1, 4, 1, 3});
+  CHECK(m.beam(src, 8, 5, 3, {7}).tokens[0] == 7);             // the primer is forced
+  CHECK(m.sample(src, 8, 5, greedy, {7, 7}, g).tokens[1] == 7);
+  set_num_threads(2);
+}
+
+}  // TEST_SUITE
