@@ -23,7 +23,7 @@ int cmd_train_seq(int argc, char** argv) {
   a.add("seed", "0", "random seed");
   a.add("threads", "0", "OpenMP threads (0: the default)");
   a.add("epochs", "0", "maximum epochs (0: the recipe's)");
-  a.add("hidden", "0", "recurrent width (0: the recipe's)");
+  a.add("hidden", "0", "recurrent width, or the TCN's channels per level (0: the recipe's)");
   a.add("layers", "0", "recurrent layers (0: the recipe's)");
   a.add("dropout", "-1", "dropout (-1: the recipe's)");
   a.add("lr", "0", "Adam learning rate (0: the recipe's)");
@@ -35,7 +35,10 @@ int cmd_train_seq(int argc, char** argv) {
   poly::Data d = poly::load(a.str("data"));
   poly::Recipe r = poly::default_recipe(a.str("model"), d.name);
   if (long long v = a.integer("epochs", 0, 100000)) r.epochs = (int)v;
-  if (long long v = a.integer("hidden", 0, 100000)) r.hidden = v;
+  if (long long v = a.integer("hidden", 0, 100000)) {
+    r.hidden = v;
+    for (int64_t& c : r.channels) c = v;  // for the TCN: every level's width
+  }
   if (long long v = a.integer("layers", 0, 16)) r.layers = v;
   if (double v = a.number("dropout", -1, 0.99); v >= 0) r.dropout = v;
   if (double v = a.number("lr", 0, 10)) r.lr = v;

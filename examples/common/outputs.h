@@ -1,0 +1,21 @@
+// outputs.h: what every example ends with: a piece as MIDI + WAV + SVG, a loss
+// curve, and an attention heatmap. Chapters 8-10 (the examples' outputs).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/core/tensor.h"
+#include "music/midi.h"
+
+namespace outputs {
+
+// Writes base.mid, base.wav and base.svg (each atomically); returns the three paths.
+std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title);
+// A line plot of one or two curves against epochs (valid may be empty).
+std::string write_curve(const std::string& path, const std::string& title, const std::vector<double>& train,
+                        const std::vector<double>& valid);
+// weights (rows, cols) in [0, 1] as a heatmap: row = output step, column = input step.
+std::string attention_svg(const cadenza::Tensor& weights, const std::string& title, const std::string& row_label,
+                          const std::string& col_label);
+
+}  // namespace outputs

@@ -1,0 +1,136 @@
+// melody_lstm: `make melody-demo`. A token LSTM learns the melodies of the bundled
+// corpus (one token per 16th note: a pitch, HOLD or REST), then continues a primer
+// taken from a tune, sampling with a temperature and top-p. Writes MIDI, WAV and
+// SVG for each sample, and the loss curve. Chapter: docs/08-recurrent-networks.md.
+#include <csignal>
+#include <cstdio>
+
+#include "examples/common/flags.h"
+#include "examples/common/outputs.h"
+#include "examples/common/rbm_music.h"
+#include "music/dataset.h"
+#include "music/pianoroll.h"
+
+using namespace cadenza;
+
+static volatile bool g_stop = false;
+
+// [doc:melody-model]
+// tokens (B, T) -> Embedding -> LSTM -> Linear -> next-token logits (B, T, 130)
+struct MelodyLSTM : nn::Module {
+  MelodyLSTM(int64_t hidden, Generator& gen) {
+    embed = register_module("embed", std::make_shared<nn::Embedding>(music::kMelodyVocab, 64, gen));
+    lstm = register_module("lstm", std::make_shared<nn::LSTM>(64, hidden, nn::RNNOptions{1, 0, true}, gen));
+    out = register_module("out", std::make_shared<nn::Linear>(hidden, music::kMelodyVocab, true, gen));
+  }
+  Tensor forward(const Tensor& tokens, nn::RNNState* state = nullptr) {
+    nn::RNNOutput o = lstm->forward(embed->forward(tokens), state ? *state : nn::RNNState{});
+    if (state) *state = o.state;  // carried over when generating one token at a time
+    return out->forward(o.output);
+  }
+  std::shared_ptr<nn::Embedding> embed;
+  std::shared_ptr<nn::LSTM> lstm;
+  std::shared_ptr<nn::Linear> out;
+};
+// [/doc]
+
+int main(int argc, char** argv) {
+  flags::Parser a("melody_lstm", "Train a melody LSTM on the bundled corpus and continue primers; writes MIDI, WAV and SVG.");
+  a.add("data", "", "a folder of MIDI files (default: the bundled corpus)");
+  a.add("epochs", "5", "passes over the training windows");
+  a.add("hidden", "256", "LSTM width");
+  a.add("samples", "3", "pieces to write");
+  a.add("length", "128", "tokens (16th notes) per sample, primer included");
+  a.add("temperature", "0.9", "sampling temperature (0: greedy)");
+  a.add("top-p", "0.95", "nucleus sampling: keep the most likely tokens up to this probability");
+  a.add("seed", "0", "random seed");
+  a.add("out", "out/melody-lstm", "output folder");
+  a.add("threads", "0", "OpenMP threads (0: the default)");
+  a.parse(argc, argv);
+  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  std::string out = a.str("out");
+  a.make_output_dir(out);
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  try {
+    Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+    std::string summary;
+    std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), &summary);
+    std::printf("melody_lstm: %s\n", summary.c_str());
+    // Windows of 65 tokens (64 inputs + the next token), every key from -5 to +6 semitones, a window every 32 steps.
+    const int64_t W = 64;
+    std::vector<std::vector<int>> tunes, windows;
+    for (const music::MidiFile& m : songs) tunes.push_back(music::melody_tokens(m));
+    for (const std::vector<int>& t : tunes)
+      for (int shift = -5; shift <= 6; ++shift)
+        for (size_t s = 0; s + W + 1 <= t.size(); s += 32) {
+          std::vector<int> w(t.begin() + (long)s, t.begin() + (long)(s + W + 1));
+          bool ok = true;
+          for (int& x : w)
+            if (x < 128) x += shift, ok = ok && x >= 0 && x < 128;
+          if (ok) windows.push_back(w);
+        }
+    if (windows.empty()) a.die("no tune is longer than 65 sixteenth notes", "use --data with longer melodies");
+    MelodyLSTM model(a.integer("hidden", 8, 4096), gen);
+    optim::Adam opt(model.parameters(), 3e-3);
+    int epochs = (int)a.integer("epochs", 1, 1000);
+    std::printf("melody_lstm: %zu windows of %lld tokens from %zu tunes; %lld parameters\n", windows.size(), (long long)W,
+                tunes.size(), (long long)model.num_parameters());
+    std::vector<double> curve;
+    for (int e = 1; e <= epochs && !g_stop; ++e) {
+      auto batches = music::batches(windows.size(), 32, true, gen.next_u64());
+      ProgressBar bar(str("epoch ", e, "/", epochs), (int64_t)batches.size());
+      double sum = 0;
+      for (size_t i = 0; i < batches.size() && !g_stop; ++i) {
+        std::vector<real> x, y;
+        for (size_t j : batches[i]) {
+          x.insert(x.end(), windows[j].begin(), windows[j].begin() + W);
+          y.insert(y.end(), windows[j].begin() + 1, windows[j].end());
+        }
+        int64_t B = (int64_t)batches[i].size();
+        Tensor logits = model.forward(Tensor::from_vector(x, {B, W}));
+        Tensor loss = cross_entropy(logits.reshape({B * W, music::kMelodyVocab}), Tensor::from_vector(y, {B * W}));
+        loss.backward();
+        optim::clip_grad_norm_(model.parameters(), 1.0);
+        opt.step();
+        opt.zero_grad();
+        sum += loss.item();
+        bar.update((int64_t)i + 1, str("loss ", sum / (double)(i + 1)));
+      }
+      curve.push_back(sum / (double)batches.size());
+      bar.finish(str("loss ", curve.back()));
+    }
+    // [doc:melody-sample]
+    model.eval();
+    NoGradGuard ng;
+    models::SamplingOptions so;
+    so.temperature = a.number("temperature", 0, 10), so.top_p = a.number("top-p", 0.01, 1);
+    std::vector<std::string> files;
+    int samples = (int)a.integer("samples", 1, 50);
+    int64_t length = a.integer("length", 17, 100000);
+    for (int s = 0; s < samples; ++s) {
+      const std::vector<int>& tune = tunes[(size_t)(gen.next_u64() % tunes.size())];
+      std::vector<int> piece(tune.begin(), tune.begin() + (long)std::min<size_t>(16, tune.size()));  // the primer
+      nn::RNNState state;
+      Tensor logits = model.forward(Tensor::from_vector(std::vector<real>(piece.begin(), piece.end()), {1, (int64_t)piece.size()}), &state);
+      while ((int64_t)piece.size() < length) {
+        std::vector<real> last = logits.select(1, -1).reshape({-1}).to_vector();
+        piece.push_back((int)models::sample_token(last, so, gen));
+        logits = model.forward(Tensor::from_vector({(real)piece.back()}, {1, 1}), &state);
+      }
+      // [/doc]
+      music::MidiFile m = music::melody_to_midi(piece);
+      auto f = outputs::write_piece(out + "/sample_" + std::to_string(s + 1), m,
+                                    str("melody LSTM sample ", s + 1, " (first 16 steps: primer from the corpus)"));
+      files.insert(files.end(), f.begin(), f.end());
+    }
+    files.push_back(outputs::write_curve(out + "/loss.svg", "melody LSTM: cross-entropy per token", curve, {}));
+    io::save_checkpoint(out + "/model.safetensors", model, {{"model", "melody-lstm"}});
+    std::printf("\nwrote %zu files to %s/:\n", files.size() + 1, out.c_str());
+    for (const std::string& f : files) std::printf("  %s\n", f.c_str());
+    std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(), out.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "melody_lstm: %s\n", e.what());
+    return 1;
+  }
+  return g_stop ? 130 : 0;
+}
