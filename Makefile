@@ -61,6 +61,7 @@ CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
 .PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan loc fuzz \
+        melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
 all: banner $(LIB) $(CLI) $(EX_BINS)
@@ -147,6 +148,19 @@ rbm-demo: banner $(BUILD)/examples/rbm_demo
 	@$(BUILD)/examples/rbm_demo --out out/rbm-demo $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
 	  $(if $(EPOCHS),--epochs $(EPOCHS),) $(if $(filter 1,$(FAITHFUL)),--faithful,)
 
+# Chapters 8-10. EPOCHS=n shortens or lengthens training; SEED=n.
+melody-demo: banner $(BUILD)/examples/melody_lstm
+	@$(BUILD)/examples/melody_lstm --out out/melody-lstm $(if $(SEED),--seed $(SEED),) $(if $(EPOCHS),--epochs $(EPOCHS),)
+
+tcn-demo: banner $(BUILD)/examples/tcn_pianoroll
+	@$(BUILD)/examples/tcn_pianoroll --out out/tcn-pianoroll $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
+	  $(if $(EPOCHS),--epochs $(EPOCHS),)
+
+# Needs JSB Chorales (DATA=path/to/jsb_chorales; default ../shared/data/jsb_chorales).
+harmoniser-demo: banner $(BUILD)/examples/harmoniser
+	@$(BUILD)/examples/harmoniser --out out/harmoniser $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
+	  $(if $(EPOCHS),--epochs $(EPOCHS),)
+
 BENCH_BIN := $(BUILD)/bench/bench
 $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
 	@mkdir -p $(dir $@)
@@ -185,6 +199,9 @@ help:
 	@echo "  make mlp-demo     train a small MLP on a toy task: progress bar, loss curve and decision-boundary SVG in out/mlp-demo"
 	@echo "  make rbm-demo     train an RBM on the bundled tunes; write MIDI, WAV, SVG and a report to out/rbm-demo"
 	@echo "                    (DATA=dir: your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1: the seed tutorial's recipe)"
+	@echo "  make melody-demo  a melody LSTM on the bundled tunes, sampled from primers (out/melody-lstm)"
+	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
+	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
 	@echo "  make bench        time sgemm and the RBM CD update beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
