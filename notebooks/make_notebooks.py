@@ -351,9 +351,88 @@ for program, name in [(0, 'piano'), (19, 'organ'), (40, 'strings'), (56, 'brass'
 """),
 ]
 
+RNN = [
+    ("markdown", """
+# Chapter 8: recurrent networks
+
+Two runs: the melody LSTM of `make melody-demo` (one short epoch here), and an LSTM on the JSB
+Chorales benchmark, whose test NLL `cadenza` prints beside the published numbers.
+"""),
+    ("code", SETUP + """
+run('make', '-s', 'melody-demo', 'EPOCHS=1')
+OUT = ROOT / 'out/melody-lstm'
+display(SVG(filename=str(OUT / 'sample_1.svg')))
+display(Audio(filename=str(OUT / 'sample_1.wav')))
+"""),
+    ("code", """
+DATA = ROOT.parent / 'shared/data/jsb_chorales'
+if DATA.exists():
+    out = run(ROOT / 'build/cadenza', 'train', '--model', 'lstm', '--data', DATA, '--epochs', '3', '--hidden', '64',
+              '--layers', '1', '--out', ROOT / 'out/notebook-lstm-jsb')
+    print('\\n'.join(l for l in out.splitlines() if l.startswith('|') or l.startswith('model=')))
+    display(SVG(filename=str(ROOT / 'out/notebook-lstm-jsb/learning_curve.svg')))
+else:
+    print('JSB Chorales not found at', DATA, '- see docs/08-recurrent-networks.md for where to get it')
+"""),
+    ("markdown", """
+## Try it
+
+1. Train for 30 epochs instead of 3 and watch the valid curve turn up: where would early stopping stop?
+2. Rerun the first cell with `--temperature 0.3` (edit the Makefile call into a direct call of `build/examples/melody_lstm`). Listen.
+"""),
+]
+
+ATTENTION = [
+    ("markdown", """
+# Chapter 9: attention and Seq2Seq
+
+The chorale harmoniser (one short epoch here): Cadenza writes alto, tenor and bass under a Bach
+soprano; we listen to it beside Bach and look at where each voice attended.
+"""),
+    ("code", SETUP + """
+DATA = ROOT.parent / 'shared/data/jsb_chorales'
+if DATA.exists():
+    out = run('make', '-s', 'harmoniser-demo', 'EPOCHS=1', f'DATA={DATA}')
+    print('\\n'.join(l for l in out.splitlines() if 'agree' in l or 'equal' in l))
+    OUT = ROOT / 'out/harmoniser'
+    display(SVG(filename=str(OUT / 'chorale_1_attention.svg')))
+    display(Audio(filename=str(OUT / 'chorale_1_cadenza.wav')))
+    display(Audio(filename=str(OUT / 'chorale_1_bach.wav')))
+else:
+    print('JSB Chorales not found at', DATA)
+"""),
+    ("markdown", """
+## Try it
+
+1. Train with `EPOCHS=8` (the default) and compare the attention map: does it become a staircase?
+"""),
+]
+
+CONV = [
+    ("markdown", """
+# Chapter 10: convolutions and dilation
+
+The TCN piano-roll model of `make tcn-demo` (two epochs here): its learning curve and a sample.
+"""),
+    ("code", SETUP + """
+out = run('make', '-s', 'tcn-demo', 'EPOCHS=2')
+print('\\n'.join(l for l in out.splitlines() if 'receptive field' in l or 'best valid' in l))
+OUT = ROOT / 'out/tcn-pianoroll'
+display(SVG(filename=str(OUT / 'loss.svg')))
+display(SVG(filename=str(OUT / 'sample_1.svg')))
+display(Audio(filename=str(OUT / 'sample_1.wav')))
+"""),
+    ("markdown", """
+## Try it
+
+1. How many steps back can the model see? Compare with the primer length (16) and the sample length.
+"""),
+]
+
 NOTEBOOKS = {"01-tensors.ipynb": TENSORS, "02-autograd.ipynb": AUTOGRAD, "03-gradcheck.ipynb": GRADCHECK,
              "04-modules-and-training.ipynb": ENGINE_TOUR, "05-midi-and-piano-rolls.ipynb": MUSIC_TOUR,
-             "06-sound.ipynb": SOUND, "07-rbm.ipynb": RBM}
+             "06-sound.ipynb": SOUND, "07-rbm.ipynb": RBM, "08-recurrent-networks.ipynb": RNN,
+             "09-attention-and-seq2seq.ipynb": ATTENTION, "10-convolutions-and-dilation.ipynb": CONV}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():

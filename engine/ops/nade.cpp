@@ -22,6 +22,7 @@ namespace cadenza {
 
 static inline real sigm(real x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
+// [doc:nade-doc]
 // b: (N, K), c: (N, Hn), W: (Hn, K), V: (K, Hn), v: (N, K) of 0/1 (not differentiated) -> (N, K)
 Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tensor& V, const Tensor& v) {
   Op op("nade_logits");
@@ -52,6 +53,7 @@ Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tens
       }
     }
   });
+  // [/doc]
   return op.finish(out, {b, c, W, V}, [cc, Wt, Vc, vc, N, K, Hn](const Tensor& grad) -> Grads {
     Tensor g = grad.contiguous();
     Tensor dc = make_tensor({N, Hn});
