@@ -4,7 +4,8 @@
 // can put both in one table. Timing follows the peers' harness: warm up for at
 // least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
 // median. Usage: bench [--list] [--case NAME]. The kernels it times are engine/kernels/gemm.cpp
-// (docs/01-tensors.md, "Under the hood") and engine/models/rbm.cpp (docs/07-rbm.md).
+// (docs/01-tensors.md, "Under the hood"), engine/models/rbm.cpp (docs/07-rbm.md), the fused LSTM layer
+// (docs/08-recurrent-networks.md) and conv1d (docs/10-convolutions-and-dilation.md).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -94,11 +95,69 @@ void rbm_cd(int k) {
   report(str("bench=rbm_cd k=", k, " n_visible=", V, " n_hidden=", H, " B=", B), t, "ms_per_update", flop);
 }
 
+// ---- (b) LSTM training step (lstm_train.py): 1-layer LSTM(88 -> H, batch_first) -> Linear(H, 88),
+// BCE-with-logits (mean) against the next frame, Adam(1e-3); B=64, T=32, keys on with p=0.05 ----
+void lstm_train_step(int64_t H) {
+  const int64_t B = 64, T = 32, I = 88;
+  Generator g(0);
+  Tensor roll = bernoulli(Tensor::full({B, T + 1, I}, 0.05), g);
+  Tensor x = roll.slice(1, 0, T).contiguous(), y = roll.slice(1, 1, T + 1).contiguous();
+  nn::LSTM lstm(I, H, nn::RNNOptions{1, 0, true}, g);
+  nn::Linear head(H, I, true, g);
+  std::vector<Tensor> params = lstm.parameters();
+  for (const Tensor& p : head.parameters()) params.push_back(p);
+  optim::Adam opt(params, 1e-3);
+  Timing t = time_it([&] {
+    opt.zero_grad();
+    Tensor loss = binary_cross_entropy_with_logits(head.forward(lstm.forward(x).output), y);
+    loss.backward();
+    opt.step();
+  });
+  double fwd = 2.0 * B * T * (I + H) * 4 * H + 2.0 * B * T * H * I;
+  report(str("bench=lstm_train_step B=", B, " T=", T, " I=", I, " H=", H), t, "ms_per_step", 3 * fwd);
+}
+
+// ---- (e) WaveNet/TCN-style stack (tcn_wavenet.py): B=4, C=64, T=4096, K=2, 8 layers, dilations 1..128,
+// causal; plain: x + relu(conv(x)); gated: x + conv1x1(tanh(f) * sigmoid(g)); MSE; forward + backward ----
+void tcn_fwd_bwd(bool gated) {
+  const int64_t B = 4, C = 64, T = 4096, K = 2, L = 8;
+  Generator g(0);
+  Tensor x = randn({B, C, T}, g), target = randn({B, C, T}, g);
+  std::vector<std::shared_ptr<nn::Conv1d>> convs, res;
+  std::vector<Tensor> params;
+  for (int64_t i = 0; i < L; ++i) {
+    nn::Conv1dOptions o;
+    o.causal = true, o.dilation = (int64_t)1 << i;
+    convs.push_back(std::make_shared<nn::Conv1d>(C, gated ? 2 * C : C, K, o, g));
+    for (const Tensor& p : convs.back()->parameters()) params.push_back(p);
+    if (gated) {
+      res.push_back(std::make_shared<nn::Conv1d>(C, C, 1, nn::Conv1dOptions{}, g));
+      for (const Tensor& p : res.back()->parameters()) params.push_back(p);
+    }
+  }
+  Timing t = time_it([&] {
+    for (Tensor& p : params) p.zero_grad();
+    Tensor h = x;
+    for (int64_t i = 0; i < L; ++i) {
+      Tensor c = convs[(size_t)i]->forward(h);
+      h = gated ? h + res[(size_t)i]->forward(tanh(c.slice(1, 0, C)) * sigmoid(c.slice(1, C, 2 * C))) : h + relu(c);
+    }
+    mse_loss(h, target).backward();
+  });
+  double macs = gated ? 2.0 * C * C * K + C * C : (double)C * C * K;
+  report(str("bench=tcn_fwd_bwd variant=", gated ? "gated" : "plain", " B=", B, " C=", C, " T=", T, " K=", K, " layers=", L),
+         t, "ms_per_step", 3 * 2.0 * B * T * macs * L);
+}
+
 std::map<std::string, std::function<void()>> cases() {
   std::map<std::string, std::function<void()>> c;
   for (auto& [name, s] : kShapes) c["sgemm/" + name] = [name = name] { sgemm(name); };
   c["rbm_cd/cd1"] = [] { rbm_cd(1); };
   c["rbm_cd/cd15"] = [] { rbm_cd(15); };
+  c["lstm_train/H256"] = [] { lstm_train_step(256); };
+  c["lstm_train/H512"] = [] { lstm_train_step(512); };
+  c["tcn_wavenet/plain"] = [] { tcn_fwd_bwd(false); };
+  c["tcn_wavenet/gated"] = [] { tcn_fwd_bwd(true); };
   return c;
 }
 }  // namespace

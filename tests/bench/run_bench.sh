@@ -36,18 +36,18 @@ echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the p
 awk '
   function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
   /^peer=/ {
-    key = field("bench") " " field("shape") field("k") " threads=" field("threads")
+    key = field("bench") " " field("shape") field("k") field("H") field("variant") " threads=" field("threads")
     t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
     who = field("peer"); ms[key, who] = t; gf[key, who] = field("gflops"); rss[key, who] = field("peak_rss_mb")
     if (!(key in seen)) { seen[key] = 1; order[++n] = key }
     if (who != "cadenza") peer[key] = who
   }
   END {
-    printf "%-40s %12s %12s %10s %10s %8s\n", "workload", "cadenza ms", "peer ms", "ratio", "GFLOP/s", "RSS MB"
+    printf "%-40s %12s %12s %10s %10s %8s %8s\n", "workload", "cadenza ms", "peer ms", "ratio", "GFLOP/s", "RSS MB", "peer MB"
     for (i = 1; i <= n; i++) {
       k = order[i]; p = peer[k]
       r = (p != "" && ms[k, p] > 0) ? sprintf("%.2f", ms[k, "cadenza"] / ms[k, p]) : "-"
-      printf "%-40s %12s %12s %10s %10s %8s   (%s)\n", k, ms[k, "cadenza"], (p != "" ? ms[k, p] : "-"), r, gf[k, "cadenza"], rss[k, "cadenza"], (p != "" ? "vs " p : "no peer")
+      printf "%-40s %12s %12s %10s %10s %8s %8s   (%s)\n", k, ms[k, "cadenza"], (p != "" ? ms[k, p] : "-"), r, gf[k, "cadenza"], rss[k, "cadenza"], (p != "" ? rss[k, p] : "-"), (p != "" ? "vs " p : "no peer")
     }
   }' "$RES"
 echo
