@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
 make -s build/cadenza
-build/cadenza train --model tcn --data "$DATA/jsb_chorales" --seed 0 --batch 1 --lr 1e-3 --hidden 220 --out out/recipes/jsb_tcn "$@"
+build/cadenza train --model tcn --data "$DATA/jsb_chorales" --seed 0 --out out/recipes/jsb_tcn "$@"
 build/cadenza eval --checkpoint out/recipes/jsb_tcn/model.safetensors
