@@ -58,6 +58,7 @@ int cmd_train(int argc, char** argv) {
   a.add("epochs", "0", "total epochs (0: the recipe's default)");
   a.add("hidden", "0", "hidden units (0: the recipe's default)");
   a.add("resume", "", "a checkpoint to continue from");
+  a.add("model", "rbm", "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");
   a.add_switch("faithful", "the seed tutorial's exact recipe");
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
