@@ -26,7 +26,8 @@ MidiFolder load_midi_folder(const std::string& dir, const ReadOptions& opt = {})
 
 // ---- the polyphonic benchmark (Boulanger-Lewandowski et al. 2012) ----
 // One line per step: ascending MIDI pitches 21..108, or "-" for silence; "===" between pieces.
-// Rolls are binary, 88 keys from A0 (21). Errors name the file and line.
+// Rolls are binary, 88 keys from A0 (21), with steps_per_quarter = 1 (right for JSB Chorales;
+// the other three corpora step in eighth notes, which the file does not say). Errors name the file and line.
 std::vector<PianoRoll> read_polyphonic(const std::string& path);
 std::vector<PianoRoll> parse_polyphonic(const std::string& text, const std::string& name);
 

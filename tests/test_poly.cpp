@@ -33,6 +33,8 @@ TEST_CASE("a frame model reduced to its output bias scores the Note 1-Gram: 11.0
   poly::Data d = poly::load(dir + "/jsb_chorales");
   CHECK(d.train.size() == 229);
   CHECK(d.test.size() == 77);
+  CHECK(d.test[0].steps_per_quarter == 1);  // JSB steps in quarter notes (its README); the others in eighths
+  CHECK(poly::load(dir + "/nottingham").valid[0].steps_per_quarter == 2);
   Generator g(0);
   poly::Recipe r = poly::default_recipe("lstm", d.name);
   r.hidden = 8, r.layers = 1;

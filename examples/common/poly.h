@@ -65,7 +65,7 @@ TrainLog train(cadenza::models::FrameModel& m, const Data& d, const Recipe& r, c
 
 // The table printed by `cadenza eval`: published rows beside ours.
 void print_table(const std::string& dataset, const std::vector<std::pair<std::string, Score>>& ours);
-// model=NAME dataset=NAME split=test nll=X.XXX acc=Y.YY steps=N
+// One machine-readable line, e.g. "model=lstm dataset=jsb_chorales split=test nll=8.450 acc=25.45 steps=4725".
 std::string machine_line(const std::string& model, const std::string& dataset, const Score& s);
 
 }  // namespace poly

@@ -52,7 +52,7 @@ Example make_example(const Voices& v, size_t start, size_t T) {
 music::MidiFile to_midi(const std::vector<int>& s, const std::vector<int64_t>& gaps) {
   music::PianoRoll r;
   r.steps = (int64_t)s.size();
-  r.steps_per_quarter = 2;  // the benchmark's chorales are sampled in eighth notes
+  r.steps_per_quarter = 1;  // the benchmark's chorales have one step per quarter note (its README)
   r.data.assign((size_t)(r.steps * 88), 0);
   r.onset.assign(r.data.size(), 0);
   std::vector<int> prev(4, -1);
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     poly::Data d = poly::load(a.str("data"));
     a.make_output_dir(out);
     Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
-    const size_t T = 32;  // steps per training window (eighth notes): 96 decoder tokens
+    const size_t T = 32;  // steps per training window (quarter notes, 8 bars): 96 decoder tokens
     std::vector<Example> train;
     for (const music::PianoRoll& r : d.train) {
       Voices v = split_voices(r);
