@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
+#include "engine/kernels/scalar.h"
 #include "engine/nn/init.h"
 #include "engine/ops/ops.h"
 
@@ -124,8 +125,8 @@ Tensor RNNNADE::predict(const Tensor& x, const std::vector<int64_t>& lengths, do
     for (int64_t h = 0; h < Hn; ++h) a[h] = pc[n * Hn + h];
     for (int64_t i = 0; i < K; ++i) {
       double logit = pb[n * K + i];
-      for (int64_t h = 0; h < Hn; ++h) logit += pv[i * Hn + h] / (1 + std::exp(-a[h]));
-      double p = 1 / (1 + std::exp(-logit));
+      for (int64_t h = 0; h < Hn; ++h) logit += pv[i * Hn + h] * kernels::sigmoid((real)a[h]);
+      double p = kernels::sigmoid((real)logit);
       bool on = threshold < 0 ? gen.uniform() < p : p > threshold;
       po[n * K + i] = on;
       if (on)

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
+#include "engine/kernels/scalar.h"
 #include "engine/kernels/strided.h"
 #include "engine/ops/ops.h"
 
@@ -78,12 +79,8 @@ Tensor tanh(const Tensor& a) {
 }
 // [/doc]
 
-// y = 1 / (1 + e^-x), computed without overflow for large |x|.   dL/dx = g * y * (1 - y)
-static inline real sigmoid_scalar(real x) {
-  if (x >= 0) return 1 / (1 + std::exp(-x));
-  real e = std::exp(x);
-  return e / (1 + e);
-}
+// y = 1 / (1 + e^-x) (kernels::sigmoid, without overflow for large |x|)   dL/dx = g * y * (1 - y)
+static inline real sigmoid_scalar(real x) { return kernels::sigmoid(x); }
 Tensor sigmoid(const Tensor& a) {
   Op op("sigmoid");
   Tensor y = map_unary(a, sigmoid_scalar);

@@ -16,11 +16,12 @@
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/parallel.h"
+#include "engine/kernels/scalar.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
 
-static inline real sigm(real x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+using kernels::sigmoid;
 
 // [doc:nade-doc]
 // b: (N, K), c: (N, Hn), W: (Hn, K), V: (K, Hn), v: (N, K) of 0/1 (not differentiated) -> (N, K)
@@ -44,7 +45,7 @@ Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tens
       for (int64_t i = 0; i < K; ++i) {
         const real* Vi = pv + i * Hn;
         real s = pb[n * K + i];
-        for (int64_t h = 0; h < Hn; ++h) s += Vi[h] * sigm(a[h]);
+        for (int64_t h = 0; h < Hn; ++h) s += Vi[h] * sigmoid(a[h]);
         po[n * K + i] = s;
         if (px[n * K + i] != 0) {
           const real* wi = pwt + i * Hn;  // W[:, i]
@@ -81,7 +82,7 @@ Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tens
             }
             const real* Vi = pv + i * Hn;
             for (int64_t h = 0; h < Hn; ++h) {
-              real hh = sigm(a[h]);
+              real hh = sigmoid(a[h]);
               dVb[i * Hn + h] += gi * hh;
               acc[h] += gi * Vi[h] * hh * (1 - hh);
             }

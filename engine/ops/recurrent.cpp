@@ -14,17 +14,18 @@
 // GRU (PyTorch's order r, z, n; gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh):
 //   r = σ(gi_r + gh_r)  z = σ(gi_z + gh_z)  n = tanh(gi_n + r ⊙ gh_n)
 //   h = (1 - z) ⊙ n + z ⊙ h_prev
-// Each is checked against finite differences (tests/test_gradcheck.cpp) and
-// against torch.nn.LSTM / GRU (tests/test_rnn.cpp). Chapter: docs/08-recurrent-networks.md.
+// The per-row maths is in engine/kernels/rnn_cells.h, shared with the whole-layer
+// ops of recurrent_seq.cpp. Each is checked against finite differences
+// (tests/test_gradcheck.cpp) and against torch.nn.LSTM / GRU (tests/test_seq_layers.cpp).
+// Chapter: docs/08-recurrent-networks.md.
 #include <cmath>
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/parallel.h"
+#include "engine/kernels/rnn_cells.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
-
-static inline real sigm(real x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 static void check_2d(const char* op, const Tensor& t, const char* what, int64_t rows, int64_t cols) {
   if (!t.defined()) fail(op, str(what, " is undefined"), "pass a tensor");
@@ -49,19 +50,9 @@ Tensor lstm_cell(const Tensor& gates, const Tensor& c_prev) {
   const real *pa = a.data(), *pc = cp.data();
   real *po = out.data(), *pact = act.data(), *ptc = tc.data();
   parallel_for(B, std::max<int64_t>(1, 4096 / (H + 1)), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const real* ab = pa + b * 4 * H;
-      real* actb = pact + b * 4 * H;
-      for (int64_t j = 0; j < H; ++j) {
-        real i = sigm(ab[j]), f = sigm(ab[H + j]), g = std::tanh(ab[2 * H + j]), o = sigm(ab[3 * H + j]);
-        real c = f * pc[b * H + j] + i * g;
-        real t = std::tanh(c);
-        actb[j] = i, actb[H + j] = f, actb[2 * H + j] = g, actb[3 * H + j] = o;
-        ptc[b * H + j] = t;
-        po[b * 2 * H + j] = o * t;      // h
-        po[b * 2 * H + H + j] = c;      // c
-      }
-    }
+    for (int64_t b = b0; b < b1; ++b)
+      kernels::lstm_row_forward(pa + b * 4 * H, pc + b * H, H, pact + b * 4 * H, ptc + b * H, po + b * 2 * H,
+                                po + b * 2 * H + H);
   });
   return op.finish(out, {gates, c_prev}, [act, tc, cp = cp.detach(), B, H](const Tensor& grad) -> Grads {
     Tensor g = grad.contiguous();
@@ -69,20 +60,9 @@ Tensor lstm_cell(const Tensor& gates, const Tensor& c_prev) {
     const real *pg = g.data(), *pact = act.data(), *ptc = tc.data(), *pc = cp.data();
     real *pda = da.data(), *pdc = dcp.data();
     parallel_for(B, std::max<int64_t>(1, 4096 / (H + 1)), [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const real* actb = pact + b * 4 * H;
-        real* dab = pda + b * 4 * H;
-        for (int64_t j = 0; j < H; ++j) {
-          real i = actb[j], f = actb[H + j], gg = actb[2 * H + j], o = actb[3 * H + j];
-          real t = ptc[b * H + j], gh = pg[b * 2 * H + j], gc = pg[b * 2 * H + H + j];
-          real dc = gc + gh * o * (1 - t * t);
-          dab[j] = dc * gg * i * (1 - i);
-          dab[H + j] = dc * pc[b * H + j] * f * (1 - f);
-          dab[2 * H + j] = dc * i * (1 - gg * gg);
-          dab[3 * H + j] = gh * t * o * (1 - o);
-          pdc[b * H + j] = dc * f;
-        }
-      }
+      for (int64_t b = b0; b < b1; ++b)
+        kernels::lstm_row_backward(pact + b * 4 * H, ptc + b * H, pc + b * H, pg + b * 2 * H, pg + b * 2 * H + H, H,
+                                   pda + b * 4 * H, pdc + b * H);
     });
     return {da, dcp};
   });
@@ -104,16 +84,8 @@ Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h_prev) {
   const real *pi = xi.data(), *ph = xh.data(), *php = hp.data();
   real *po = out.data(), *pact = act.data();
   parallel_for(B, std::max<int64_t>(1, 4096 / (H + 1)), [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const real *ib = pi + b * 3 * H, *hb = ph + b * 3 * H;
-      real* ab = pact + b * 3 * H;
-      for (int64_t j = 0; j < H; ++j) {
-        real r = sigm(ib[j] + hb[j]), z = sigm(ib[H + j] + hb[H + j]);
-        real n = std::tanh(ib[2 * H + j] + r * hb[2 * H + j]);
-        ab[j] = r, ab[H + j] = z, ab[2 * H + j] = n;
-        po[b * H + j] = (1 - z) * n + z * php[b * H + j];
-      }
-    }
+    for (int64_t b = b0; b < b1; ++b)
+      kernels::gru_row_forward(pi + b * 3 * H, ph + b * 3 * H, php + b * H, H, pact + b * 3 * H, po + b * H);
   });
   return op.finish(out, {gi, gh, h_prev}, [act, xh = xh.detach(), hp = hp.detach(), B, H](const Tensor& grad) -> Grads {
     Tensor g = grad.contiguous();
@@ -121,18 +93,9 @@ Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h_prev) {
     const real *pg = g.data(), *pact = act.data(), *ph = xh.data(), *php = hp.data();
     real *pdi = dgi.data(), *pdh = dgh.data(), *pdp = dhp.data();
     parallel_for(B, std::max<int64_t>(1, 4096 / (H + 1)), [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const real* ab = pact + b * 3 * H;
-        for (int64_t j = 0; j < H; ++j) {
-          real r = ab[j], z = ab[H + j], n = ab[2 * H + j], gb = pg[b * H + j];
-          real dn = gb * (1 - z) * (1 - n * n);      // through tanh
-          real dz = gb * (php[b * H + j] - n) * z * (1 - z);
-          real dr = dn * ph[b * 3 * H + 2 * H + j] * r * (1 - r);
-          pdi[b * 3 * H + j] = dr, pdi[b * 3 * H + H + j] = dz, pdi[b * 3 * H + 2 * H + j] = dn;
-          pdh[b * 3 * H + j] = dr, pdh[b * 3 * H + H + j] = dz, pdh[b * 3 * H + 2 * H + j] = dn * r;
-          pdp[b * H + j] = gb * z;
-        }
-      }
+      for (int64_t b = b0; b < b1; ++b)
+        kernels::gru_row_backward(pact + b * 3 * H, ph + b * 3 * H + 2 * H, php + b * H, pg + b * H, H,
+                                  pdi + b * 3 * H, pdh + b * 3 * H, pdp + b * H);
     });
     return {dgi, dgh, dhp};
   });

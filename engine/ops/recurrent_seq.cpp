@@ -12,7 +12,7 @@
 // Masks (padded batches): where mask[t, b] = 0 the state is carried unchanged,
 // so h_n is the state after each sequence's last real step, like PyTorch's
 // packed sequences; the gradient passes through such steps untouched.
-// The per-element maths is the same as lstm_cell / gru_cell in recurrent.cpp.
+// The per-row maths is engine/kernels/rnn_cells.h, the same as lstm_cell / gru_cell use.
 // Chapter: docs/08-recurrent-networks.md.
 #include <cmath>
 #include <vector>
@@ -20,11 +20,10 @@
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/parallel.h"
+#include "engine/kernels/rnn_cells.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
-
-static inline real sigm(real x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
 namespace {
 void need_shape(const char* op, const Tensor& t, const char* what, const Shape& s, const char* hint) {
@@ -77,13 +76,7 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
           for (int64_t j = 0; j < H; ++j) ob[j] = hpb[j], ob[H + j] = cpb[j];
           continue;
         }
-        for (int64_t j = 0; j < H; ++j) {
-          real i = sigm(gb[j]), f = sigm(gb[H + j]), g = std::tanh(gb[2 * H + j]), o = sigm(gb[3 * H + j]);
-          real c = f * cpb[j] + i * g, tc = std::tanh(c);
-          ab[j] = i, ab[H + j] = f, ab[2 * H + j] = g, ab[3 * H + j] = o;
-          tb[j] = tc;
-          ob[j] = o * tc, ob[H + j] = c;
-        }
+        kernels::lstm_row_forward(gb, cpb, H, ab, tb, ob, ob + H);
       }
     });
   }
@@ -107,16 +100,8 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
             for (int64_t j = 0; j < 4 * H; ++j) dGb[j] = 0;
             continue;
           }
-          const real *ab = pact + (t * B + b) * 4 * H, *tb = ptc + (t * B + b) * H, *cpb = cp + b * rs;
-          for (int64_t j = 0; j < H; ++j) {
-            real i = ab[j], f = ab[H + j], gg = ab[2 * H + j], o = ab[3 * H + j], tc = tb[j];
-            real d = dcb[j] + dhb[j] * o * (1 - tc * tc);
-            dGb[j] = d * gg * i * (1 - i);
-            dGb[H + j] = d * cpb[j] * f * (1 - f);
-            dGb[2 * H + j] = d * i * (1 - gg * gg);
-            dGb[3 * H + j] = dhb[j] * tc * o * (1 - o);
-            dcb[j] = d * f;  // dc_{t-1}
-          }
+          // dc_{t-1} is written over dc_t in place
+          kernels::lstm_row_backward(pact + (t * B + b) * 4 * H, ptc + (t * B + b) * H, cp + b * rs, dhb, dcb, H, dGb, dcb);
         }
       });
       // dh_{t-1} (B, H) = dG_t (B, 4H) @ W_hh (4H, H); padded rows keep their dh.
@@ -166,12 +151,8 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
           continue;
         }
         real* ab = pact + (t * B + b) * 4 * H;
-        for (int64_t j = 0; j < H; ++j) {
-          real r = sigm(ib[j] + hb[j]), z = sigm(ib[H + j] + hb[H + j]);
-          real n = std::tanh(ib[2 * H + j] + r * hb[2 * H + j]);
-          ab[j] = r, ab[H + j] = z, ab[2 * H + j] = n, ab[3 * H + j] = hb[2 * H + j];
-          ob[j] = (1 - z) * n + z * hpb[j];
-        }
+        kernels::gru_row_forward(ib, hb, hpb, H, ab, ob);
+        std::copy(hb + 2 * H, hb + 3 * H, ab + 3 * H);  // gh_n, needed by the backward
       }
     });
   }
@@ -194,16 +175,9 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
             for (int64_t j = 0; j < 3 * H; ++j) di[j] = dg[j] = 0;
             continue;
           }
-          const real *ab = pact + (t * B + b) * 4 * H, *hpb = hp + b * H;
-          for (int64_t j = 0; j < H; ++j) {
-            real r = ab[j], z = ab[H + j], n = ab[2 * H + j], ghn = ab[3 * H + j], d = dhb[j];
-            real dn = d * (1 - z) * (1 - n * n);
-            real dz = d * (hpb[j] - n) * z * (1 - z);
-            real dr = dn * ghn * r * (1 - r);
-            di[j] = dr, di[H + j] = dz, di[2 * H + j] = dn;
-            dg[j] = dr, dg[H + j] = dz, dg[2 * H + j] = dn * r;
-            dhb[j] = d * z;  // the direct path; the W_hh path is added below
-          }
+          const real* ab = pact + (t * B + b) * 4 * H;
+          // the direct path z ⊙ dh is written over dh in place; the W_hh path is added below
+          kernels::gru_row_backward(ab, ab + 3 * H, hp + b * H, dhb, H, di, dg, dhb);
         }
       });
       // dh_{t-1} += dGh_t (B, 3H) @ W_hh (3H, H) for real (unpadded) rows
