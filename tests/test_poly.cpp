@@ -9,6 +9,22 @@
 using namespace cadenza;
 using namespace testing;
 
+namespace {
+// A frame model whose weights are all zero and whose output bias is the training
+// set's per-key log-odds: it predicts exactly the Note 1-Gram.
+std::unique_ptr<models::FrameModel> one_gram_model(const poly::Data& d, Generator& g) {
+  poly::Recipe r = poly::default_recipe("lstm", d.name);
+  r.hidden = 8, r.layers = 1;
+  auto m = poly::build(r, g);
+  {
+    NoGradGuard ng;
+    for (Tensor& p : m->parameters()) p.zero_();
+  }
+  m->init_output_bias(music::note_unigram(d.train));
+  return m;
+}
+}  // namespace
+
 TEST_SUITE("ch08-rnn") {
 
 TEST_CASE("make_batch: x is the target shifted right by one step, padded with zeros") {
@@ -36,14 +52,7 @@ TEST_CASE("a frame model reduced to its output bias scores the Note 1-Gram: 11.0
   CHECK(d.test[0].steps_per_quarter == 1);  // JSB steps in quarter notes (its README); the others in eighths
   CHECK(poly::load(dir + "/nottingham").valid[0].steps_per_quarter == 2);
   Generator g(0);
-  poly::Recipe r = poly::default_recipe("lstm", d.name);
-  r.hidden = 8, r.layers = 1;
-  auto m = poly::build(r, g);
-  {
-    NoGradGuard ng;
-    for (Tensor& p : m->parameters()) p.zero_();
-  }
-  m->init_output_bias(music::note_unigram(d.train));
+  auto m = one_gram_model(d, g);
   poly::Score s = poly::evaluate(*m, d.test, g);
   CHECK(s.all.steps == 4725);
   CHECK(s.all.nll == doctest::Approx(11.060).epsilon(2e-4));
@@ -61,15 +70,7 @@ TEST_CASE("two short epochs of each model beat the Note 1-Gram on JSB's valid sp
   if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
   poly::Data d = poly::load(dir + "/jsb_chorales");
   Generator g0(0);
-  poly::Recipe base = poly::default_recipe("lstm", d.name);
-  base.hidden = 8, base.layers = 1;
-  auto unigram = poly::build(base, g0);
-  {
-    NoGradGuard ng;
-    for (Tensor& p : unigram->parameters()) p.zero_();
-  }
-  unigram->init_output_bias(music::note_unigram(d.train));
-  double one_gram = poly::evaluate(*unigram, d.valid, g0).all.nll;
+  double one_gram = poly::evaluate(*one_gram_model(d, g0), d.valid, g0).all.nll;
 #if defined(__SANITIZE_ADDRESS__)
   // -O0 with sanitizers: too slow for real learning; a short run checks memory safety only,
   // and the optimised builds (run three times by CI) check the learning.

@@ -10,11 +10,12 @@
 namespace cadenza::nn {
 
 RNNBase::RNNBase(Kind k, int64_t in, int64_t hid, RNNOptions opt, Generator& gen)
-    : kind(k), input_size(in), hidden_size(hid), options(opt), gen_(&gen) {
+    : kind(k), input_size(in), hidden_size(hid), options(opt) {
   const char* name = k == Kind::LSTM ? "LSTM" : "GRU";
   if (in <= 0 || hid <= 0 || opt.num_layers <= 0)
     fail(name, str("sizes must be positive, got input_size=", in, " hidden_size=", hid, " num_layers=", opt.num_layers), "");
   if (!(opt.dropout >= 0 && opt.dropout < 1)) fail(name, str("dropout must be in [0, 1), got ", opt.dropout), "");
+  dropout = register_module("dropout", std::make_shared<Dropout>(opt.dropout, gen));
   int64_t gates = (k == Kind::LSTM ? 4 : 3) * hid;
   real bound = (real)(1.0 / std::sqrt((double)hid));
   for (int64_t l = 0; l < opt.num_layers; ++l) {
@@ -84,10 +85,7 @@ RNNOutput RNNBase::forward(const Tensor& input, const RNNState& state, const std
       hn.push_back(x.select(0, T - 1));
     }
     if (mask.defined()) x = x * mask.unsqueeze(-1);  // padded steps output zeros, like PyTorch
-    if (l + 1 < L && options.dropout > 0 && training()) {
-      Tensor keep = bernoulli(Tensor::full(x.shape(), (real)(1 - options.dropout)), *gen_);
-      x = x * (keep / (real)(1 - options.dropout));
-    }
+    if (l + 1 < L) x = dropout->forward(x);  // does nothing in eval mode or at p = 0
   }
   RNNOutput out;
   out.output = options.batch_first ? x.transpose(0, 1) : x;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/random.h"
+#include "engine/nn/layers.h"
 #include "engine/nn/module.h"
 
 namespace cadenza::nn {
@@ -47,8 +48,7 @@ class RNNBase : public Module {
   struct Weights { Tensor w_ih, w_hh, b_ih, b_hh; };
   std::vector<Weights> layers;  // one per layer, registered as weight_ih_l{k} etc.
 
- private:
-  Generator* gen_;
+  std::shared_ptr<Dropout> dropout;  // between layers; a child module without parameters
 };
 
 // y = LSTM(x): PyTorch's gate order i, f, g, o; init U(-1/sqrt(hidden), 1/sqrt(hidden)) like PyTorch.

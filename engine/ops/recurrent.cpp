@@ -18,7 +18,6 @@
 // ops of recurrent_seq.cpp. Each is checked against finite differences
 // (tests/test_gradcheck.cpp) and against torch.nn.LSTM / GRU (tests/test_seq_layers.cpp).
 // Chapter: docs/08-recurrent-networks.md.
-#include <cmath>
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/parallel.h"

@@ -14,7 +14,6 @@
 // packed sequences; the gradient passes through such steps untouched.
 // The per-row maths is engine/kernels/rnn_cells.h, the same as lstm_cell / gru_cell use.
 // Chapter: docs/08-recurrent-networks.md.
-#include <cmath>
 #include <vector>
 
 #include "engine/autograd/node.h"
