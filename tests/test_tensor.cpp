@@ -2,6 +2,7 @@
 // matmul, randomness and error messages. docs/01-tensors.md.
 #include "tests/helpers.h"
 
+#include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
 
 using namespace cadenza;
@@ -159,7 +160,7 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
   int before = num_threads();
   for (bool portable : {false, true})
     for (int threads : {1, 2}) {
-      kernels::force_portable_gemm(portable);
+      kernels::force_portable_kernels(portable);
       set_num_threads(threads);
       INFO((portable ? "portable" : kernels::gemm_kernel_name()) << " kernel, " << threads << " thread(s)");
       for (int64_t M : {1, 7, 63, 129})
@@ -178,7 +179,7 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
                 CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
               }
     }
-  kernels::force_portable_gemm(false);
+  kernels::force_portable_kernels(false);
   set_num_threads(before);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/kernels/cpu.h"
 #include "engine/kernels/parallel.h"
 
 #if defined(__x86_64__)
@@ -82,20 +83,7 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, const floa
 }
 // [/doc]
 
-static bool g_force_portable = false;
-static bool cpu_has_avx2_fma() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes && !g_force_portable;
-}
 #endif
-
-void force_portable_gemm(bool on) {
-#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-  g_force_portable = on;
-#else
-  (void)on;
-#endif
-}
 
 // One MR x NR tile, on the best kernel this CPU has. Edge tiles (fewer rows or
 // columns) are computed into a scratch tile and copied, so the kernels stay simple.
@@ -125,6 +113,111 @@ const char* gemm_kernel_name() {
   return "portable 6x16";
 }
 
+// Reusable per-thread scratch: packing buffers are allocated once per thread and
+// grow when needed, so a small product pays no malloc and no page faults.
+static real* scratch(std::vector<real>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// Pack B[pc:pc+kc, :] into NR-wide panels, zero-padded at the right edge.
+// dst: (panels, kc, NR), panel jp at dst + jp*kc*NR.
+static void pack_b_slice(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, real* dst,
+                         bool par) {
+  const int64_t panels = (N + kNR - 1) / kNR;
+  auto pack = [&](int64_t lo, int64_t hi) {
+    for (int64_t jp = lo; jp < hi; ++jp) {
+      real* d = dst + jp * kc * kNR;
+      const int64_t cols = std::min(kNR, N - jp * kNR);
+      for (int64_t p = 0; p < kc; ++p, d += kNR) {
+        const real* b = B + (pc + p) * rsb + jp * kNR * csb;
+        if (csb == 1 && cols == kNR) std::copy(b, b + kNR, d);
+        else {
+          for (int64_t j = 0; j < cols; ++j) d[j] = b[j * csb];
+          for (int64_t j = cols; j < kNR; ++j) d[j] = 0;
+        }
+      }
+    }
+  };
+  if (par) parallel_for(panels, 4, pack);
+  else pack(0, panels);
+}
+
+// C[:, :] (+)= A[:, pc:pc+kc] @ Bslice, where bp holds B's rows pc..pc+kc packed as above.
+static void gemm_slice(int64_t M, int64_t N, const real* A, int64_t rsa, int64_t csa, int64_t pc, int64_t kc,
+                       const real* bp, real* C, int64_t ldc, bool add, bool par) {
+  const int64_t panels = (N + kNR - 1) / kNR, blocks = (M + kMC - 1) / kMC;
+  // Pack A's block MR rows at a time (zero-padded): ap is (slivers, kc, MR).
+  auto pack_a = [&](real* ap, int64_t i0, int64_t mc) {
+    for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
+      const int64_t rows = std::min(kMR, M - (i0 + s * kMR));
+      for (int64_t p = 0; p < kc; ++p) {
+        real* d = ap + (s * kc + p) * kMR;
+        const real* a = A + (i0 + s * kMR) * rsa + (pc + p) * csa;
+        for (int64_t r = 0; r < rows; ++r) d[r] = a[r * rsa];
+        for (int64_t r = rows; r < kMR; ++r) d[r] = 0;
+      }
+    }
+  };
+  auto run_tiles = [&](const real* ap, int64_t i0, int64_t mc, int64_t jp_lo, int64_t jp_hi) {
+    for (int64_t jp = jp_lo; jp < jp_hi; ++jp)
+      for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
+        int64_t row = i0 + s * kMR, col = jp * kNR;
+        tile(kc, ap + s * kc * kMR, bp + jp * kc * kNR, C + row * ldc + col, ldc, std::min(kMR, M - row),
+             std::min(kNR, N - col), add);
+      }
+  };
+  static thread_local std::vector<real> a_buf;
+  if (!par || blocks >= num_threads()) {  // many row blocks: each thread takes whole blocks
+    auto body = [&](int64_t lo, int64_t hi) {
+      real* ap = scratch(a_buf, (size_t)(kMC * kKC));
+      for (int64_t ib = lo; ib < hi; ++ib) {
+        int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
+        pack_a(ap, i0, mc);
+        run_tiles(ap, i0, mc, 0, panels);
+      }
+    };
+    if (par) parallel_for(blocks, 1, body);
+    else body(0, blocks);
+  } else {  // few rows (a batch of 64): share each packed block and split its panels
+    real* ap = scratch(a_buf, (size_t)(kMC * kKC));
+    for (int64_t ib = 0; ib < blocks; ++ib) {
+      int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
+      pack_a(ap, i0, mc);
+      parallel_for(panels, 2, [&](int64_t lo, int64_t hi) { run_tiles(ap, i0, mc, lo, hi); });
+    }
+  }
+}
+
+// Below this many multiply-adds a product runs on one thread: waking a second
+// core costs more than it saves (sq128 is 2.1M).
+constexpr double kParallelMacs = 2.2e6;
+
+// A few rows (Gibbs chains, GEMV): packing would cost more than it saves.
+static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
+                          int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < M; ++i) {
+    real* c = C + i * ldc;
+    if (csb == 1) {  // rows of B are contiguous: c += a_p * B[p, :]
+      if (!accumulate) std::fill(c, c + N, real(0));
+      for (int64_t p = 0; p < K; ++p) {
+        const real a = A[i * rsa + p * csa];
+        const real* b = B + p * rsb;
+        for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
+      }
+    } else {  // columns of B are contiguous (a transposed view): dot products
+      parallel_for(N, 64, [&](int64_t lo, int64_t hi) {
+        for (int64_t j = lo; j < hi; ++j) {
+          real s = 0;
+          const real* b = B + j * csb;
+          for (int64_t p = 0; p < K; ++p) s += A[i * rsa + p * csa] * b[p];
+          c[j] = accumulate ? c[j] + s : s;
+        }
+      });
+    }
+  }
+}
+
 // [doc:gemm-fast]
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
           int64_t csb, real* C, int64_t ldc, bool accumulate) {
@@ -133,81 +226,42 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
     if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
     return;
   }
-  if (M < 4 && (csb == 1 || rsb == 1)) {  // a few rows (Gibbs chains, GEMV): packing would cost more than it saves
-    for (int64_t i = 0; i < M; ++i) {
-      real* c = C + i * ldc;
-      if (csb == 1) {  // rows of B are contiguous: c += a_p * B[p, :]
-        if (!accumulate) std::fill(c, c + N, real(0));
-        for (int64_t p = 0; p < K; ++p) {
-          const real a = A[i * rsa + p * csa];
-          const real* b = B + p * rsb;
-          for (int64_t j = 0; j < N; ++j) c[j] += a * b[j];
-        }
-      } else {  // columns of B are contiguous (a transposed view): dot products
-        parallel_for(N, 64, [&](int64_t lo, int64_t hi) {
-          for (int64_t j = lo; j < hi; ++j) {
-            real s = 0;
-            const real* b = B + j * csb;
-            for (int64_t p = 0; p < K; ++p) s += A[i * rsa + p * csa] * b[p];
-            c[j] = accumulate ? c[j] + s : s;
-          }
-        });
-      }
-    }
-    return;
-  }
-  const int64_t panels = (N + kNR - 1) / kNR, blocks = (M + kMC - 1) / kMC;
-  std::vector<real> bp((size_t)(panels * kKC * kNR));
-  for (int64_t pc = 0; pc < K; pc += kKC) {
+  if (M < 4 && (csb == 1 || rsb == 1)) return gemm_few_rows(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
+  const bool par = (double)M * N * K >= kParallelMacs;
+  static thread_local std::vector<real> b_buf;
+  real* bp = scratch(b_buf, (size_t)(((N + kNR - 1) / kNR) * kKC * kNR));
+  for (int64_t pc = 0; pc < K; pc += kKC) {  // one KC-deep slice of K at a time, in order
     const int64_t kc = std::min(kKC, K - pc);
-    const bool add = accumulate || pc > 0;
-    // Pack B[pc:pc+kc, :] into NR-wide panels, zero-padded at the right edge.
-    parallel_for(panels, 4, [&](int64_t lo, int64_t hi) {
-      for (int64_t jp = lo; jp < hi; ++jp) {
-        real* dst = bp.data() + jp * kc * kNR;
-        for (int64_t p = 0; p < kc; ++p)
-          for (int64_t j = 0; j < kNR; ++j) {
-            int64_t col = jp * kNR + j;
-            dst[p * kNR + j] = col < N ? B[(pc + p) * rsb + col * csb] : 0;
-          }
-      }
-    });
-    // Pack A's block MR rows at a time (zero-padded), then run its tiles over the panels.
-    auto pack_a = [&](real* ap, int64_t i0, int64_t mc) {
-      for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s)
-        for (int64_t p = 0; p < kc; ++p)
-          for (int64_t r = 0; r < kMR; ++r) {
-            int64_t row = i0 + s * kMR + r;
-            ap[(s * kc + p) * kMR + r] = row < M ? A[row * rsa + (pc + p) * csa] : 0;
-          }
-    };
-    auto run_tiles = [&](const real* ap, int64_t i0, int64_t mc, int64_t jp_lo, int64_t jp_hi) {
-      for (int64_t jp = jp_lo; jp < jp_hi; ++jp)
-        for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
-          int64_t row = i0 + s * kMR, col = jp * kNR;
-          tile(kc, ap + s * kc * kMR, bp.data() + jp * kc * kNR, C + row * ldc + col, ldc, std::min(kMR, M - row),
-               std::min(kNR, N - col), add);
-        }
-    };
-    if (blocks >= num_threads()) {  // many row blocks: each thread takes whole blocks
-      parallel_for(blocks, 1, [&](int64_t lo, int64_t hi) {
-        std::vector<real> ap((size_t)(kMC * kKC));
-        for (int64_t ib = lo; ib < hi; ++ib) {
-          int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
-          pack_a(ap.data(), i0, mc);
-          run_tiles(ap.data(), i0, mc, 0, panels);
-        }
-      });
-    } else {  // few rows (a batch of 64): share each packed block and split its panels
-      std::vector<real> ap((size_t)(kMC * kKC));
-      for (int64_t ib = 0; ib < blocks; ++ib) {
-        int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
-        pack_a(ap.data(), i0, mc);
-        parallel_for(panels, 2, [&](int64_t lo, int64_t hi) { run_tiles(ap.data(), i0, mc, lo, hi); });
-      }
-    }
+    pack_b_slice(N, B, rsb, csb, pc, kc, bp, par);
+    gemm_slice(M, N, A, rsa, csa, pc, kc, bp, C, ldc, accumulate || pc > 0, par);
   }
 }
 // [/doc]
+
+// B packed once for many products with the same right operand (the recurrent
+// weight, used at every time step): slice pc starts at pc * panels * NR.
+PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
+  PackedB out;
+  out.K = K, out.N = N;
+  const int64_t panels = (N + kNR - 1) / kNR;
+  out.data.resize((size_t)(K * panels * kNR));
+  for (int64_t pc = 0; pc < K; pc += kKC)
+    pack_b_slice(N, B, rsb, csb, pc, std::min(kKC, K - pc), out.data.data() + pc * panels * kNR, K * N > 4096);
+  return out;
+}
+
+void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const PackedB& B, real* C, int64_t ldc,
+                 bool accumulate) {
+  const int64_t N = B.N, K = B.K, panels = (N + kNR - 1) / kNR;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
+    return;
+  }
+  const bool par = (double)M * N * K >= kParallelMacs;
+  for (int64_t pc = 0; pc < K; pc += kKC)
+    gemm_slice(M, N, A, rsa, csa, pc, std::min(kKC, K - pc), B.data.data() + pc * panels * kNR, C, ldc,
+               accumulate || pc > 0, par);
+}
 
 }  // namespace cadenza::kernels

@@ -10,6 +10,7 @@
 // run time), portable loops otherwise. Both are tested against gemm_ref on awkward shapes. Chapter: docs/01-tensors.md ("Under the hood").
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "engine/core/tensor.h"
 
@@ -23,9 +24,17 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
           int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
 
+// The right operand packed once, for many products with it (an RNN's recurrent
+// weight at every time step): gemm_packed(M, A, B) == gemm(M, B.N, B.K, A, B).
+struct PackedB {
+  int64_t K = 0, N = 0;
+  std::vector<real> data;
+};
+PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb);
+void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const PackedB& B, real* C, int64_t ldc,
+                 bool accumulate);
+
 // Which tile kernel this CPU runs: "avx2-fma 6x16" or "portable 6x16".
 const char* gemm_kernel_name();
-// Tests use this to check the portable kernel on CPUs that have AVX2.
-void force_portable_gemm(bool on);
 
 }  // namespace cadenza::kernels

@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "engine/core/tensor.h"
-#include "engine/kernels/scalar.h"
+#include "engine/kernels/vmath.h"
 
 namespace cadenza::kernels {
 
@@ -16,13 +16,15 @@ namespace cadenza::kernels {
 // LSTM forward, one row.  a: (4H) pre-activations  c_prev: (H)
 //   -> act: (4H) = i, f, g, o after σ/tanh   tc: (H) = tanh(c)   h: (H)   c: (H)
 //   c = f ⊙ c_prev + i ⊙ g        h = o ⊙ tanh(c)
+// The nonlinearities run over whole gate blocks with the SIMD kernels of vmath.h.
 inline void lstm_row_forward(const real* a, const real* c_prev, int64_t H, real* act, real* tc, real* h, real* c) {
-  for (int64_t j = 0; j < H; ++j) {
-    real i = sigmoid(a[j]), f = sigmoid(a[H + j]), g = std::tanh(a[2 * H + j]), o = sigmoid(a[3 * H + j]);
-    real cj = f * c_prev[j] + i * g, t = std::tanh(cj);
-    act[j] = i, act[H + j] = f, act[2 * H + j] = g, act[3 * H + j] = o;
-    tc[j] = t, h[j] = o * t, c[j] = cj;
-  }
+  const real *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;
+  vsigmoid(a, act, 2 * H);                      // i, f
+  vtanh(a + 2 * H, act + 2 * H, H);             // g
+  vsigmoid(a + 3 * H, act + 3 * H, H);          // o
+  for (int64_t j = 0; j < H; ++j) c[j] = f[j] * c_prev[j] + i[j] * g[j];
+  vtanh(c, tc, H);
+  for (int64_t j = 0; j < H; ++j) h[j] = o[j] * tc[j];
 }
 
 // LSTM backward, one row.  gh, gc: (H) dL/dh and dL/dc  ->  da: (4H) dL/d(pre-activations), dc_prev: (H)
@@ -48,12 +50,12 @@ inline void lstm_row_backward(const real* act, const real* tc, const real* c_pre
 //   -> act: (3H) = r, z, n   h: (H)
 //   r = σ(gi_r + gh_r)   z = σ(gi_z + gh_z)   n = tanh(gi_n + r ⊙ gh_n)   h = (1 - z) ⊙ n + z ⊙ h_prev
 inline void gru_row_forward(const real* gi, const real* gh, const real* h_prev, int64_t H, real* act, real* h) {
-  for (int64_t j = 0; j < H; ++j) {
-    real r = sigmoid(gi[j] + gh[j]), z = sigmoid(gi[H + j] + gh[H + j]);
-    real n = std::tanh(gi[2 * H + j] + r * gh[2 * H + j]);
-    act[j] = r, act[H + j] = z, act[2 * H + j] = n;
-    h[j] = (1 - z) * n + z * h_prev[j];
-  }
+  const real *r = act, *z = act + H, *n = act + 2 * H;
+  for (int64_t j = 0; j < 2 * H; ++j) act[j] = gi[j] + gh[j];
+  vsigmoid(act, act, 2 * H);  // r, z
+  for (int64_t j = 0; j < H; ++j) act[2 * H + j] = gi[2 * H + j] + r[j] * gh[2 * H + j];
+  vtanh(act + 2 * H, act + 2 * H, H);  // n
+  for (int64_t j = 0; j < H; ++j) h[j] = (1 - z[j]) * n[j] + z[j] * h_prev[j];
 }
 
 // GRU backward, one row.  act: (3H) r, z, n   gh_n: (H) the saved h_prev W_hn^T + b_hn   g: (H) dL/dh

@@ -10,8 +10,10 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
+#include "engine/kernels/parallel.h"
 #include "engine/kernels/scalar.h"
 #include "engine/kernels/strided.h"
+#include "engine/kernels/vmath.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -66,24 +68,34 @@ Tensor neg(const Tensor& a) {
   return op.finish(out, {a}, [](const Tensor& g) -> Grads { return {neg(g)}; });
 }
 
+// y = f(x) through an array kernel (engine/kernels/vmath.h: SIMD exp, σ, tanh),
+// in blocks split across threads.
+static Tensor map_array(const Tensor& a, void (*f)(const real*, real*, int64_t)) {
+  Tensor x = a.contiguous(), y = make_tensor(a.shape());
+  const real* px = x.data();
+  real* py = y.data();
+  parallel_for(x.numel(), 1 << 15, [&](int64_t lo, int64_t hi) { f(px + lo, py + lo, hi - lo); });
+  return y;
+}
+
 // The unary ops below share one shape: y = f(x), dL/dx = g * f'(x), where f'
 // is written in terms of x or, when cheaper, of the saved output y.
 // [doc:unary-backward]
 // y = tanh(x)    dL/dx = g * (1 - y^2)
 Tensor tanh(const Tensor& a) {
   Op op("tanh");
-  Tensor y = map_unary(a, [](real x) { return std::tanh(x); });
+  Tensor y = map_array(a, kernels::vtanh);
   return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads {
     return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * (1 - yi * yi); })};
   });
 }
 // [/doc]
 
-// y = 1 / (1 + e^-x) (kernels::sigmoid, without overflow for large |x|)   dL/dx = g * y * (1 - y)
+// y = 1 / (1 + e^-x)   dL/dx = g * y * (1 - y)
 static inline real sigmoid_scalar(real x) { return kernels::sigmoid(x); }
 Tensor sigmoid(const Tensor& a) {
   Op op("sigmoid");
-  Tensor y = map_unary(a, sigmoid_scalar);
+  Tensor y = map_array(a, kernels::vsigmoid);
   return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads {
     return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * yi * (1 - yi); })};
   });
@@ -92,7 +104,7 @@ Tensor sigmoid(const Tensor& a) {
 // y = e^x        dL/dx = g * y
 Tensor exp(const Tensor& a) {
   Op op("exp");
-  Tensor y = map_unary(a, [](real x) { return std::exp(x); });
+  Tensor y = map_array(a, kernels::vexp);
   return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads { return {g * y}; });
 }
 

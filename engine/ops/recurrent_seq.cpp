@@ -58,13 +58,14 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
   Tensor tcs = make_tensor({T, B, H});      // tanh(c_t)
   real *po = out.data(), *pact = act.data(), *ptc = tcs.data();
   std::vector<real> G((size_t)(B * 4 * H));
+  const kernels::PackedB w_t = kernels::pack_b(H, 4 * H, w.data(), 1, H);  // W_hh^T (H, 4H), packed once for all steps
   for (int64_t t = 0; t < T; ++t) {
     const real* hp = t == 0 ? hc0.data() : po + (t - 1) * B * 2 * H;  // h_{t-1}, row stride rs
     const real* cp = t == 0 ? cc0.data() : po + (t - 1) * B * 2 * H + H;
     int64_t rs = t == 0 ? H : 2 * H;
     std::copy(xp.data() + t * B * 4 * H, xp.data() + (t + 1) * B * 4 * H, G.begin());
     // G (B, 4H) += h_{t-1} (B, H) @ W_hh^T (H, 4H)
-    kernels::gemm(B, 4 * H, H, hp, rs, 1, w.data(), 1, H, G.data(), 4 * H, true);
+    kernels::gemm_packed(B, hp, rs, 1, w_t, G.data(), 4 * H, true);
     parallel_for(B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         real* ob = po + (t * B + b) * 2 * H;
@@ -84,6 +85,7 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
     Tensor g = grad.contiguous();
     Tensor dxp = make_tensor({T, B, 4 * H});
     std::vector<real> dh((size_t)(B * H), 0), dc((size_t)(B * H), 0), dh_new((size_t)(B * H));
+    const kernels::PackedB w_p = kernels::pack_b(4 * H, H, w.data(), H, 1);  // W_hh (4H, H)
     const real *pg = g.data(), *po = out.data(), *pact = act.data(), *ptc = tcs.data();
     real* pdx = dxp.data();
     for (int64_t t = T - 1; t >= 0; --t) {
@@ -104,7 +106,7 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
         }
       });
       // dh_{t-1} (B, H) = dG_t (B, 4H) @ W_hh (4H, H); padded rows keep their dh.
-      kernels::gemm(B, H, 4 * H, dG, 4 * H, 1, w.data(), H, 1, dh_new.data(), H, false);
+      kernels::gemm_packed(B, dG, 4 * H, 1, w_p, dh_new.data(), H, false);
       for (int64_t b = 0; b < B; ++b)
         if (m[t * B + b]) std::copy(dh_new.begin() + b * H, dh_new.begin() + (b + 1) * H, dh.begin() + b * H);
     }
@@ -137,10 +139,11 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
   Tensor act = make_tensor({T, B, 4 * H});  // r, z, n and gh_n = (h W_hn^T + b_hn) saved for backward
   real *po = out.data(), *pact = act.data();
   std::vector<real> GH((size_t)(B * 3 * H));
+  const kernels::PackedB w_t = kernels::pack_b(H, 3 * H, w.data(), 1, H);  // W_hh^T (H, 3H), packed once for all steps
   for (int64_t t = 0; t < T; ++t) {
     const real* hp = t == 0 ? hc0.data() : po + (t - 1) * B * H;
     for (int64_t b = 0; b < B; ++b) std::copy(bh.data(), bh.data() + 3 * H, GH.begin() + b * 3 * H);
-    kernels::gemm(B, 3 * H, H, hp, H, 1, w.data(), 1, H, GH.data(), 3 * H, true);
+    kernels::gemm_packed(B, hp, H, 1, w_t, GH.data(), 3 * H, true);
     parallel_for(B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         real* ob = po + (t * B + b) * H;
@@ -160,6 +163,7 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
     Tensor g = grad.contiguous();
     Tensor dxp = make_tensor({T, B, 3 * H});
     std::vector<real> dgh((size_t)(T * B * 3 * H)), dh((size_t)(B * H), 0), dh_new((size_t)(B * H));
+    const kernels::PackedB w_p = kernels::pack_b(3 * H, H, w.data(), H, 1);  // W_hh (3H, H)
     const real *pg = g.data(), *po = out.data(), *pact = act.data();
     real* pdx = dxp.data();
     for (int64_t t = T - 1; t >= 0; --t) {
@@ -180,7 +184,7 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
         }
       });
       // dh_{t-1} += dGh_t (B, 3H) @ W_hh (3H, H) for real (unpadded) rows
-      kernels::gemm(B, H, 3 * H, dGh, 3 * H, 1, w.data(), H, 1, dh_new.data(), H, false);
+      kernels::gemm_packed(B, dGh, 3 * H, 1, w_p, dh_new.data(), H, false);
       for (int64_t b = 0; b < B; ++b)
         if (m[t * B + b])
           for (int64_t j = 0; j < H; ++j) dh[b * H + j] += dh_new[b * H + j];

@@ -55,18 +55,51 @@ std::vector<real> rows_of(const Tensor& a, const ReducePlan& p) {
   return buf;
 }
 
+// True when the reduced axes are the last ones (or the first ones) of a compact tensor:
+// then its memory already is the (outer, inner) rows (or the (inner, outer) columns).
+bool reduces_trailing(const Tensor& a, const ReducePlan& p) {
+  if (!a.is_contiguous()) return false;
+  for (size_t i = 0; i < p.dims.size(); ++i)
+    if (p.dims[i] != a.dim() - (int64_t)p.dims.size() + (int64_t)i) return false;
+  return true;
+}
+bool reduces_leading(const Tensor& a, const ReducePlan& p) {
+  if (!a.is_contiguous()) return false;
+  for (size_t i = 0; i < p.dims.size(); ++i)
+    if (p.dims[i] != (int64_t)i) return false;
+  return true;
+}
+
 // out[o] = f(row o), for every row, rows split across threads.
 template <class F>
 Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
-  std::vector<real> buf = rows_of(a, p);
+  std::vector<real> buf;
+  const bool in_place = reduces_trailing(a, p);  // then read the tensor itself, no copy
+  if (!in_place) buf = rows_of(a, p);
+  const real* b = in_place ? a.data() : buf.data();
   Tensor out = make_tensor(p.out_shape);
   real* o = out.data();
-  const real* b = buf.data();
   int64_t inner = p.inner;
   parallel_for(p.outer, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(inner, 1)),
                [&](int64_t lo, int64_t hi) {
                  for (int64_t r = lo; r < hi; ++r) o[r] = f(b + r * inner, inner);
                });
+  return out;
+}
+
+// sum over the leading axes of a compact tensor, read as (inner, outer): accumulate
+// row after row into one double per column. The same order as summing each column
+// as a row (r = 0, 1, 2, ...), so the same bits, without copying the transpose.
+Tensor column_sums(const Tensor& a, const ReducePlan& p) {
+  Tensor out = make_tensor(p.out_shape);
+  const real* x = a.data();
+  real* o = out.data();
+  parallel_for(p.outer, 1 << 10, [&](int64_t lo, int64_t hi) {
+    std::vector<double> acc((size_t)(hi - lo), 0.0);
+    for (int64_t r = 0; r < p.inner; ++r)
+      for (int64_t j = lo; j < hi; ++j) acc[(size_t)(j - lo)] += x[r * p.outer + j];
+    for (int64_t j = lo; j < hi; ++j) o[j] = (real)acc[(size_t)(j - lo)];
+  });
   return out;
 }
 
@@ -81,11 +114,13 @@ Tensor spread(const Tensor& g, const ReducePlan& p, const Shape& in_shape) {
 Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
   Op op("sum");
   ReducePlan p = make_plan("sum", a, std::move(dims), keepdim);
-  Tensor out = reduce_rows(a, p, [](const real* row, int64_t n) {
-    double s = 0;  // accumulate in double: long rows of floats lose digits otherwise
-    for (int64_t i = 0; i < n; ++i) s += row[i];
-    return (real)s;
-  });
+  Tensor out = reduces_leading(a, p) && p.outer > 1  // e.g. a bias gradient: sum over the batch rows
+                   ? column_sums(a, p)
+                   : reduce_rows(a, p, [](const real* row, int64_t n) {
+                       double s = 0;  // accumulate in double: long rows of floats lose digits otherwise
+                       for (int64_t i = 0; i < n; ++i) s += row[i];
+                       return (real)s;
+                     });
   return op.finish(out, {a}, [p, sa = a.shape()](const Tensor& g) -> Grads { return {spread(g, p, sa)}; });
 }
 // [/doc]

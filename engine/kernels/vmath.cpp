@@ -1,0 +1,129 @@
+// vmath.cpp: see vmath.h. Chapter: docs/11-making-it-fast.md.
+#include "engine/kernels/vmath.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/kernels/cpu.h"
+#include "engine/kernels/scalar.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace cadenza::kernels {
+
+// [doc:vmath-ref]
+void exp_ref(const real* x, real* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+}
+void sigmoid_ref(const real* x, real* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
+}
+void tanh_ref(const real* x, real* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+}
+// [/doc]
+
+#if defined(CADENZA_DOUBLE)
+void vexp(const real* x, real* y, int64_t n) { exp_ref(x, y, n); }
+void vsigmoid(const real* x, real* y, int64_t n) { sigmoid_ref(x, y, n); }
+void vtanh(const real* x, real* y, int64_t n) { tanh_ref(x, y, n); }
+#else
+
+namespace {
+// Cephes expf constants: ln 2 split in two so k·ln2 is subtracted without rounding error.
+constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+constexpr float kP0 = 1.9875691500e-4f, kP1 = 1.3981999507e-3f, kP2 = 8.3334519073e-3f, kP3 = 4.1665795894e-2f,
+                kP4 = 1.6666665459e-1f, kP5 = 5.0000001201e-1f;
+// e^x overflows past ln(FLT_MAX) = 88.72 and is 0 in float below about -104
+constexpr float kExpHi = 88.72283f, kExpLo = -104.0f;
+// tanh x = x + x·z·Q(z), z = x², for |x| < 0.625 (Cephes' tanhf)
+constexpr float kT0 = -5.70498872745e-3f, kT1 = 2.06390887954e-2f, kT2 = -5.37397155531e-2f, kT3 = 1.33314422036e-1f,
+                kT4 = -3.33332819422e-1f;
+
+#if defined(__x86_64__)
+#define CADENZA_AVX2 __attribute__((target("avx2,fma")))
+// [doc:vexp-avx2]
+CADENZA_AVX2 __m256 exp8(__m256 x) {
+  const __m256 over = _mm256_cmp_ps(x, _mm256_set1_ps(kExpHi), _CMP_GT_OQ);           // -> +inf
+  x = _mm256_max_ps(_mm256_set1_ps(kExpLo), _mm256_min_ps(_mm256_set1_ps(kExpHi), x));  // NaN passes through
+  __m256 k = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(kLog2e), _mm256_set1_ps(0.5f)));
+  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(kLn2Hi), x);  // r = x - k ln2, in two parts
+  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kP0);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP1));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP2));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP3));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP4));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kP5));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));  // e^r
+  // · 2^k, as 2^(k/2) · 2^(k - k/2) so that k down to -150 (subnormal results) stays exact:
+  // each factor is a float whose exponent bits are k/2 + 127
+  __m256i ki = _mm256_cvtps_epi32(k), k1 = _mm256_srai_epi32(ki, 1), k2 = _mm256_sub_epi32(ki, k1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, bias), 23));
+  __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, bias), 23));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  return _mm256_blendv_ps(y, _mm256_set1_ps(HUGE_VALF), over);
+}
+// [/doc]
+CADENZA_AVX2 __m256 sigmoid8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+  __m256 e = exp8(_mm256_or_ps(x, sign));  // e^-|x|
+  __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, e));
+  return _mm256_blendv_ps(s, _mm256_mul_ps(e, s), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+}
+CADENZA_AVX2 __m256 tanh8(__m256 x) {
+  const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+  __m256 a = _mm256_andnot_ps(sign, x);
+  __m256 z = _mm256_mul_ps(x, x);
+  __m256 q = _mm256_set1_ps(kT0);
+  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(kT1));
+  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(kT2));
+  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(kT3));
+  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(kT4));
+  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, z), q, x);
+  __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_min_ps(_mm256_set1_ps(44.0f), a)));
+  __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+  big = _mm256_or_ps(big, _mm256_and_ps(sign, x));  // tanh(-x) = -tanh(x)
+  return _mm256_blendv_ps(big, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+// y[i] = f(x[i]) eight at a time; the last n % 8 through a padded register, so
+// every element goes through f8.
+template <__m256 (*f8)(__m256)>
+CADENZA_AVX2 void map8(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f8(_mm256_loadu_ps(x + i)));
+  if (i < n) {
+    alignas(32) float buf[8] = {};
+    std::copy(x + i, x + n, buf);
+    _mm256_store_ps(buf, f8(_mm256_load_ps(buf)));
+    std::copy(buf, buf + (n - i), y + i);
+  }
+}
+#endif
+}  // namespace
+
+void vexp(const real* x, real* y, int64_t n) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return map8<exp8>(x, y, n);
+#endif
+  exp_ref(x, y, n);  // the portable path is the C library
+}
+void vsigmoid(const real* x, real* y, int64_t n) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return map8<sigmoid8>(x, y, n);
+#endif
+  sigmoid_ref(x, y, n);  // the portable path is the C library
+}
+void vtanh(const real* x, real* y, int64_t n) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return map8<tanh8>(x, y, n);
+#endif
+  tanh_ref(x, y, n);  // the portable path is the C library
+}
+#endif
+
+}  // namespace cadenza::kernels

@@ -1,0 +1,159 @@
+// Chapter 11 tests: the fast kernels against their scalar references, on awkward
+// sizes, on both the AVX2 and the portable paths, at 1 and 2 threads.
+// docs/11-making-it-fast.md.
+#include "tests/helpers.h"
+
+#include <limits>
+
+#include "engine/kernels/cpu.h"
+#include "engine/kernels/gemm.h"
+#include "engine/kernels/vmath.h"
+
+using namespace cadenza;
+using namespace testing;
+
+namespace {
+using ArrayFn = void (*)(const real*, real*, int64_t);
+
+// The largest relative error of fast against ref over x; outputs below 1e-30 in
+// size (subnormal territory) are compared absolutely.
+double worst_rel_error(ArrayFn fast, ArrayFn ref, const std::vector<real>& x, real* at = nullptr) {
+  std::vector<real> y(x.size()), r(x.size());
+  fast(x.data(), y.data(), (int64_t)x.size());
+  ref(x.data(), r.data(), (int64_t)x.size());
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double d = std::fabs((double)y[i] - r[i]), scale = std::max(std::fabs((double)r[i]), 1e-30);
+    double e = std::isinf(r[i]) ? (y[i] == r[i] ? 0 : 1) : d / scale;
+    if (!(e <= worst)) worst = e, at ? *at = x[i] : 0;
+  }
+  return worst;
+}
+
+std::vector<real> sweep(real lo, real hi, int n) {
+  std::vector<real> x;
+  for (int i = 0; i < n; ++i) x.push_back(lo + (hi - lo) * i / (n - 1));
+  for (real v : {0.0f, -0.0f, 1e-8f, -1e-8f, 1e-3f, 0.6249f, 0.625f, 0.6251f, 88.7f, -87.5f, -103.0f, 20.0f, -20.0f})
+    x.push_back(v);
+  return x;
+}
+}  // namespace
+
+TEST_SUITE("ch11-fast") {
+
+TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, on both paths") {
+  struct Case { const char* name; ArrayFn fast, ref; real lo, hi; };
+  for (const Case& c : {Case{"exp", kernels::vexp, kernels::exp_ref, -110, 90},
+                        Case{"sigmoid", kernels::vsigmoid, kernels::sigmoid_ref, -110, 110},
+                        Case{"tanh", kernels::vtanh, kernels::tanh_ref, -12, 12}})
+    for (bool portable : {false, true}) {
+      kernels::force_portable_kernels(portable);
+      real at = 0;
+      double worst = worst_rel_error(c.fast, c.ref, sweep(c.lo, c.hi, 200001), &at);
+      INFO(c.name << (portable ? " portable" : " avx2") << ": worst relative error " << worst << " at x = " << at);
+      CHECK(worst <= 1e-6);
+    }
+  kernels::force_portable_kernels(false);
+}
+
+TEST_CASE("the accuracy check fails on a deliberately wrong kernel") {
+  // tanh with a relative error of 1e-5: the check above must catch it
+  ArrayFn off_tanh = [](const real* x, real* y, int64_t n) {
+    kernels::tanh_ref(x, y, n);
+    for (int64_t i = 0; i < n; ++i) y[i] *= 1 + 1e-5f;
+  };
+  CHECK(worst_rel_error(off_tanh, kernels::tanh_ref, sweep(-5, 5, 1001)) > 1e-6);
+}
+
+TEST_CASE("vmath: special values, and every element computed the same way wherever it sits") {
+  const real inf = std::numeric_limits<real>::infinity(), nan = std::numeric_limits<real>::quiet_NaN();
+  for (bool portable : {false, true}) {
+    kernels::force_portable_kernels(portable);
+    std::vector<real> x = {inf, -inf, nan, 100, -200, 0, 1, -1, 3};  // 9: one full register and a tail
+    std::vector<real> e(9), s(9), t(9);
+    kernels::vexp(x.data(), e.data(), 9);
+    kernels::vsigmoid(x.data(), s.data(), 9);
+    kernels::vtanh(x.data(), t.data(), 9);
+    CHECK(e[0] == inf);
+    CHECK(e[1] == 0);
+    CHECK(std::isnan(e[2]));
+    CHECK(e[3] == inf);
+    CHECK(e[4] == 0);
+    CHECK(e[5] == 1);
+    CHECK(s[0] == 1);
+    CHECK(s[1] == 0);
+    CHECK(std::isnan(s[2]));
+    CHECK(s[5] == 0.5f);
+    CHECK(t[0] == 1);
+    CHECK(t[1] == -1);
+    CHECK(std::isnan(t[2]));
+    // the same value at every position of an array of awkward length gives the same bits
+    for (int64_t n : {1, 7, 63, 129}) {
+      std::vector<real> xs((size_t)n, 0.3f), ys((size_t)n);
+      kernels::vsigmoid(xs.data(), ys.data(), n);
+      real one;
+      kernels::vsigmoid(xs.data(), &one, 1);
+      for (real v : ys) CHECK(v == one);
+    }
+  }
+  kernels::force_portable_kernels(false);
+}
+
+TEST_CASE("sigmoid, tanh and exp ops give the same bits at 1 and 2 threads") {
+  Generator gen(11);
+  Tensor x = randn({129, 1031}, gen) * 4;  // large enough for a parallel region
+  int before = num_threads();
+  set_num_threads(1);
+  std::vector<real> s1 = sigmoid(x).to_vector(), t1 = tanh(x).to_vector(), e1 = exp(x).to_vector();
+  set_num_threads(2);
+  CHECK(sigmoid(x).to_vector() == s1);
+  CHECK(tanh(x).to_vector() == t1);
+  CHECK(exp(x).to_vector() == e1);
+  set_num_threads(before);
+  CHECK_TENSOR_CLOSE(sigmoid(x.t()), sigmoid(x.t().contiguous()), 0, 0);  // a strided input is read correctly
+}
+
+TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, both kernels, 1 and 2 threads") {
+  Generator gen(12);
+  int before = num_threads();
+  for (bool portable : {false, true})
+    for (int threads : {1, 2}) {
+      kernels::force_portable_kernels(portable);
+      set_num_threads(threads);
+      for (int64_t M : {1, 7, 64, 129})
+        for (int64_t N : {1, 17, 1024})
+          for (int64_t K : {1, 63, 600})
+            for (int tb = 0; tb < 2; ++tb) {
+              INFO((portable ? "portable" : "avx2") << " threads=" << threads << " M=" << M << " N=" << N << " K=" << K
+                                                    << " transposed B=" << tb);
+              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen), Bt = B.t().contiguous();
+              const real* pb = tb ? Bt.data() : B.data();
+              int64_t rsb = tb ? 1 : N, csb = tb ? K : 1;
+              std::vector<real> c1((size_t)(M * N), 2), c2((size_t)(M * N), 2);
+              kernels::gemm_ref(M, N, K, A.data(), K, 1, pb, rsb, csb, c1.data(), N, true);
+              kernels::PackedB packed = kernels::pack_b(K, N, pb, rsb, csb);
+              kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, true);
+              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+            }
+    }
+  kernels::force_portable_kernels(false);
+  set_num_threads(before);
+}
+
+TEST_CASE("sum over leading axes (the bias-gradient path) gives the same bits as the general path") {
+  Generator gen(13);
+  Tensor x = randn({37, 5, 1500}, gen);
+  int before = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    // leading axes of a compact tensor take the column path; a permuted copy takes the row path
+    std::vector<real> fast = sum(x, {0, 1}).to_vector();
+    std::vector<real> general = sum(x.permute({2, 0, 1}).contiguous(), {1, 2}).to_vector();
+    CHECK(fast == general);
+    CHECK(sum(x, {0}).shape() == Shape{5, 1500});
+    CHECK(sum(x, {0}, true).shape() == Shape{1, 5, 1500});
+  }
+  set_num_threads(before);
+}
+
+}  // TEST_SUITE
