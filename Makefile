@@ -18,7 +18,7 @@ ifeq ($(DEBUG),1)
   OPT   := -O0 -g -fsanitize=address,undefined -fno-omit-frame-pointer
   BUILD := build/debug
 else
-  OPT   := -O2 -g0
+  OPT   := -O3 -g0
   BUILD := build
 endif
 ifeq ($(OMP_OK),1)
@@ -71,11 +71,16 @@ banner:
 
 lib: $(LIB)
 
-$(BUILD)/obj/%.o: %.cpp
+# Objects depend on the compiler and its flags: changing either (a new -O level,
+# NATIVE=1) rebuilds them, instead of linking objects built two ways.
+FLAGS_FILE := $(BUILD)/.cxxflags
+$(shell mkdir -p $(BUILD) && (echo '$(CXX) $(CXXFLAGS)' | cmp -s - $(FLAGS_FILE) || echo '$(CXX) $(CXXFLAGS)' > $(FLAGS_FILE)))
+
+$(BUILD)/obj/%.o: %.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-$(BUILD)/double/obj/%.o: %.cpp
+$(BUILD)/double/obj/%.o: %.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -DCADENZA_DOUBLE -c $< -o $@
 

@@ -122,6 +122,11 @@ std::vector<Case> cases() {
          a.stride = 2, a.pad_left = 2, a.pad_right = 1, a.dilation = 2;
          return conv1d(x[0], x[1], x[2], a);
        }, {leaf({2, 3, 9}), leaf({4, 3, 3}), leaf({4})}},
+      {"conv1d (stride 1: the shifted-gemm path; one tap reaches no output)", [](V x) {
+         Conv1dArgs a;
+         a.pad_left = 6, a.pad_right = 2, a.dilation = 3;
+         return conv1d(x[0], x[1], x[2], a);
+       }, {leaf({2, 3, 4}), leaf({2, 3, 3}), leaf({2})}},
       {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
       {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
       {"Conv1d (causal, weight norm)", [](V x) {

@@ -11,6 +11,7 @@
 // Causal convolution (WaveNet/TCN) is padding on the left only: pad_left =
 // dilation*(K-1), pad_right = 0, so output t sees inputs t, t-d, ..., t-(K-1)d.
 // Chapter: docs/10-convolutions-and-dilation.md.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -63,6 +64,89 @@ void col2im(const Geometry& g, const real* dcols, real* dx) {
     }
   });
 }
+
+// [doc:conv1d-shifted]
+// Stride 1 without im2col: a kernel tap k reads the input shifted by s = k*d - pad_left,
+// so the convolution is K matrix products on the input itself, one per tap and batch item:
+//     out_b[:, t] += W[:, :, k] (Cout, Cin) @ x_b[:, t + s] (Cin, Lout)   for t where 0 <= t + s < L
+// and the backward is the same products transposed:
+//     dW[:, :, k] += g_b[:, t] @ x_b[:, t + s]^T        dx_b[:, t + s] += W[:, :, k]^T @ g_b[:, t]
+// No (Cin*K, B*Lout) column matrix is built or scattered back: the gemm reads x through strides.
+Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  const int64_t Cin = g.Cin, Cout = g.Cout, K = g.K, L = g.L, Lout = g.Lout;
+  auto span = [g](int64_t k, int64_t& t0, int64_t& t1) {  // the outputs tap k reaches, and its shift
+    int64_t s = k * g.dilation - g.pad_left;
+    t0 = std::max<int64_t>(0, -s), t1 = std::min(g.Lout, g.L - s);
+    return s;
+  };
+  Tensor xc = x.contiguous(), wc = weight.contiguous();
+  Tensor out = make_tensor({g.B, Cout, Lout});  // zeros
+  const real *px = xc.data(), *pw = wc.data();
+  real* po = out.data();
+  if (bias.defined()) {
+    Tensor bc = bias.contiguous();
+    for (int64_t r = 0; r < g.B * Cout; ++r) std::fill(po + r * Lout, po + (r + 1) * Lout, bc.data()[r % Cout]);
+  }
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t t0, t1, s = span(k, t0, t1);
+      if (t1 <= t0) continue;
+      // out_b[:, t0:t1] (Cout, n) += W_k (Cout, Cin; strides Cin*K, K) @ x_b[:, t0+s : t1+s] (Cin, n)
+      kernels::gemm(Cout, t1 - t0, Cin, pw + k, Cin * K, K, px + b * Cin * L + t0 + s, L, 1, po + b * Cout * Lout + t0,
+                    Lout, true);
+    }
+  std::vector<Tensor> inputs = {x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  bool has_bias = bias.defined(), rx = x.requires_grad(), rw = weight.requires_grad();
+  return op.finish(out, inputs, [g, span, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
+    const int64_t Cin = g.Cin, Cout = g.Cout, K = g.K, L = g.L, Lout = g.Lout;
+    Tensor gc = grad.contiguous();
+    const real *pg = gc.data(), *px = xc.data(), *pw = wc.data();
+    Grads out(has_bias ? 3 : 2);
+    if (rw) {
+      Tensor dw = make_tensor({Cout, Cin, K});
+      std::vector<real> dwk((size_t)(Cout * Cin));
+      for (int64_t k = 0; k < K; ++k) {
+        bool first = true;
+        for (int64_t b = 0; b < g.B; ++b) {
+          int64_t t0, t1, s = span(k, t0, t1);
+          if (t1 <= t0) continue;
+          // dW_k (Cout, Cin) += g_b[:, t0:t1] (Cout, n) @ x_b[:, t0+s : t1+s]^T (n, Cin)
+          kernels::gemm(Cout, Cin, t1 - t0, pg + b * Cout * Lout + t0, Lout, 1, px + b * Cin * L + t0 + s, 1, L,
+                        dwk.data(), Cin, !first);
+          first = false;
+        }
+        if (first) std::fill(dwk.begin(), dwk.end(), real(0));
+        for (int64_t i = 0; i < Cout * Cin; ++i) dw.data()[i * K + k] = dwk[(size_t)i];
+      }
+      out[1] = dw;
+    }
+    if (rx) {
+      Tensor dx = make_tensor({g.B, Cin, L});  // zeros
+      for (int64_t b = 0; b < g.B; ++b)
+        for (int64_t k = 0; k < K; ++k) {
+          int64_t t0, t1, s = span(k, t0, t1);
+          if (t1 <= t0) continue;
+          // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
+          kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
+                        dx.data() + b * Cin * L + t0 + s, L, true);
+        }
+      out[0] = dx;
+    }
+    if (has_bias) {
+      Tensor db = make_tensor({Cout});
+      for (int64_t o = 0; o < Cout; ++o) {
+        double acc = 0;
+        for (int64_t b = 0; b < g.B; ++b)
+          for (int64_t t = 0; t < Lout; ++t) acc += pg[(b * Cout + o) * Lout + t];
+        db.data()[o] = (real)acc;
+      }
+      out[2] = db;
+    }
+    return out;
+  });
+}
+// [/doc]
 }  // namespace
 
 // [doc:conv1d]
@@ -89,6 +173,7 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
                        span, " (kernel ", g.K, ", dilation ", a.dilation, ")"),
          "pad the input or use a smaller kernel / dilation");
   g.Lout = (padded - span) / a.stride + 1;
+  if (a.stride == 1) return conv1d_shifted(op, g, x, weight, bias);  // the fast path, below for any stride
   const int64_t CK = g.Cin * g.K, N = g.B * g.Lout;
 
   Tensor xc = x.contiguous(), wc = weight.contiguous();

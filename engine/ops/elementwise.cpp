@@ -7,6 +7,7 @@
 // Broadcasting in the forward becomes sum_to in the backward: if `b` of shape
 // (3,) was stretched to (2, 3), its gradient is summed back over that axis.
 // Chapters: docs/01-tensors.md (broadcasting), docs/02-autograd.md (backward rules).
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd/node.h"
@@ -163,9 +164,10 @@ Tensor cos(const Tensor& a) {
 // y = max(x, 0)  dL/dx = g * [x > 0]
 Tensor relu(const Tensor& a) {
   Op op("relu");
-  Tensor y = map_unary(a, [](real x) { return x > 0 ? x : 0; });
+  // max and a select, not an if: random signs would mispredict a branch half the time
+  Tensor y = map_unary(a, [](real x) { return std::max(x, real(0)); });
   return op.finish(y, {a}, [a = a.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : 0; })};
+    return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : real(0); })};
   });
 }
 
