@@ -429,10 +429,49 @@ display(Audio(filename=str(OUT / 'sample_1.wav')))
 """),
 ]
 
+FAST = [
+    ("markdown", """
+# Chapter 11: making it fast
+
+The chapter's four steps on one 512 × 512 matrix product, timed on *your* machine:
+the three-loop reference, the blocked and packed version with the portable tile, the AVX2/FMA tile,
+and all threads. Then one whole LSTM training step. (`make bench` adds PyTorch and OpenBLAS beside
+every workload; it takes about 4 minutes, so it is not run here.)
+"""),
+    ("code", SETUP + """
+run('make', '-s', 'build/bench/bench')
+def fields(line):
+    return dict(kv.split('=', 1) for kv in line.split() if '=' in kv)
+steps = [fields(l) for l in run('build/bench/bench', '--steps').splitlines() if l.startswith('peer=')]
+rows = ['| step | threads | ms per product | GFLOP/s |', '|---|---|---|---|']
+rows += [f"| {s['step']} | {s['threads']} | {s['ms_per_call']} | {s['gflops']} |" for s in steps]
+display(Markdown('\\n'.join(rows)))
+g = {s['step']: float(s['gflops']) for s in steps}
+print(f"blocked / reference: {g['blocked'] / g['reference']:.1f}x   simd / blocked: {g['simd'] / g['blocked']:.1f}x")
+"""),
+    ("code", """
+line = [l for l in run('build/bench/bench', '--case', 'lstm_train/H256', env={'OMP_NUM_THREADS': '1'}).splitlines()
+        if l.startswith('peer=')][0]
+f = fields(line)
+print(f"LSTM training step (88 -> 256, T=32, B=64, BCE, Adam) on the {f['kernel']} kernels, 1 thread: "
+      f"{f['ms_per_step']} ms, {f['gflops']} GFLOP/s, peak memory {f['peak_rss_mb']} MB")
+if f['kernel'] == 'avx2-fma':
+    assert g['simd'] > 5 * g['reference'], 'the SIMD product should be far faster than the three loops'
+"""),
+    ("markdown", """
+## Try it
+
+1. Which step gained most on your machine, and why (cache lines, SIMD width, FMA chains, cores)?
+2. Profile the LSTM step yourself: `perf record build/bench/bench --case lstm_train/H256`, then
+   `perf report`. Which function is on top now?
+"""),
+]
+
 NOTEBOOKS = {"01-tensors.ipynb": TENSORS, "02-autograd.ipynb": AUTOGRAD, "03-gradcheck.ipynb": GRADCHECK,
              "04-modules-and-training.ipynb": ENGINE_TOUR, "05-midi-and-piano-rolls.ipynb": MUSIC_TOUR,
              "06-sound.ipynb": SOUND, "07-rbm.ipynb": RBM, "08-recurrent-networks.ipynb": RNN,
-             "09-attention-and-seq2seq.ipynb": ATTENTION, "10-convolutions-and-dilation.ipynb": CONV}
+             "09-attention-and-seq2seq.ipynb": ATTENTION, "10-convolutions-and-dilation.ipynb": CONV,
+             "11-making-it-fast.ipynb": FAST}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/cadenza.h"
+#include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
 
 using namespace cadenza;
@@ -149,6 +150,29 @@ void tcn_fwd_bwd(bool gated) {
          t, "ms_per_step", 3 * 2.0 * B * T * macs * L);
 }
 
+// ---- chapter 11's four steps on one product, C = A·B at 512: reference -> blocked -> SIMD -> threads ----
+void steps(int64_t n) {
+  Generator g(0);
+  Tensor A = randn({n, n}, g), B = randn({n, n}, g), C = Tensor::empty({n, n});
+  const double flop = 2.0 * n * n * n;
+  const int all = num_threads();
+  struct Step { const char* name; bool fast, portable; int threads; };
+  for (Step st : {Step{"reference", false, true, 1}, Step{"blocked", true, true, 1}, Step{"simd", true, false, 1},
+                  Step{"threads", true, false, all}}) {
+    kernels::force_portable_kernels(st.portable);
+    set_num_threads(st.threads);
+    Timing t = time_it([&] {
+      if (st.fast) kernels::gemm(n, n, n, A.data(), n, 1, B.data(), n, 1, C.data(), n, false);
+      else kernels::gemm_ref(n, n, n, A.data(), n, 1, B.data(), n, 1, C.data(), n, false);
+    });
+    std::printf("peer=cadenza bench=gemm_steps step=%s shape=sq%lld threads=%d ms_per_call=%.4g gflops=%.2f\n", st.name,
+                (long long)n, st.threads, t.median * 1e3, flop / t.median / 1e9);
+    std::fflush(stdout);
+  }
+  kernels::force_portable_kernels(false);
+  set_num_threads(all);
+}
+
 std::map<std::string, std::function<void()>> cases() {
   std::map<std::string, std::function<void()>> c;
   for (auto& [name, s] : kShapes) c["sgemm/" + name] = [name = name] { sgemm(name); };
@@ -168,6 +192,10 @@ int main(int argc, char** argv) {
     for (auto& [name, f] : all) std::printf("%s\n", name.c_str());
     return 0;
   }
+  if (argc == 2 && !std::strcmp(argv[1], "--steps")) {
+    steps(512);
+    return 0;
+  }
   if (argc == 3 && !std::strcmp(argv[1], "--case")) {
     auto it = all.find(argv[2]);
     if (it == all.end()) {
@@ -177,6 +205,9 @@ int main(int argc, char** argv) {
     it->second();
     return 0;
   }
-  std::fprintf(stderr, "usage: bench --list | bench --case NAME   (make bench runs every case, 1 and 2 threads, beside the peers)\n");
+  std::fprintf(stderr,
+               "usage: bench --list | bench --case NAME | bench --steps\n"
+               "  make bench runs every case at 1 and 2 threads beside the peers; --steps times chapter 11's\n"
+               "  reference -> blocked -> SIMD -> threads on one 512 x 512 product\n");
   return 2;
 }

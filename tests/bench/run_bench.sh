@@ -51,6 +51,9 @@ awk '
     }
   }' "$RES"
 echo
+echo "== chapter 11's four steps on one 512 x 512 product (docs/11-making-it-fast.md) =="
+"$BIN" --steps | tee -a "$RES"
+echo
 echo "all lines: $RES   (table with every peer: /usr/bin/python3 $PEERS/summarize.py $RES)"
 [ $have_peers = 1 ] && rm -rf "$WORK"
 exit 0
