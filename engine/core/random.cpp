@@ -56,12 +56,16 @@ Tensor normal(const Shape& shape, real mean, real std, Generator& gen) {
   return fill_with(shape, [&] { return mean + std * (real)gen.normal(); });
 }
 Tensor bernoulli(const Tensor& probs, Generator& gen) {
-  std::vector<real> p = probs.to_vector();
-  for (real x : p)
-    if (!(x >= 0 && x <= 1))
-      fail("bernoulli", str("probability ", (double)x, " is outside [0, 1]"), "pass probabilities, e.g. sigmoid(logits)");
-  size_t i = 0;
-  return fill_with(probs.shape(), [&] { return (real)(gen.uniform_real() < p[i++] ? 1 : 0); });
+  Tensor pc = probs.contiguous();  // no copy when already compact
+  const real* p = pc.data();
+  const int64_t n = pc.numel();
+  for (int64_t i = 0; i < n; ++i)
+    if (!(p[i] >= 0 && p[i] <= 1))
+      fail("bernoulli", str("probability ", (double)p[i], " is outside [0, 1]"), "pass probabilities, e.g. sigmoid(logits)");
+  Tensor out = Tensor::empty(probs.shape());
+  real* o = out.data();
+  for (int64_t i = 0; i < n; ++i) o[i] = gen.uniform_real() < p[i] ? real(1) : real(0);
+  return out;
 }
 Tensor randint(int64_t high, const Shape& shape, Generator& gen) {
   return fill_with(shape, [&] { return (real)gen.randint(high); });
