@@ -233,6 +233,12 @@ Tensor& Tensor::add_(const Tensor& other, real alpha) {
   if (other.shape() != shape())
     fail("add_", "shape " + shape_str(other.shape()) + " cannot be added into " + shape_str(shape()),
          "the shapes must be equal");
+  if (is_contiguous() && other.is_contiguous()) {  // the usual case (gradient accumulation): one flat loop
+    real* d = data();
+    const real* o = other.data();
+    for (int64_t i = 0, n = numel(); i < n; ++i) d[i] += alpha * o[i];
+    return *this;
+  }
   std::vector<real> v = other.to_vector();
   int64_t i = 0;
   kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] += alpha * v[i++]; });

@@ -6,6 +6,7 @@
 // The fast path, both operands contiguous with the same shape, is a plain loop
 // the compiler vectorises. Chapter: docs/01-tensors.md ("Strides").
 #pragma once
+#include <algorithm>
 #include <vector>
 
 #include "engine/core/tensor.h"
@@ -72,6 +73,15 @@ inline void copy_strided(const Tensor& src, real* dst) {
   if (src.is_contiguous()) {
     const real* p = s + src.offset();
     for (int64_t i = 0, n = src.numel(); i < n; ++i) dst[i] = p[i];
+    return;
+  }
+  if (src.dim() == 2 && src.strides()[1] != 1) {  // a transposed matrix: copy in 32 x 32 tiles, so the
+    const int64_t R = src.size(0), C = src.size(1), s0 = src.strides()[0], s1 = src.strides()[1];  // strided
+    const real* p = s + src.offset();                                    // reads stay in a few cache lines
+    for (int64_t i0 = 0; i0 < R; i0 += 32)
+      for (int64_t j0 = 0; j0 < C; j0 += 32)
+        for (int64_t j = j0; j < std::min(C, j0 + 32); ++j)
+          for (int64_t i = i0; i < std::min(R, i0 + 32); ++i) dst[i * C + j] = p[i * s0 + j * s1];
     return;
   }
   int64_t i = 0;

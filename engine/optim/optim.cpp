@@ -1,5 +1,6 @@
 // optim.cpp: see optim.h. Each step() is a plain loop over the numbers, the
 // update rule in one line of maths above it. Chapter: docs/04-modules-losses-optimisers.md.
+#include "engine/kernels/parallel.h"
 #include "engine/optim/optim.h"
 
 #include <cmath>
@@ -100,23 +101,29 @@ AdamW::AdamW(std::vector<Tensor> params, double lr, double b1, double b2, double
 void Adam::step() {
   NoGradGuard no_grad;
   int64_t t = steps_ + 1;
-  double bc1 = 1 - std::pow(beta1, (double)t), bc2 = 1 - std::pow(beta2, (double)t);
+  // In the parameters' precision, arranged as PyTorch does (one division per element):
+  // step = lr / (1-b1^t),  denom = sqrt(v) / sqrt(1-b2^t) + eps,  p -= step * m / denom
+  const real b1 = (real)beta1, b2 = (real)beta2, e = (real)eps;
+  const real step = (real)(lr / (1 - std::pow(beta1, (double)t)));
+  const real bc2_sqrt = (real)std::sqrt(1 - std::pow(beta2, (double)t));
+  const real l2 = decoupled_ ? 0 : (real)weight_decay, shrink = decoupled_ ? (real)(1 - lr * weight_decay) : 1;
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor g = params_[i].grad();
     if (!g.defined()) continue;
+    Tensor gc = g.contiguous();
     real* p = params_[i].data();
-    const real* gp = g.data();
+    const real* gp = gc.data();
     real* m = buffer(i, "exp_avg").data();
     real* v = buffer(i, "exp_avg_sq").data();
-    for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
-      double gk = gp[k];
-      if (decoupled_) p[k] *= (real)(1 - lr * weight_decay);
-      else gk += weight_decay * p[k];
-      m[k] = (real)(beta1 * m[k] + (1 - beta1) * gk);
-      v[k] = (real)(beta2 * v[k] + (1 - beta2) * gk * gk);
-      double denom = std::sqrt(v[k] / bc2) + eps;
-      p[k] -= (real)(lr * (m[k] / bc1) / denom);
-    }
+    parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t k = lo; k < hi; ++k) {  // element by element: any thread split gives the same bits
+        real gk = gp[k] + l2 * p[k];
+        p[k] *= shrink;
+        m[k] = b1 * m[k] + (1 - b1) * gk;
+        v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+        p[k] -= step * m[k] / (std::sqrt(v[k]) / bc2_sqrt + e);
+      }
+    });
   }
   steps_ = t;
 }

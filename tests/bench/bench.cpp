@@ -150,6 +150,38 @@ void tcn_fwd_bwd(bool gated) {
          t, "ms_per_step", 3 * 2.0 * B * T * macs * L);
 }
 
+// ---- (d) MLP GAN step on one-bar piano rolls (gan_mlp.py): G 100->256->512->1408 (ReLU, ReLU, sigmoid),
+// D 1408->512->256->1 (LeakyReLU 0.2), BCE-with-logits, non-saturating G loss, Adam(2e-4, 0.5, 0.999) each;
+// B=64, real = one fixed batch with cells on at p=0.05; one step = one D update + one G update ----
+void gan_step() {
+  const int64_t B = 64, Z = 100, X = 16 * 88;
+  Generator g(0);
+  Tensor real_bars = bernoulli(Tensor::full({B, X}, 0.05), g);
+  nn::Linear g1(Z, 256, true, g), g2(256, 512, true, g), g3(512, X, true, g);
+  nn::Linear d1(X, 512, true, g), d2(512, 256, true, g), d3(256, 1, true, g);
+  auto G = [&](const Tensor& z) { return sigmoid(g3.forward(relu(g2.forward(relu(g1.forward(z)))))); };
+  auto D = [&](const Tensor& x) { return d3.forward(leaky_relu(d2.forward(leaky_relu(d1.forward(x), 0.2)), 0.2)); };
+  auto params = [](std::initializer_list<nn::Linear*> ls) {
+    std::vector<Tensor> p;
+    for (nn::Linear* l : ls)
+      for (const Tensor& t : l->parameters()) p.push_back(t);
+    return p;
+  };
+  optim::Adam opt_g(params({&g1, &g2, &g3}), 2e-4, 0.5, 0.999), opt_d(params({&d1, &d2, &d3}), 2e-4, 0.5, 0.999);
+  Tensor ones = Tensor::ones({B, 1}), zeros = Tensor::zeros({B, 1});
+  Timing t = time_it([&] {
+    opt_d.zero_grad();
+    Tensor fake = G(randn({B, Z}, g)).detach();
+    Tensor loss_d = binary_cross_entropy_with_logits(D(real_bars), ones) + binary_cross_entropy_with_logits(D(fake), zeros);
+    loss_d.backward();
+    opt_d.step();
+    opt_g.zero_grad();
+    binary_cross_entropy_with_logits(D(G(randn({B, Z}, g))), ones).backward();
+    opt_g.step();
+  });
+  report(str("bench=gan_mlp_step B=", B, " z=", Z, " bar=16x88"), t, "ms_per_step", 0);
+}
+
 // ---- chapter 11's four steps on one product, C = A·B at 512: reference -> blocked -> SIMD -> threads ----
 void steps(int64_t n) {
   Generator g(0);
@@ -180,6 +212,7 @@ std::map<std::string, std::function<void()>> cases() {
   c["rbm_cd/cd15"] = [] { rbm_cd(15); };
   c["lstm_train/H256"] = [] { lstm_train_step(256); };
   c["lstm_train/H512"] = [] { lstm_train_step(512); };
+  c["gan_mlp/step"] = [] { gan_step(); };
   c["tcn_wavenet/plain"] = [] { tcn_fwd_bwd(false); };
   c["tcn_wavenet/gated"] = [] { tcn_fwd_bwd(true); };
   return c;
