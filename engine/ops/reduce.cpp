@@ -13,6 +13,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/strided.h"
+#include "engine/kernels/vmath.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -221,9 +222,12 @@ Tensor softmax(const Tensor& a, int64_t dim) {
   Tensor y = along_axis(a, dim, [](real* row, int64_t n) {
     real m = row[0];
     for (int64_t i = 1; i < n; ++i) m = std::max(m, row[i]);
+    for (int64_t i = 0; i < n; ++i) row[i] -= m;
+    kernels::vexp(row, row, n);  // SIMD e^x (chapter 11); e^-inf = 0 for masked entries
     double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += (row[i] = std::exp(row[i] - m));
-    for (int64_t i = 0; i < n; ++i) row[i] = (real)(row[i] / s);
+    for (int64_t i = 0; i < n; ++i) s += row[i];
+    const real inv = (real)(1 / s);
+    for (int64_t i = 0; i < n; ++i) row[i] *= inv;
   });
   return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
     return {y * (g - sum(g * y, {dim}, true))};

@@ -182,6 +182,22 @@ void gan_step() {
   report(str("bench=gan_mlp_step B=", B, " z=", Z, " bar=16x88"), t, "ms_per_step", 0);
 }
 
+// ---- (f) attention.py sdpa / sdpa_causal: O = softmax(Q K^T / sqrt(d)) V, Q, K, V (32, 128, 64) leaves,
+// backward from a fixed random dO; causal: the future masked out ----
+void sdpa(bool causal) {
+  const int64_t B = 32, T = 128, d = 64;
+  Generator g(0);
+  Tensor q = randn({B, T, d}, g).requires_grad_(), k = randn({B, T, d}, g).requires_grad_(),
+         v = randn({B, T, d}, g).requires_grad_(), grad_out = randn({B, T, d}, g);
+  Tensor mask = causal ? nn::causal_mask(T) : Tensor();
+  Timing t = time_it([&] {
+    for (Tensor* p : {&q, &k, &v}) p->zero_grad();
+    nn::scaled_dot_product_attention(q, k, v, mask).output.backward(grad_out);
+  });
+  report(str("bench=sdpa_fwd_bwd causal=", causal ? 1 : 0, " B=", B, " T=", T, " d=", d), t, "ms_per_step",
+         6 * 2.0 * B * T * T * d);
+}
+
 // ---- chapter 11's four steps on one product, C = A·B at 512: reference -> blocked -> SIMD -> threads ----
 void steps(int64_t n) {
   Generator g(0);
@@ -213,6 +229,8 @@ std::map<std::string, std::function<void()>> cases() {
   c["lstm_train/H256"] = [] { lstm_train_step(256); };
   c["lstm_train/H512"] = [] { lstm_train_step(512); };
   c["gan_mlp/step"] = [] { gan_step(); };
+  c["attention/sdpa"] = [] { sdpa(false); };
+  c["attention/sdpa_causal"] = [] { sdpa(true); };
   c["tcn_wavenet/plain"] = [] { tcn_fwd_bwd(false); };
   c["tcn_wavenet/gated"] = [] { tcn_fwd_bwd(true); };
   return c;

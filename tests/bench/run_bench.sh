@@ -36,7 +36,7 @@ echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the p
 awk '
   function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
   /^peer=/ {
-    key = field("bench") " " field("shape") field("k") field("H") field("variant") " threads=" field("threads")
+    key = field("bench") " " field("shape") field("k") field("H") field("variant") field("causal") " threads=" field("threads")
     t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
     who = field("peer"); ms[key, who] = t; gf[key, who] = field("gflops"); rss[key, who] = field("peak_rss_mb")
     if (!(key in seen)) { seen[key] = 1; order[++n] = key }
