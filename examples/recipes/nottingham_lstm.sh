@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
 make -s build/cadenza
-build/cadenza train --model lstm --data "$DATA/nottingham" --seed 0  --out out/recipes/nottingham_lstm "$@"
+build/cadenza train --model lstm --data "$DATA/nottingham" --seed 0 --epochs 20 --out out/recipes/nottingham_lstm "$@"
 build/cadenza eval --checkpoint out/recipes/nottingham_lstm/model.safetensors
