@@ -207,7 +207,7 @@ help:
 	@echo "  make melody-demo  a melody LSTM on the bundled tunes, sampled from primers (out/melody-lstm)"
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
-	@echo "  make bench        time sgemm, RBM CD, LSTM and TCN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
+	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"

@@ -41,7 +41,9 @@ std::vector<real> sweep(real lo, real hi, int n) {
 
 TEST_SUITE("ch11-fast") {
 
-TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, on both paths") {
+// On CPUs without AVX2 the fast functions are the C library itself, so the portable
+// round below is a check of the dispatch, not of a second approximation.
+TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, AVX2 and portable dispatch") {
   struct Case { const char* name; ArrayFn fast, ref; real lo, hi; };
   for (const Case& c : {Case{"exp", kernels::vexp, kernels::exp_ref, -110, 90},
                         Case{"sigmoid", kernels::vsigmoid, kernels::sigmoid_ref, -110, 110},

@@ -1,5 +1,6 @@
-// gemm.cpp: see gemm.h. Chapter: docs/01-tensors.md ("Under the hood").
-// The blocked SIMD kernel and its measurements get a chapter of their own with `make bench`.
+// gemm.cpp: see gemm.h. Chapters: docs/01-tensors.md ("Under the hood") for the
+// reference, docs/11-making-it-fast.md for the packed, SIMD and threaded version and its
+// measurements (`make bench`).
 #include "engine/kernels/gemm.h"
 
 #include <algorithm>
@@ -189,6 +190,14 @@ static void gemm_slice(int64_t M, int64_t N, const real* A, int64_t rsa, int64_t
   }
 }
 
+// An empty product: nothing to do, or C = 0 when K == 0. True when handled.
+static bool empty_product(int64_t M, int64_t N, int64_t K, real* C, int64_t ldc, bool accumulate) {
+  if (M != 0 && N != 0 && K != 0) return false;
+  if (K == 0 && !accumulate)
+    for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
+  return true;
+}
+
 // Below this many multiply-adds a product runs on one thread: waking a second
 // core costs more than it saves (sq128 is 2.1M).
 constexpr double kParallelMacs = 2.2e6;
@@ -221,11 +230,7 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 // [doc:gemm-fast]
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
           int64_t csb, real* C, int64_t ldc, bool accumulate) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
-    return;
-  }
+  if (empty_product(M, N, K, C, ldc, accumulate)) return;
   if (M < 4 && (csb == 1 || rsb == 1)) return gemm_few_rows(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
   const bool par = (double)M * N * K >= kParallelMacs;
   static thread_local std::vector<real> b_buf;
@@ -253,11 +258,7 @@ PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
 void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const PackedB& B, real* C, int64_t ldc,
                  bool accumulate) {
   const int64_t N = B.N, K = B.K, panels = (N + kNR - 1) / kNR;
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    if (!accumulate) for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
-    return;
-  }
+  if (empty_product(M, N, K, C, ldc, accumulate)) return;
   const bool par = (double)M * N * K >= kParallelMacs;
   for (int64_t pc = 0; pc < K; pc += kKC)
     gemm_slice(M, N, A, rsa, csa, pc, std::min(kKC, K - pc), B.data.data() + pc * panels * kNR, C, ldc,

@@ -7,7 +7,8 @@
 //   C: (M, N), element (i, j) at C[i*ldc + j]   (rows compact)
 // gemm_ref is the readable definition; gemm is the one the engine calls: packed
 // panels and a 6 x 16 register tile, AVX2/FMA when the CPU has it (detected at
-// run time), portable loops otherwise. Both are tested against gemm_ref on awkward shapes. Chapter: docs/01-tensors.md ("Under the hood").
+// run time), portable loops otherwise. Both are tested against gemm_ref on awkward shapes.
+// Chapters: docs/01-tensors.md ("Under the hood"), docs/11-making-it-fast.md (how gemm is fast).
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -4,7 +4,8 @@
 // on one core. So parallel_for only opens a parallel region when n >= grain.
 // Each thread gets a contiguous block [begin, end) and owns the outputs it
 // writes: no atomics, no races, and the same result at any thread count when
-// each output is computed by one thread. Chapter: docs/01-tensors.md ("Under the hood").
+// each output is computed by one thread. Chapters: docs/01-tensors.md ("Under the hood"),
+// docs/11-making-it-fast.md (step 4: threads).
 #pragma once
 #include <cstdint>
 

@@ -13,6 +13,8 @@
 // so h_n is the state after each sequence's last real step, like PyTorch's
 // packed sequences; the gradient passes through such steps untouched.
 // The per-row maths is engine/kernels/rnn_cells.h, the same as lstm_cell / gru_cell use.
+// W_hh is packed for the gemm once per layer, not at every step (kernels::pack_b;
+// docs/11-making-it-fast.md).
 // Chapter: docs/08-recurrent-networks.md.
 #include <vector>
 

@@ -4,6 +4,9 @@
 // One plan serves every reduction: permute the tensor so the kept axes come
 // first and the reduced axes last, copy it compact, and view it as (outer, inner):
 // each output is then the reduction of one contiguous row of `inner` values.
+// Two cases skip the copy (docs/11-making-it-fast.md): a compact tensor reduced over
+// its last axes already is those rows, and `sum` over its first axes (a bias
+// gradient) adds the rows into per-column totals in the same order.
 // Rows are independent, so they are split across threads, and each row is
 // summed in a fixed order: results do not depend on the thread count.
 // Chapters: docs/01-tensors.md (reductions), docs/02-autograd.md (their gradients),
@@ -56,18 +59,13 @@ std::vector<real> rows_of(const Tensor& a, const ReducePlan& p) {
   return buf;
 }
 
-// True when the reduced axes are the last ones (or the first ones) of a compact tensor:
-// then its memory already is the (outer, inner) rows (or the (inner, outer) columns).
-bool reduces_trailing(const Tensor& a, const ReducePlan& p) {
+// True when the reduced axes are the last ones (trailing) or the first ones of a compact
+// tensor: then its memory already is the (outer, inner) rows, or the (inner, outer) columns.
+bool reduces_run(const Tensor& a, const ReducePlan& p, bool trailing) {
   if (!a.is_contiguous()) return false;
+  const int64_t first = trailing ? a.dim() - (int64_t)p.dims.size() : 0;
   for (size_t i = 0; i < p.dims.size(); ++i)
-    if (p.dims[i] != a.dim() - (int64_t)p.dims.size() + (int64_t)i) return false;
-  return true;
-}
-bool reduces_leading(const Tensor& a, const ReducePlan& p) {
-  if (!a.is_contiguous()) return false;
-  for (size_t i = 0; i < p.dims.size(); ++i)
-    if (p.dims[i] != (int64_t)i) return false;
+    if (p.dims[i] != first + (int64_t)i) return false;
   return true;
 }
 
@@ -75,7 +73,7 @@ bool reduces_leading(const Tensor& a, const ReducePlan& p) {
 template <class F>
 Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
   std::vector<real> buf;
-  const bool in_place = reduces_trailing(a, p);  // then read the tensor itself, no copy
+  const bool in_place = reduces_run(a, p, /*trailing=*/true);  // then read the tensor itself, no copy
   if (!in_place) buf = rows_of(a, p);
   const real* b = in_place ? a.data() : buf.data();
   Tensor out = make_tensor(p.out_shape);
@@ -115,7 +113,7 @@ Tensor spread(const Tensor& g, const ReducePlan& p, const Shape& in_shape) {
 Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
   Op op("sum");
   ReducePlan p = make_plan("sum", a, std::move(dims), keepdim);
-  Tensor out = reduces_leading(a, p) && p.outer > 1  // e.g. a bias gradient: sum over the batch rows
+  Tensor out = reduces_run(a, p, /*trailing=*/false) && p.outer > 1  // e.g. a bias gradient: sum over the batch rows
                    ? column_sums(a, p)
                    : reduce_rows(a, p, [](const real* row, int64_t n) {
                        double s = 0;  // accumulate in double: long rows of floats lose digits otherwise

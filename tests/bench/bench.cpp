@@ -3,9 +3,9 @@
 // in the peers' key=value format with peer=cadenza, so ../shared/peers/summarize.py
 // can put both in one table. Timing follows the peers' harness: warm up for at
 // least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
-// median. Usage: bench [--list] [--case NAME]. The kernels it times are engine/kernels/gemm.cpp
-// (docs/01-tensors.md, "Under the hood"), engine/models/rbm.cpp (docs/07-rbm.md), the fused LSTM layer
-// (docs/08-recurrent-networks.md) and conv1d (docs/10-convolutions-and-dilation.md).
+// median. Usage: bench [--list] [--case NAME] [--steps]. It times engine/kernels/gemm.cpp, the RBM
+// (docs/07-rbm.md), an LSTM training step (docs/08), a WaveNet/TCN stack (docs/10), attention (docs/09)
+// and an MLP GAN; docs/11-making-it-fast.md explains the kernels and shows the table this prints.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
