@@ -164,7 +164,7 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
       set_num_threads(threads);
       INFO((portable ? "portable" : kernels::gemm_kernel_name()) << " kernel, " << threads << " thread(s)");
       for (int64_t M : {1, 7, 63, 129})
-        for (int64_t N : {1, 7, 65})
+        for (int64_t N : {1, 7, 16, 64, 65})  // 16 and 64: whole panels, read in place when small
           for (int64_t K : {1, 8, 129, 300})
             for (int ta = 0; ta < 2; ++ta)
               for (int tb = 0; tb < 2; ++tb) {
@@ -185,13 +185,24 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
 
 TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {
   Generator gen(8);
+  // Shapes that take each plan: rows split with shared panels (200 x 70, K in two slices),
+  // panels split (64 rows), A read in place (K <= 256), B read in place (128 x 64).
   Tensor A = randn({200, 300}, gen), B = randn({300, 70}, gen), a_few = randn({64, 300}, gen);
+  Tensor A2 = randn({130, 128}, gen), B2 = randn({128, 64}, gen), B3 = randn({128, 1000}, gen);
   int before = num_threads();
-  set_num_threads(1);
-  std::vector<real> one = matmul(A, B).to_vector(), one_few = matmul(a_few, B).to_vector();
-  set_num_threads(2);
-  CHECK(matmul(A, B).to_vector() == one);
-  CHECK(matmul(a_few, B).to_vector() == one_few);
+  std::vector<std::vector<real>> one;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    std::vector<std::vector<real>> now = {matmul(A, B).to_vector(), matmul(a_few, B).to_vector(),
+                                          matmul(A2, B2).to_vector(), matmul(A2, B3).to_vector(),
+                                          matmul(A.t(), A).to_vector()};
+    if (threads == 1) one = now;
+    else
+      for (size_t i = 0; i < now.size(); ++i) {
+        INFO("product " << i << " at " << threads << " threads");
+        CHECK(now[i] == one[i]);
+      }
+  }
   set_num_threads(before);
 }
 

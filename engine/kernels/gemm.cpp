@@ -32,77 +32,105 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 // live in registers:
 //
 //   for each KC-deep slice of K:                 pack B[slice, :] into NR-wide panels
-//     for each MC-tall block of rows (threads):  pack A[block, slice] into MR-tall slivers
+//     for each MC-tall block of rows:            pack A[block, slice] into MR-tall slivers
 //       for each panel, for each sliver:         tile: C[6 x 16] (+)= sliver (6 x KC) * panel (KC x 16)
 //
-// Every element of C is summed in the same order whatever the thread count (the
-// K slices in order, each by one tile), and each thread owns whole row blocks,
-// so results are bit-identical at 1 and N threads.
+// Small operands are read in place instead of packed (see Plan). Threads split
+// C into a grid of row groups x panel groups, and each thread owns its part for
+// the whole product. Every element of C is summed in the same order whatever the
+// thread count or the grid (the K slices in order, each by one tile), so results
+// are bit-identical at 1 and N threads.
 constexpr int64_t kMR = 6, kNR = 16, kKC = 256, kMC = 96;
 
+// Where a tile reads its operands: A's element (r, p) is a[r * a_rs + p * a_cs],
+// and B's row p (NR contiguous floats) starts at b + p * b_rs. A packed sliver
+// has a_rs = 1, a_cs = MR and a packed panel b_rs = NR; an operand read in place
+// keeps the caller's strides.
+struct TileSrc {
+  const real* a;
+  int64_t a_rs, a_cs;
+  const real* b;
+  int64_t b_rs;
+};
+
 // The portable tile: plain loops the compiler vectorises for any CPU.
-// ap: (KC, MR) packed, bp: (KC, NR) packed, c: the (MR, NR) tile with row stride ldc.
-static void tile_generic(int64_t kc, const real* __restrict ap, const real* __restrict bp, real* __restrict c, int64_t ldc,
-                         bool add) {
-  real acc[kMR][kNR] = {};
-  for (int64_t p = 0; p < kc; ++p)
-    for (int64_t r = 0; r < kMR; ++r)
-      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += ap[p * kMR + r] * bp[p * kNR + j];
-  for (int64_t r = 0; r < kMR; ++r)
+// Computes the first R rows of the (MR, NR) tile c (row stride ldc), over kc steps of K.
+template <int R>
+static void tile_generic(int64_t kc, TileSrc s, real* __restrict c, int64_t ldc, bool add) {
+  real acc[R][kNR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    const real* b = s.b + p * s.b_rs;
+    for (int r = 0; r < R; ++r) {
+      const real a = s.a[r * s.a_rs + p * s.a_cs];
+      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += a * b[j];
+    }
+  }
+  for (int r = 0; r < R; ++r)
     for (int64_t j = 0; j < kNR; ++j) c[r * ldc + j] = add ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 // [doc:gemm-avx2]
-// The AVX2/FMA tile: 12 vector registers hold the 6 x 16 sums; per step of K,
-// two loads of B, six broadcasts of A and twelve fused multiply-adds.
-__attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, const float* __restrict ap, const float* __restrict bp,
-                                                          float* __restrict c, int64_t ldc, bool add) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (int64_t p = 0; p < kc; ++p, ap += kMR, bp += kNR) {
-    const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-    __m256 a = _mm256_broadcast_ss(ap + 0);
-    c00 = _mm256_fmadd_ps(a, b0, c00), c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(ap + 1);
-    c10 = _mm256_fmadd_ps(a, b0, c10), c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(ap + 2);
-    c20 = _mm256_fmadd_ps(a, b0, c20), c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(ap + 3);
-    c30 = _mm256_fmadd_ps(a, b0, c30), c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(ap + 4);
-    c40 = _mm256_fmadd_ps(a, b0, c40), c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(ap + 5);
-    c50 = _mm256_fmadd_ps(a, b0, c50), c51 = _mm256_fmadd_ps(a, b1, c51);
+// The AVX2/FMA tile: 2R vector registers hold the R x 16 sums (R = 6 for a full
+// tile, 12 registers); per step of K, two loads of B, R broadcasts of A and 2R
+// fused multiply-adds. The loops over r have constant bounds: the compiler
+// unrolls them and keeps acc in registers.
+template <int R>
+__attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc,
+                                                          bool add) {
+  __m256 acc[R][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  const float* a = s.a;
+  const float* b = s.b;
+  for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      const __m256 ar = _mm256_broadcast_ss(a + r * s.a_rs);
+      acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+    }
   }
-  const __m256 rows[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-  for (int64_t r = 0; r < kMR; ++r)
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
       float* dst = c + r * ldc + 8 * h;
-      _mm256_storeu_ps(dst, add ? _mm256_add_ps(_mm256_loadu_ps(dst), rows[r][h]) : rows[r][h]);
+      _mm256_storeu_ps(dst, add ? _mm256_add_ps(_mm256_loadu_ps(dst), acc[r][h]) : acc[r][h]);
     }
 }
 // [/doc]
-
 #endif
 
-// One MR x NR tile, on the best kernel this CPU has. Edge tiles (fewer rows or
-// columns) are computed into a scratch tile and copied, so the kernels stay simple.
-static void tile(int64_t kc, const real* ap, const real* bp, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
+// The first `rows` rows of a full-width tile, on the best kernel this CPU has.
+template <int R>
+static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add) {
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  if (cpu_has_avx2_fma()) return tile_avx2<R>(kc, s, c, ldc, add);
+#endif
+  tile_generic<R>(kc, s, c, ldc, add);
+}
+
+// One tile of `rows` x `cols` (at most MR x NR). A tile narrower than NR (the
+// right edge; its panel is zero-padded) is computed into a scratch tile and copied.
+static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
   real scratch[kMR * kNR];
-  bool full = rows == kMR && cols == kNR;
-  real* dst = full ? c : scratch;
-  int64_t ld = full ? ldc : kNR;
-  if (!full && add)
+  const bool narrow = cols < kNR;
+  real* dst = narrow ? scratch : c;
+  const int64_t ld = narrow ? kNR : ldc;
+  if (narrow && add)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < cols; ++j) scratch[r * kNR + j] = c[r * ldc + j];
-#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-  if (cpu_has_avx2_fma()) tile_avx2(kc, ap, bp, dst, ld, add);
-  else tile_generic(kc, ap, bp, dst, ld, add);
-#else
-  tile_generic(kc, ap, bp, dst, ld, add);
-#endif
-  if (!full)
+  switch (rows) {
+    case 6: tile_rows<6>(kc, s, dst, ld, add); break;
+    case 5: tile_rows<5>(kc, s, dst, ld, add); break;
+    case 4: tile_rows<4>(kc, s, dst, ld, add); break;
+    case 3: tile_rows<3>(kc, s, dst, ld, add); break;
+    case 2: tile_rows<2>(kc, s, dst, ld, add); break;
+    default: tile_rows<1>(kc, s, dst, ld, add); break;
+  }
+  if (narrow)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = scratch[r * kNR + j];
 }
@@ -121,73 +149,124 @@ static real* scratch(std::vector<real>& buf, size_t n) {
   return buf.data();
 }
 
-// Pack B[pc:pc+kc, :] into NR-wide panels, zero-padded at the right edge.
+// Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge.
 // dst: (panels, kc, NR), panel jp at dst + jp*kc*NR.
-static void pack_b_slice(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, real* dst,
-                         bool par) {
-  const int64_t panels = (N + kNR - 1) / kNR;
-  auto pack = [&](int64_t lo, int64_t hi) {
-    for (int64_t jp = lo; jp < hi; ++jp) {
-      real* d = dst + jp * kc * kNR;
-      const int64_t cols = std::min(kNR, N - jp * kNR);
-      for (int64_t p = 0; p < kc; ++p, d += kNR) {
-        const real* b = B + (pc + p) * rsb + jp * kNR * csb;
-        if (csb == 1 && cols == kNR) std::copy(b, b + kNR, d);
-        else {
-          for (int64_t j = 0; j < cols; ++j) d[j] = b[j * csb];
-          for (int64_t j = cols; j < kNR; ++j) d[j] = 0;
-        }
+static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, real* dst,
+                          int64_t lo, int64_t hi) {
+  for (int64_t jp = lo; jp < hi; ++jp) {
+    real* d = dst + jp * kc * kNR;
+    const int64_t cols = std::min(kNR, N - jp * kNR);
+    for (int64_t p = 0; p < kc; ++p, d += kNR) {
+      const real* b = B + (pc + p) * rsb + jp * kNR * csb;
+      if (csb == 1 && cols == kNR) std::copy(b, b + kNR, d);
+      else {
+        for (int64_t j = 0; j < cols; ++j) d[j] = b[j * csb];
+        for (int64_t j = cols; j < kNR; ++j) d[j] = 0;
       }
-    }
-  };
-  if (par) parallel_for(panels, 4, pack);
-  else pack(0, panels);
-}
-
-// C[:, :] (+)= A[:, pc:pc+kc] @ Bslice, where bp holds B's rows pc..pc+kc packed as above.
-static void gemm_slice(int64_t M, int64_t N, const real* A, int64_t rsa, int64_t csa, int64_t pc, int64_t kc,
-                       const real* bp, real* C, int64_t ldc, bool add, bool par) {
-  const int64_t panels = (N + kNR - 1) / kNR, blocks = (M + kMC - 1) / kMC;
-  // Pack A's block MR rows at a time (zero-padded): ap is (slivers, kc, MR).
-  auto pack_a = [&](real* ap, int64_t i0, int64_t mc) {
-    for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
-      const int64_t rows = std::min(kMR, M - (i0 + s * kMR));
-      for (int64_t p = 0; p < kc; ++p) {
-        real* d = ap + (s * kc + p) * kMR;
-        const real* a = A + (i0 + s * kMR) * rsa + (pc + p) * csa;
-        for (int64_t r = 0; r < rows; ++r) d[r] = a[r * rsa];
-        for (int64_t r = rows; r < kMR; ++r) d[r] = 0;
-      }
-    }
-  };
-  auto run_tiles = [&](const real* ap, int64_t i0, int64_t mc, int64_t jp_lo, int64_t jp_hi) {
-    for (int64_t jp = jp_lo; jp < jp_hi; ++jp)
-      for (int64_t s = 0; s < (mc + kMR - 1) / kMR; ++s) {
-        int64_t row = i0 + s * kMR, col = jp * kNR;
-        tile(kc, ap + s * kc * kMR, bp + jp * kc * kNR, C + row * ldc + col, ldc, std::min(kMR, M - row),
-             std::min(kNR, N - col), add);
-      }
-  };
-  static thread_local std::vector<real> a_buf;
-  if (!par || blocks >= num_threads()) {  // many row blocks: each thread takes whole blocks
-    auto body = [&](int64_t lo, int64_t hi) {
-      real* ap = scratch(a_buf, (size_t)(kMC * kKC));
-      for (int64_t ib = lo; ib < hi; ++ib) {
-        int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
-        pack_a(ap, i0, mc);
-        run_tiles(ap, i0, mc, 0, panels);
-      }
-    };
-    if (par) parallel_for(blocks, 1, body);
-    else body(0, blocks);
-  } else {  // few rows (a batch of 64): share each packed block and split its panels
-    real* ap = scratch(a_buf, (size_t)(kMC * kKC));
-    for (int64_t ib = 0; ib < blocks; ++ib) {
-      int64_t i0 = ib * kMC, mc = std::min(kMC, M - i0);
-      pack_a(ap, i0, mc);
-      parallel_for(panels, 2, [&](int64_t lo, int64_t hi) { run_tiles(ap, i0, mc, lo, hi); });
     }
   }
+}
+
+// Pack slivers [s0, s1) of A[:, pc:pc+kc] (MR rows each, zero-padded past row M):
+// dst is (s1 - s0, kc, MR).
+static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, int64_t pc, int64_t kc, int64_t s0,
+                           int64_t s1, real* dst) {
+  for (int64_t s = s0; s < s1; ++s) {
+    const int64_t rows = std::min(kMR, M - s * kMR);
+    for (int64_t p = 0; p < kc; ++p) {
+      real* d = dst + ((s - s0) * kc + p) * kMR;
+      const real* a = A + s * kMR * rsa + (pc + p) * csa;
+      for (int64_t r = 0; r < rows; ++r) d[r] = a[r * rsa];
+      for (int64_t r = rows; r < kMR; ++r) d[r] = 0;
+    }
+  }
+}
+
+// Below this many multiply-adds a product runs on one thread: waking a second
+// core costs more than it saves (sq64 is 0.26M).
+constexpr double kParallelMacs = 0.6e6;
+
+// How one product runs, decided once per call.
+struct Plan {
+  int64_t M, N, K;
+  const real* A;
+  int64_t rsa, csa;
+  const real* B;
+  int64_t rsb, csb;
+  real* C;
+  int64_t ldc;
+  bool accumulate;
+  const real* packed_b = nullptr;  // gemm_packed: B already in panels, slice pc at pc * panels * NR
+  bool direct_a = false;           // broadcast A's elements in place: no packing of A
+  bool direct_b = false;           // read B's rows in place: no packing of B
+  int threads = 1;
+  real* shared_b = nullptr;  // panels packed by all threads together (two slices, alternately)
+};
+
+// Threads form a grid of tm row groups x tn panel groups (tm * tn = nt), chosen
+// to minimise one thread's work: its tiles, packing its slivers of A, and, when
+// several row groups share the packed panels of B, reading the panels another
+// core packed (a cache-to-cache copy costs about two tiles' time per panel).
+static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, int& tm, int& tn) {
+  double best = 1e300;
+  for (int m = 1; m <= nt; ++m) {
+    if (nt % m) continue;
+    const int n = nt / m;
+    const double rows = (double)((slivers + m - 1) / m), cols = (double)((panels + n - 1) / n);
+    const double cost = rows * cols + (direct_a ? 0 : 0.5 * rows) + (m > 1 ? 2.0 * panels * (nt - 1) / nt : 0);
+    if (cost < best) best = cost, tm = m, tn = n;
+  }
+}
+
+// Thread t of nt computes its part of C for every slice of K, in order.
+static void run_part(const Plan& g, int t, int nt) {
+  const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
+  int tm = 1, tn = 1;
+  choose_grid(nt, slivers, panels, g.direct_a, tm, tn);
+  const int ti = t / tn, tj = t % tn;
+  const int64_t s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm;
+  const int64_t q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
+  static thread_local std::vector<real> a_buf;
+  real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * kKC));
+  for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
+    const int64_t kc = std::min(kKC, g.K - pc);
+    const bool add = g.accumulate || pc > 0;
+    const real* bp = nullptr;
+    if (g.packed_b) bp = g.packed_b + pc * panels * kNR;
+    else if (!g.direct_b) {
+      real* dst = g.shared_b + (slice % 2) * panels * kKC * kNR;
+      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, q0, q1);  // only my panels
+      else {  // everyone packs a share of all the panels, then waits for the rest
+        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, panels * t / nt, panels * (t + 1) / nt);
+        thread_barrier();
+      }
+      bp = dst;
+    }
+    for (int64_t sb = s0; sb < s1; sb += per_block) {  // a block of MC rows of my row group
+      const int64_t se = std::min(s1, sb + per_block);
+      if (!g.direct_a) pack_a_slivers(g.M, g.A, g.rsa, g.csa, pc, kc, sb, se, ap);
+      for (int64_t jp = q0; jp < q1; ++jp)
+        for (int64_t s = sb; s < se; ++s) {
+          const int64_t row = s * kMR, col = jp * kNR;
+          TileSrc src;
+          if (g.direct_a) src.a = g.A + row * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
+          else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
+          if (bp) src.b = bp + jp * kc * kNR, src.b_rs = kNR;
+          else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
+          tile(kc, src, g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
+        }
+    }
+  }
+}
+
+static void run(Plan& g) {
+  const int64_t panels = (g.N + kNR - 1) / kNR;
+  const double macs = (double)g.M * g.N * g.K;
+  g.threads = macs >= kParallelMacs ? num_threads() : 1;
+  static thread_local std::vector<real> b_buf;
+  if (!g.packed_b && !g.direct_b)
+    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC ? 2 : 1) * panels * kKC * kNR));
+  parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
 }
 
 // An empty product: nothing to do, or C = 0 when K == 0. True when handled.
@@ -197,10 +276,6 @@ static bool empty_product(int64_t M, int64_t N, int64_t K, real* C, int64_t ldc,
     for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
   return true;
 }
-
-// Below this many multiply-adds a product runs on one thread: waking a second
-// core costs more than it saves (sq128 is 2.1M).
-constexpr double kParallelMacs = 2.2e6;
 
 // A few rows (Gibbs chains, GEMV): packing would cost more than it saves.
 static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
@@ -232,14 +307,10 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
           int64_t csb, real* C, int64_t ldc, bool accumulate) {
   if (empty_product(M, N, K, C, ldc, accumulate)) return;
   if (M < 4 && (csb == 1 || rsb == 1)) return gemm_few_rows(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
-  const bool par = (double)M * N * K >= kParallelMacs;
-  static thread_local std::vector<real> b_buf;
-  real* bp = scratch(b_buf, (size_t)(((N + kNR - 1) / kNR) * kKC * kNR));
-  for (int64_t pc = 0; pc < K; pc += kKC) {  // one KC-deep slice of K at a time, in order
-    const int64_t kc = std::min(kKC, K - pc);
-    pack_b_slice(N, B, rsb, csb, pc, kc, bp, par);
-    gemm_slice(M, N, A, rsa, csa, pc, kc, bp, C, ldc, accumulate || pc > 0, par);
-  }
+  Plan g{M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate};
+  g.direct_a = csa == 1 && K <= kKC;                       // one slice of contiguous rows: A is read in place
+  g.direct_b = csb == 1 && N % kNR == 0 && K * N <= 8192;  // B is small (fits L1) and in whole panels
+  run(g);
 }
 // [/doc]
 
@@ -250,19 +321,21 @@ PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
   out.K = K, out.N = N;
   const int64_t panels = (N + kNR - 1) / kNR;
   out.data.resize((size_t)(K * panels * kNR));
-  for (int64_t pc = 0; pc < K; pc += kKC)
-    pack_b_slice(N, B, rsb, csb, pc, std::min(kKC, K - pc), out.data.data() + pc * panels * kNR, K * N > 4096);
+  for (int64_t pc = 0; pc < K; pc += kKC) {
+    real* dst = out.data.data() + pc * panels * kNR;
+    const int64_t kc = std::min(kKC, K - pc);
+    parallel_for(panels, K * N > 4096 ? 4 : panels + 1,
+                 [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, dst, lo, hi); });
+  }
   return out;
 }
 
 void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const PackedB& B, real* C, int64_t ldc,
                  bool accumulate) {
-  const int64_t N = B.N, K = B.K, panels = (N + kNR - 1) / kNR;
-  if (empty_product(M, N, K, C, ldc, accumulate)) return;
-  const bool par = (double)M * N * K >= kParallelMacs;
-  for (int64_t pc = 0; pc < K; pc += kKC)
-    gemm_slice(M, N, A, rsa, csa, pc, std::min(kKC, K - pc), B.data.data() + pc * panels * kNR, C, ldc,
-               accumulate || pc > 0, par);
+  if (empty_product(M, B.N, B.K, C, ldc, accumulate)) return;
+  Plan g{M, B.N, B.K, A, rsa, csa, nullptr, 0, 0, C, ldc, accumulate};
+  g.packed_b = B.data.data();
+  run(g);
 }
 
 }  // namespace cadenza::kernels

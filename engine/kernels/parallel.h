@@ -53,4 +53,27 @@ void parallel_for(int64_t n, int64_t grain, F fn) {
   fn(0, n);
 }
 
+// fn(t, nt) runs once on each of nt threads (t = 0..nt-1), for work that needs
+// the threads to meet (thread_barrier) between phases. nt may come out smaller
+// than asked (inside another parallel region it is 1), so fn must use the nt it gets.
+template <class F>
+void parallel_region(int threads, F fn) {
+#ifdef _OPENMP
+  if (threads > 1 && !omp_in_parallel()) {
+#pragma omp parallel num_threads(threads)
+    fn(omp_get_thread_num(), omp_get_num_threads());
+    return;
+  }
+#endif
+  (void)threads;
+  fn(0, 1);
+}
+
+// Inside parallel_region with nt > 1: wait until every thread of the region gets here.
+inline void thread_barrier() {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+}
+
 }  // namespace cadenza
