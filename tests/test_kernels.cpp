@@ -4,7 +4,9 @@
 #include "tests/helpers.h"
 
 #include <limits>
+#include <random>
 
+#include "engine/core/mt19937.h"
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/vmath.h"
@@ -159,3 +161,48 @@ TEST_CASE("sum over leading axes (the bias-gradient path) gives the same bits as
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("the Mersenne Twister gives std::mt19937_64's stream, one at a time or in blocks, on both paths") {
+  for (bool portable : {false, true}) {
+    kernels::force_portable_kernels(portable);
+    INFO((portable ? "portable" : "avx2") << " twist and tempering");
+    for (uint64_t seed : {0ULL, 5489ULL, 20261121ULL, ~0ULL}) {
+      std::mt19937_64 want(seed);
+      MT19937_64 mt(seed);
+      std::vector<uint64_t> block(700);
+      bool same = true;
+      // One at a time, then blocks of awkward sizes that straddle the 312-word twists.
+      for (int i = 0; i < 1000; ++i) same &= mt() == want();
+      for (int64_t n : {1, 3, 311, 312, 313, 700, 0, 5}) {
+        mt.fill(block.data(), n);
+        for (int64_t i = 0; i < n; ++i) same &= block[(size_t)i] == want();
+      }
+      CHECK_MESSAGE(same, "seed " << seed);
+    }
+    // The check can fail: a neighbouring seed gives another stream.
+    std::mt19937_64 other(6);
+    MT19937_64 mt(5);
+    bool all_same = true;
+    for (int i = 0; i < 100; ++i) all_same &= mt() == other();
+    CHECK_FALSE(all_same);
+  }
+  kernels::force_portable_kernels(false);
+}
+
+TEST_CASE("bernoulli draws one uniform per element in order, on both paths") {
+  for (bool portable : {false, true}) {
+    kernels::force_portable_kernels(portable);
+    for (int64_t n : {1, 7, 511, 512, 513, 2000}) {
+      INFO((portable ? "portable" : "avx2") << " n=" << n);
+      Generator g(3), ref(3), pg(4);
+      Tensor p = rand({n}, pg);
+      std::vector<real> want((size_t)n), pv = p.to_vector();
+      for (int64_t i = 0; i < n; ++i) want[(size_t)i] = ref.uniform_real() < pv[(size_t)i] ? real(1) : real(0);
+      CHECK(bernoulli(p, g).to_vector() == want);
+      CHECK(g.next_u64() == ref.next_u64());  // and leaves the generator where the loop would
+    }
+  }
+  kernels::force_portable_kernels(false);
+  Generator g(1);
+  expect_error([&] { bernoulli(T({0.5, 1.5}, {2}), g); }, {"[bernoulli]", "1.5", "flat index 1", "outside [0, 1]"});
+}

@@ -164,7 +164,7 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
       set_num_threads(threads);
       INFO((portable ? "portable" : kernels::gemm_kernel_name()) << " kernel, " << threads << " thread(s)");
       for (int64_t M : {1, 7, 63, 129})
-        for (int64_t N : {1, 7, 16, 64, 65})  // 16 and 64: whole panels, read in place when small
+        for (int64_t N : {1, 7, 16, 24, 64, 65})  // 16, 64: whole panels (read in place when small); 24: a half panel
           for (int64_t K : {1, 8, 129, 300})
             for (int ta = 0; ta < 2; ++ta)
               for (int tb = 0; tb < 2; ++tb) {

@@ -1,19 +1,39 @@
 // random.cpp: see random.h. Chapter: docs/01-tensors.md.
 #include "engine/core/random.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "engine/kernels/cpu.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace cadenza {
 
-double Generator::uniform() { return (double)(next_u64() >> 11) * 0x1.0p-53; }
-
-real Generator::uniform_real() {
-#ifdef CADENZA_DOUBLE
-  return uniform();
-#else
-  return (float)(next_u64() >> 40) * 0x1.0p-24f;  // 24 bits: exactly representable, < 1
-#endif
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+// Eight at a time: the top 24 bits of each draw (bits >> 40, in the low half of
+// each 64-bit lane) gathered into eight 32-bit lanes, converted exactly to float,
+// scaled by 2^-24 and compared. Returns how many it did (a multiple of 8).
+__attribute__((target("avx2,fma"))) static int64_t below_avx2(const uint64_t* bits, const float* p, float* out,
+                                                             int64_t n) {
+  const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  const __m256 scale = _mm256_set1_ps(0x1.0p-24f), ones = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i lo = _mm256_srli_epi64(_mm256_loadu_si256((const __m256i*)(bits + i)), 40);
+    __m256i hi = _mm256_srli_epi64(_mm256_loadu_si256((const __m256i*)(bits + i + 4)), 40);
+    lo = _mm256_permutevar8x32_epi32(lo, low_halves);  // lanes 0-3 hold draws i..i+3
+    hi = _mm256_permutevar8x32_epi32(hi, low_halves);
+    const __m256 u = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_permute2x128_si256(lo, hi, 0x20)), scale);
+    _mm256_storeu_ps(out + i, _mm256_and_ps(_mm256_cmp_ps(u, _mm256_loadu_ps(p + i), _CMP_LT_OQ), ones));
+  }
+  return i;
 }
+#endif
+
+double Generator::uniform() { return (double)(next_u64() >> 11) * 0x1.0p-53; }
 
 // [doc:box-muller]
 double Generator::normal() {
@@ -55,16 +75,38 @@ Tensor normal(const Shape& shape, real mean, real std, Generator& gen) {
   if (!(std >= 0)) fail("normal", str("std must be >= 0, got ", std), "");
   return fill_with(shape, [&] { return mean + std * (real)gen.normal(); });
 }
+// out[i] = 1 if the uniform number made from bits[i] is below p[i], else 0.
+static void below(const uint64_t* bits, const real* p, real* out, int64_t n) {
+  int64_t i = 0;
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  if (kernels::cpu_has_avx2_fma()) i = below_avx2(bits, p, out, n);
+#endif
+  for (; i < n; ++i) out[i] = Generator::to_real(bits[i]) < p[i] ? real(1) : real(0);
+}
+
 Tensor bernoulli(const Tensor& probs, Generator& gen) {
   Tensor pc = probs.contiguous();  // no copy when already compact
   const real* p = pc.data();
   const int64_t n = pc.numel();
-  for (int64_t i = 0; i < n; ++i)
-    if (!(p[i] >= 0 && p[i] <= 1))
-      fail("bernoulli", str("probability ", (double)p[i], " is outside [0, 1]"), "pass probabilities, e.g. sigmoid(logits)");
+  int64_t good = 0;  // counted with & rather than &&, so the compiler vectorises the check
+  for (int64_t i = 0; i < n; ++i) good += (p[i] >= 0) & (p[i] <= 1);
+  const bool bad = good != n;
+  if (bad)
+    for (int64_t i = 0; i < n; ++i)
+      if (!(p[i] >= 0 && p[i] <= 1))
+        fail("bernoulli", str("probability ", (double)p[i], " at flat index ", i, " is outside [0, 1]"),
+             "pass probabilities, e.g. sigmoid(logits)");
   Tensor out = Tensor::empty(probs.shape());
   real* o = out.data();
-  for (int64_t i = 0; i < n; ++i) o[i] = gen.uniform_real() < p[i] ? real(1) : real(0);
+  // A block of draws at a time: the same numbers, in the same order, as one
+  // gen.uniform_real() per element, and a compare the compiler turns into SIMD.
+  constexpr int64_t kBlock = 512;
+  uint64_t bits[kBlock];
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t m = std::min(kBlock, n - i0);
+    gen.fill_u64(bits, m);
+    below(bits, p + i0, o + i0, m);
+  }
   return out;
 }
 Tensor randint(int64_t high, const Shape& shape, Generator& gen) {

@@ -54,67 +54,75 @@ struct TileSrc {
 };
 
 // The portable tile: plain loops the compiler vectorises for any CPU.
-// Computes the first R rows of the (MR, NR) tile c (row stride ldc), over kc steps of K.
-template <int R>
+// Computes the first R rows and 8V columns of the (MR, NR) tile c (row stride ldc), over kc steps of K.
+template <int R, int V>
 static void tile_generic(int64_t kc, TileSrc s, real* __restrict c, int64_t ldc, bool add) {
-  real acc[R][kNR] = {};
+  constexpr int W = 8 * V;
+  real acc[R][W] = {};
   for (int64_t p = 0; p < kc; ++p) {
     const real* b = s.b + p * s.b_rs;
     for (int r = 0; r < R; ++r) {
       const real a = s.a[r * s.a_rs + p * s.a_cs];
-      for (int64_t j = 0; j < kNR; ++j) acc[r][j] += a * b[j];
+      for (int j = 0; j < W; ++j) acc[r][j] += a * b[j];
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int64_t j = 0; j < kNR; ++j) c[r * ldc + j] = add ? c[r * ldc + j] + acc[r][j] : acc[r][j];
+    for (int j = 0; j < W; ++j) c[r * ldc + j] = add ? c[r * ldc + j] + acc[r][j] : acc[r][j];
 }
 
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 // [doc:gemm-avx2]
 // The AVX2/FMA tile: 2R vector registers hold the R x 16 sums (R = 6 for a full
 // tile, 12 registers); per step of K, two loads of B, R broadcasts of A and 2R
-// fused multiply-adds. The loops over r have constant bounds: the compiler
-// unrolls them and keeps acc in registers.
-template <int R>
+// fused multiply-adds. The loops over r and v have constant bounds: the compiler
+// unrolls them and keeps acc in registers. V = 1 does only the left 8 columns,
+// for a right-edge panel that has no more (N = 50 is 3 panels and 2 columns).
+template <int R, int V>
 __attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc,
                                                           bool add) {
-  __m256 acc[R][2];
+  __m256 acc[R][V];
 #pragma GCC unroll 6
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
   const float* a = s.a;
   const float* b = s.b;
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 bv[V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       const __m256 ar = _mm256_broadcast_ss(a + r * s.a_rs);
-      acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(ar, bv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
-    for (int h = 0; h < 2; ++h) {
-      float* dst = c + r * ldc + 8 * h;
-      _mm256_storeu_ps(dst, add ? _mm256_add_ps(_mm256_loadu_ps(dst), acc[r][h]) : acc[r][h]);
+    for (int v = 0; v < V; ++v) {
+      float* dst = c + r * ldc + 8 * v;
+      _mm256_storeu_ps(dst, add ? _mm256_add_ps(_mm256_loadu_ps(dst), acc[r][v]) : acc[r][v]);
     }
 }
 // [/doc]
 #endif
 
-// The first `rows` rows of a full-width tile, on the best kernel this CPU has.
+// The first R rows and 8V columns of a tile, on the best kernel this CPU has.
 template <int R>
-static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add) {
+static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add, bool half) {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-  if (cpu_has_avx2_fma()) return tile_avx2<R>(kc, s, c, ldc, add);
+  if (cpu_has_avx2_fma()) return half ? tile_avx2<R, 1>(kc, s, c, ldc, add) : tile_avx2<R, 2>(kc, s, c, ldc, add);
 #endif
-  tile_generic<R>(kc, s, c, ldc, add);
+  half ? tile_generic<R, 1>(kc, s, c, ldc, add) : tile_generic<R, 2>(kc, s, c, ldc, add);
 }
 
 // One tile of `rows` x `cols` (at most MR x NR). A tile narrower than NR (the
-// right edge; its panel is zero-padded) is computed into a scratch tile and copied.
+// right edge; its panel is zero-padded) is computed into a scratch tile and copied,
+// only its left half when it has at most 8 columns.
 static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
+  const bool half = cols <= kNR / 2;
   real scratch[kMR * kNR];
   const bool narrow = cols < kNR;
   real* dst = narrow ? scratch : c;
@@ -123,12 +131,12 @@ static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int6
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < cols; ++j) scratch[r * kNR + j] = c[r * ldc + j];
   switch (rows) {
-    case 6: tile_rows<6>(kc, s, dst, ld, add); break;
-    case 5: tile_rows<5>(kc, s, dst, ld, add); break;
-    case 4: tile_rows<4>(kc, s, dst, ld, add); break;
-    case 3: tile_rows<3>(kc, s, dst, ld, add); break;
-    case 2: tile_rows<2>(kc, s, dst, ld, add); break;
-    default: tile_rows<1>(kc, s, dst, ld, add); break;
+    case 6: tile_rows<6>(kc, s, dst, ld, add, half); break;
+    case 5: tile_rows<5>(kc, s, dst, ld, add, half); break;
+    case 4: tile_rows<4>(kc, s, dst, ld, add, half); break;
+    case 3: tile_rows<3>(kc, s, dst, ld, add, half); break;
+    case 2: tile_rows<2>(kc, s, dst, ld, add, half); break;
+    default: tile_rows<1>(kc, s, dst, ld, add, half); break;
   }
   if (narrow)
     for (int64_t r = 0; r < rows; ++r)
@@ -308,7 +316,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
   if (empty_product(M, N, K, C, ldc, accumulate)) return;
   if (M < 4 && (csb == 1 || rsb == 1)) return gemm_few_rows(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
   Plan g{M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate};
-  g.direct_a = csa == 1 && K <= kKC;                       // one slice of contiguous rows: A is read in place
+  g.direct_a = K <= kKC || (csa == 1 && M <= 128);        // one slice, or a few contiguous rows: A is read in place
   g.direct_b = csb == 1 && N % kNR == 0 && K * N <= 8192;  // B is small (fits L1) and in whole panels
   run(g);
 }

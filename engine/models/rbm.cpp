@@ -157,16 +157,20 @@ void RBM::init_visible_bias(const Tensor& data) {
 }
 
 // [doc:rbm-cd]
-double RBM::contrastive_divergence(const Tensor& x, Generator& gen) {
+double RBM::contrastive_divergence(const Tensor& x, Generator& gen, bool monitor) {
   check_visible("RBM.contrastive_divergence", x, n_visible);
   NoGradGuard no_grad;
   const real B = (real)x.size(0);
+  // Positive phase: the hidden units given the data (also CD's first Gibbs step).
+  Tensor ph = hidden_probs(x);
   // Negative phase: k Gibbs steps from the data (CD-k) or from the persistent chains (PCD).
-  Tensor v = options.persistent && persistent_chain_.defined() ? persistent_chain_ : x;
-  for (int s = 0; s < options.cd_k; ++s) v = bernoulli(visible_probs(bernoulli(hidden_probs(v), gen)), gen);
+  const bool from_data = !(options.persistent && persistent_chain_.defined());
+  Tensor v = from_data ? x : persistent_chain_;
+  for (int s = 0; s < options.cd_k; ++s)
+    v = bernoulli(visible_probs(bernoulli(s == 0 && from_data ? ph : hidden_probs(v), gen)), gen);
   if (options.persistent) persistent_chain_ = v;
   // Statistics: probabilities (less variance) or fresh binary samples (the seed demo).
-  Tensor ph = hidden_probs(x), nh = hidden_probs(v);
+  Tensor nh = hidden_probs(v);
   Tensor h_pos = options.positive_probabilities ? ph : bernoulli(ph, gen);
   Tensor h_neg = options.negative_probabilities ? nh : bernoulli(nh, gen);
   const real Bn = (real)v.size(0);
@@ -174,6 +178,7 @@ double RBM::contrastive_divergence(const Tensor& x, Generator& gen) {
   W.set_grad(matmul(v.t(), h_neg) / Bn - matmul(x.t(), h_pos) / B);
   bv.set_grad(sum(v, {0}) / Bn - sum(x, {0}) / B);
   bh.set_grad(sum(h_neg, {0}) / Bn - sum(h_pos, {0}) / B);
+  if (!monitor) return 0;
   Tensor d = x - visible_probs(ph);
   return mean(d * d).item();
 }

@@ -70,8 +70,9 @@ class RBM : public nn::Module {
   void init_visible_bias(const Tensor& data);
   // One contrastive-divergence update's gradient, written into W/bv/bh .grad
   // (as the NEGATIVE log-likelihood gradient, so optimisers minimise). Returns
-  // the batch's reconstruction error. batch: (B, V) of 0/1.
-  double contrastive_divergence(const Tensor& batch, Generator& gen);
+  // the batch's reconstruction error, or 0 with monitor = false (one product of
+  // the batch with W fewer: the benchmark's update). batch: (B, V) of 0/1.
+  double contrastive_divergence(const Tensor& batch, Generator& gen, bool monitor = true);
 
   int64_t n_visible, n_hidden;
   RBMOptions options;
