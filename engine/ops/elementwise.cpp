@@ -219,15 +219,16 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Shape s = broadcast_shapes("where", bshape("where", cond, a), b.shape());
   // Read all three through broadcast views (detached: the views are not part of the graph).
   Tensor c = cond.detach().expand(s), x = a.detach().expand(s), y = b.detach().expand(s);
-  int64_t n = numel_of(s);
-  std::vector<real> cv(n), xv(n), yv(n);
-  kernels::copy_strided(c, cv.data());
-  kernels::copy_strided(x, xv.data());
-  kernels::copy_strided(y, yv.data());
-  Tensor out = make_tensor(s);
+  Tensor mask = make_tensor(s), out = make_tensor(s);
+  kernels::copy_strided(c, mask.data());
+  kernels::copy_strided(y, out.data());
+  const real* m = mask.data();
   real* o = out.data();
-  for (int64_t i = 0; i < n; ++i) o[i] = cv[i] != 0 ? xv[i] : yv[i];
-  Tensor mask = Tensor::from_vector(cv, s);
+  int64_t i = 0;  // then the elements where the condition holds come from a
+  kernels::for_each_offset(x, [&](int64_t off) {
+    if (m[i] != 0) o[i] = x.impl()->storage->data[(size_t)off];
+    ++i;
+  });
   return op.finish(out, {a, b}, [mask, sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
     Tensor ga = map_binary(g.shape(), g, mask, [](real gi, real ci) { return ci != 0 ? gi : 0; });
     Tensor gb = map_binary(g.shape(), g, mask, [](real gi, real ci) { return ci != 0 ? 0 : gi; });

@@ -202,15 +202,15 @@ static Tensor along_axis(const Tensor& a, int64_t dim, RowFn f) {
   int64_t d = normalize_dim("softmax", dim, a.dim());
   Tensor moved = a.dim() == 0 ? a.reshape({1}) : a.detach().transpose(d, a.dim() - 1);
   int64_t n = moved.dim() == 0 ? 1 : moved.shape().back();
-  std::vector<real> buf((size_t)moved.numel());
-  kernels::copy_strided(moved, buf.data());
-  int64_t rows = n ? (int64_t)buf.size() / n : 0;
+  Tensor out = make_tensor(moved.shape());
+  real* buf = out.data();
+  kernels::copy_strided(moved, buf);
+  int64_t rows = n ? moved.numel() / n : 0;
   parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) f(buf.data() + r * n, n);
+    for (int64_t r = lo; r < hi; ++r) f(buf + r * n, n);
   });
-  Tensor out = Tensor::from_vector(buf, moved.shape());
   if (a.dim() == 0) return out.reshape({});
-  return contiguous(out.transpose(d, a.dim() - 1));
+  return contiguous(out.transpose(d, a.dim() - 1));  // no copy when the axis was already last
 }
 
 // [doc:softmax]
