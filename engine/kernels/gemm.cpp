@@ -226,6 +226,7 @@ static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, 
   }
 }
 
+// [doc:gemm-loops]
 // Thread t of nt computes its part of C for every slice of K, in order.
 static void run_part(const Plan& g, int t, int nt) {
   const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
@@ -266,6 +267,7 @@ static void run_part(const Plan& g, int t, int nt) {
     }
   }
 }
+// [/doc]
 
 static void run(Plan& g) {
   const int64_t panels = (g.N + kNR - 1) / kNR;
