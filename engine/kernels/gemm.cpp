@@ -243,7 +243,7 @@ static void run_part(const Plan& g, int t, int nt) {
     const real* bp = nullptr;
     if (g.packed_b) bp = g.packed_b + pc * panels * kNR;
     else if (!g.direct_b) {
-      real* dst = g.shared_b + (slice % 2) * panels * kKC * kNR;
+      real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * panels * kKC * kNR;  // alternate when others may still read
       if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, q0, q1);  // only my panels
       else {  // everyone packs a share of all the panels, then waits for the rest
         pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, panels * t / nt, panels * (t + 1) / nt);
@@ -275,7 +275,7 @@ static void run(Plan& g) {
   g.threads = macs >= kParallelMacs ? num_threads() : 1;
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b)
-    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC ? 2 : 1) * panels * kKC * kNR));
+    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * panels * kKC * kNR));
   parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
 }
 
