@@ -15,7 +15,8 @@ namespace cadenza {
 
 class MT19937_64 {
  public:
-  static constexpr int kN = 312, kM = 156;
+  static constexpr int kN = 312, kM = 156;  // words of state; the distance of the word mixed in
+  static constexpr uint64_t kUpper = ~0ULL << 31, kLower = ~kUpper, kA = 0xB5026F5AA96619E9ULL;
 
   explicit MT19937_64(uint64_t seed = 5489) { this->seed(seed); }
 
@@ -33,13 +34,15 @@ class MT19937_64 {
   // The next n outputs, in order: the same numbers as n calls of operator().
   void fill(uint64_t* out, int64_t n);
 
- private:
+  // The output function: scrambles a word of state into a number.
   static uint64_t temper(uint64_t z) {
     z ^= (z >> 29) & 0x5555555555555555ULL;
     z ^= (z << 17) & 0x71D67FFFEDA60000ULL;
     z ^= (z << 37) & 0xFFF7EEE000000000ULL;
     return z ^ (z >> 43);
   }
+
+ private:
   void twist();
 
   uint64_t state_[kN];

@@ -16,8 +16,7 @@ namespace cadenza {
 // Eight at a time: the top 24 bits of each draw (bits >> 40, in the low half of
 // each 64-bit lane) gathered into eight 32-bit lanes, converted exactly to float,
 // scaled by 2^-24 and compared. Returns how many it did (a multiple of 8).
-__attribute__((target("avx2,fma"))) static int64_t below_avx2(const uint64_t* bits, const float* p, float* out,
-                                                             int64_t n) {
+CADENZA_AVX2 static int64_t below_avx2(const uint64_t* bits, const float* p, float* out, int64_t n) {
   const __m256i low_halves = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
   const __m256 scale = _mm256_set1_ps(0x1.0p-24f), ones = _mm256_set1_ps(1.0f);
   int64_t i = 0;
@@ -99,7 +98,7 @@ Tensor bernoulli(const Tensor& probs, Generator& gen) {
   Tensor out = Tensor::empty(probs.shape());
   real* o = out.data();
   // A block of draws at a time: the same numbers, in the same order, as one
-  // gen.uniform_real() per element, and a compare the compiler turns into SIMD.
+  // gen.uniform_real() per element, compared 8 at a time where the CPU can.
   constexpr int64_t kBlock = 512;
   uint64_t bits[kBlock];
   for (int64_t i0 = 0; i0 < n; i0 += kBlock) {

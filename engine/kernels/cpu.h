@@ -6,6 +6,10 @@
 
 namespace cadenza::kernels {
 
+// Compiles one function for AVX2/FMA, whatever flags the rest of the build has. Call
+// such a function only when cpu_has_avx2_fma() is true.
+#define CADENZA_AVX2 __attribute__((target("avx2,fma")))
+
 // True when the CPU has AVX2 and FMA, and force_portable_kernels(true) is not in effect.
 bool cpu_has_avx2_fma();
 // Tests use this to run the portable loops on CPUs that have AVX2.

@@ -78,8 +78,7 @@ static void tile_generic(int64_t kc, TileSrc s, real* __restrict c, int64_t ldc,
 // unrolls them and keeps acc in registers. V = 1 does only the left 8 columns,
 // for a right-edge panel that has no more (N = 50 is 3 panels and 2 columns).
 template <int R, int V>
-__attribute__((target("avx2,fma"))) static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc,
-                                                          bool add) {
+CADENZA_AVX2 static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc, bool add) {
   __m256 acc[R][V];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
@@ -122,9 +121,8 @@ static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add, boo
 // right edge; its panel is zero-padded) is computed into a scratch tile and copied,
 // only its left half when it has at most 8 columns.
 static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
-  const bool half = cols <= kNR / 2;
   real scratch[kMR * kNR];
-  const bool narrow = cols < kNR;
+  const bool narrow = cols < kNR, half = cols <= kNR / 2;
   real* dst = narrow ? scratch : c;
   const int64_t ld = narrow ? kNR : ldc;
   if (narrow && add)
@@ -269,16 +267,6 @@ static void run_part(const Plan& g, int t, int nt) {
 }
 // [/doc]
 
-static void run(Plan& g) {
-  const int64_t panels = (g.N + kNR - 1) / kNR;
-  const double macs = (double)g.M * g.N * g.K;
-  g.threads = macs >= kParallelMacs ? num_threads() : 1;
-  static thread_local std::vector<real> b_buf;
-  if (!g.packed_b && !g.direct_b)
-    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * panels * kKC * kNR));
-  parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
-}
-
 // An empty product: nothing to do, or C = 0 when K == 0. True when handled.
 static bool empty_product(int64_t M, int64_t N, int64_t K, real* C, int64_t ldc, bool accumulate) {
   if (M != 0 && N != 0 && K != 0) return false;
@@ -313,13 +301,24 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 }
 
 // [doc:gemm-fast]
+// Decide what to pack and how many threads to wake, then run the loops on each thread.
+static void run(Plan& g) {
+  g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
+  g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= 8192;  // small, whole panels: in place
+  g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
+  static thread_local std::vector<real> b_buf;
+  if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
+    const int64_t panels = (g.N + kNR - 1) / kNR;
+    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * panels * kKC * kNR));
+  }
+  parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
+}
+
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
           int64_t csb, real* C, int64_t ldc, bool accumulate) {
   if (empty_product(M, N, K, C, ldc, accumulate)) return;
   if (M < 4 && (csb == 1 || rsb == 1)) return gemm_few_rows(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate);
   Plan g{M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate};
-  g.direct_a = K <= kKC || (csa == 1 && M <= 128);        // one slice, or a few contiguous rows: A is read in place
-  g.direct_b = csb == 1 && N % kNR == 0 && K * N <= 8192;  // B is small (fits L1) and in whole panels
   run(g);
 }
 // [/doc]

@@ -43,7 +43,6 @@ constexpr float kT0 = -5.70498872745e-3f, kT1 = 2.06390887954e-2f, kT2 = -5.3739
                 kT4 = -3.33332819422e-1f;
 
 #if defined(__x86_64__)
-#define CADENZA_AVX2 __attribute__((target("avx2,fma")))
 // [doc:vexp-avx2]
 CADENZA_AVX2 __m256 exp8(__m256 x) {
   const __m256 over = _mm256_cmp_ps(x, _mm256_set1_ps(kExpHi), _CMP_GT_OQ);           // -> +inf

@@ -222,11 +222,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor mask = make_tensor(s), out = make_tensor(s);
   kernels::copy_strided(c, mask.data());
   kernels::copy_strided(y, out.data());
-  const real* m = mask.data();
+  const real *m = mask.data(), *px = x.impl()->storage->data.data();
   real* o = out.data();
   int64_t i = 0;  // then the elements where the condition holds come from a
   kernels::for_each_offset(x, [&](int64_t off) {
-    if (m[i] != 0) o[i] = x.impl()->storage->data[(size_t)off];
+    if (m[i] != 0) o[i] = px[off];
     ++i;
   });
   return op.finish(out, {a, b}, [mask, sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
