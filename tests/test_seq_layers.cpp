@@ -43,7 +43,9 @@ void check_rnn(const std::string& prefix, bool lstm, bool batch_first) {
   CHECK_TENSOR_CLOSE(x.grad(), f[prefix + "grad_x"], kAtol, kRtol);
   CHECK_TENSOR_CLOSE(h0.grad(), f[prefix + "grad_h0"], kAtol, kRtol);
   if (lstm) CHECK_TENSOR_CLOSE(c0.grad(), f[prefix + "grad_c0"], kAtol, kRtol);
-  for (auto& [name, p] : m->named_parameters()) {
+  for (auto& named : m->named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: INFO captures it, and C++17 lambdas cannot capture those
+    Tensor& p = named.second;
     INFO(prefix << name);
     CHECK_TENSOR_CLOSE(p.grad(), f[prefix + "grad." + name], kAtol, kRtol);
   }
@@ -172,7 +174,9 @@ TEST_CASE("golden: TemporalBlock (weight norm, causal, dilation 2) matches locus
   CHECK_TENSOR_CLOSE(y, f["block.y"], kAtol, kRtol);
   y.backward(f["block.grad_y"]);
   CHECK_TENSOR_CLOSE(x.grad(), f["block.grad_x"], kAtol, kRtol);
-  for (auto& [name, p] : blk.named_parameters()) {
+  for (auto& named : blk.named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: INFO captures it, and C++17 lambdas cannot capture those
+    Tensor& p = named.second;
     INFO(name);
     CHECK_TENSOR_CLOSE(p.grad(), f["grad.block." + name], kAtol, kRtol);
   }
@@ -251,7 +255,9 @@ TEST_CASE("golden: MultiheadAttention with a causal mask matches torch.nn.Multih
   CHECK_TENSOR_CLOSE(a.weights, f["weights"], kAtol, kRtol);
   a.output.backward(f["grad_y"]);
   CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], kAtol, kRtol);
-  for (auto& [name, p] : mha.named_parameters()) {
+  for (auto& named : mha.named_parameters()) {
+    const std::string& name = named.first;  // not a structured binding: INFO captures it, and C++17 lambdas cannot capture those
+    Tensor& p = named.second;
     INFO(name);
     CHECK_TENSOR_CLOSE(p.grad(), f["grad." + name], kAtol, kRtol);
   }
