@@ -34,6 +34,8 @@ Tensor away_from_kinks(const Shape& s, std::vector<real> kinks = {0}) {
   return x.requires_grad_();
 }
 Tensor idx(std::vector<real> v, Shape s) { return Tensor::from_vector(v, s); }
+// (3, 5): row t keeps keys 0 .. t+1
+Tensor tril_mask() { return idx({1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0}, {3, 5}); }
 
 std::vector<Case> cases() {
   using V = const std::vector<Tensor>&;
@@ -69,6 +71,14 @@ std::vector<Case> cases() {
       {"logsumexp", [](V x) { return logsumexp(x[0], {1}); }, {leaf({3, 4})}},
       {"var", [](V x) { return var(x[0], {0}); }, {leaf({4, 3})}},
       {"softmax", [](V x) { return softmax(x[0], 1); }, {leaf({3, 4})}},
+      {"softmax (not the last axis)", [](V x) { return softmax(x[0], 0); }, {leaf({3, 4})}},
+      // a causal mask used as it is (row r % 3), a row with every score masked, a mask expanded
+      {"scaled_masked_softmax", [](V x) { return scaled_masked_softmax(x[0], 0.7, tril_mask()); }, {leaf({2, 3, 5})}},
+      {"scaled_masked_softmax (a row all masked)",
+       [](V x) { return scaled_masked_softmax(x[0], 1.3, idx({0, 0, 0, 1, 0, 1}, {2, 3})); }, {leaf({2, 3})}},
+      {"scaled_masked_softmax (mask expanded)",
+       [](V x) { return scaled_masked_softmax(x[0], 0.5, idx({1, 0, 1, 1, 1, 0, 0, 1}, {2, 1, 4})); },
+       {leaf({2, 3, 4})}},
       {"log_softmax", [](V x) { return log_softmax(x[0], 0); }, {leaf({3, 4})}},
       // matmul: batched with a broadcast batch, transposed views, 1-d operands
       {"matmul (batched, broadcast)", [](V x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}), leaf({4, 5})}},

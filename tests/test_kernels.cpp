@@ -117,6 +117,104 @@ TEST_CASE("sigmoid, tanh and exp ops give the same bits at 1 and 2 threads") {
   CHECK_TENSOR_CLOSE(sigmoid(x.t()), sigmoid(x.t().contiguous()), 0, 0);  // a strided input is read correctly
 }
 
+namespace {
+// The largest error of the fast softmax row kernels against the double references, each
+// error measured against what float arithmetic can promise for that element: |y| for the
+// forward, |scale| y (|g| + sum |g| y) for the backward (whose g - dot may cancel).
+double softmax_worst(int64_t n, real scale, const real* mask, Generator& gen, bool wrong_backward = false) {
+  Tensor x = randn({n}, gen) * 3, g = randn({n}, gen);
+  std::vector<real> y(n), yr(n), dx(n), dxr(n);
+  kernels::softmax_row(x.data(), y.data(), n, scale, mask);
+  kernels::softmax_row_ref(x.data(), yr.data(), n, scale, mask);
+  kernels::softmax_backward_row(yr.data(), g.data(), dx.data(), n, scale, mask);
+  if (wrong_backward)  // the backward without its "- sum(g * y)" term
+    for (int64_t j = 0; j < n; ++j) dx[j] = !mask || mask[j] != 0 ? scale * yr[j] * g.data()[j] : 0;
+  kernels::softmax_backward_row_ref(yr.data(), g.data(), dxr.data(), n, scale, mask);
+  double bound_dot = 0, worst = 0, top = -1e30;
+  for (int64_t j = 0; j < n; ++j) bound_dot += std::fabs((double)g.data()[j]) * yr[j];
+  for (int64_t j = 0; j < n; ++j) top = std::max(top, !mask || mask[j] != 0 ? (double)scale * x.data()[j] : -1e9);
+  for (int64_t j = 0; j < n; ++j) {
+    // float rounds scale * x_j, so e^(s_j - max) carries a relative error of about 2^-24 |s_j - max|
+    double s_j = !mask || mask[j] != 0 ? (double)scale * x.data()[j] : -1e9, spread = 1 + std::fabs(s_j - top) / 4;
+    worst = std::max(worst, std::fabs((double)y[j] - yr[j]) / std::max((double)yr[j] * spread, 1e-30));
+    double bound = std::fabs((double)scale) * yr[j] * (std::fabs((double)g.data()[j]) + bound_dot);
+    worst = std::max(worst, std::fabs((double)dx[j] - dxr[j]) / std::max(bound, 1e-30));
+  }
+  return worst;
+}
+}  // namespace
+
+TEST_CASE("softmax rows: the fast kernels against the double references, masks, awkward lengths, both paths") {
+  Generator gen(5);
+  for (bool portable : {false, true}) {
+    kernels::force_portable_kernels(portable);
+    for (int64_t n : {1, 7, 8, 9, 63, 128, 129}) {
+      std::vector<real> mask((size_t)n);
+      for (int64_t j = 0; j < n; ++j) mask[j] = (j * 7 + 3) % 5 != 0 ? 1.0f : 0.0f;
+      for (real scale : {1.0f, 0.125f, -2.5f})
+        for (const real* m : {(const real*)nullptr, (const real*)mask.data()}) {
+          INFO(std::string(portable ? "portable" : "avx2") << " n=" << n << " scale=" << scale << (m ? " masked" : ""));
+          CHECK(softmax_worst(n, scale, m, gen) <= 1e-6);
+        }
+    }
+    // a masked score's weight and gradient are exactly 0; a row with every score masked is uniform;
+    // y may be x; a huge score does not overflow
+    std::vector<real> x = {1, 2, 3, 4, 5, 6, 7, 8, 1e30f}, mask = {1, 0, 1, 1, 0, 1, 1, 1, 1}, none(9, 0.0f), g(9, 1.0f);
+    std::vector<real> y(9), dx(9);
+    kernels::softmax_row(x.data(), y.data(), 9, 1, mask.data());
+    CHECK(y[1] == 0);
+    CHECK(y[4] == 0);
+    CHECK(y[8] == 1);
+    kernels::softmax_backward_row(y.data(), g.data(), dx.data(), 9, 1, mask.data());
+    CHECK(dx[1] == 0);
+    kernels::softmax_row(x.data(), y.data(), 9, 1, none.data());
+    for (real v : y) CHECK(v == doctest::Approx(1.0 / 9).epsilon(1e-6));
+    std::vector<real> inplace = x;
+    kernels::softmax_row(inplace.data(), inplace.data(), 8, 0.5f, nullptr);
+    kernels::softmax_row(x.data(), y.data(), 8, 0.5f, nullptr);
+    for (int j = 0; j < 8; ++j) CHECK(inplace[j] == y[j]);
+  }
+  kernels::force_portable_kernels(false);
+}
+
+TEST_CASE("the softmax check fails on a backward without its - sum(g * y) term") {
+  Generator gen(6);
+  CHECK(softmax_worst(63, 1, nullptr, gen, /*wrong_backward=*/true) > 1e-3);
+}
+
+TEST_CASE("softmax and scaled_masked_softmax give the same bits at 1 and 2 threads, and match the composed ops") {
+  Generator gen(12);
+  Tensor x = (randn({8, 64, 129}, gen) * 3).requires_grad_(), g = randn({8, 64, 129}, gen);
+  Tensor mask = Tensor::zeros({64, 129});
+  for (int64_t t = 0; t < 64; ++t)
+    for (int64_t s = 0; s <= t; ++s) mask.data()[t * 129 + s] = 1;
+  auto run = [&](bool masked) {
+    x.zero_grad();
+    Tensor y = masked ? scaled_masked_softmax(x, 0.3f, mask) : softmax(x, -1);
+    y.backward(g);
+    return std::make_pair(y.to_vector(), x.grad().to_vector());
+  };
+  int before = num_threads();
+  for (bool masked : {false, true}) {
+    set_num_threads(1);
+    auto one = run(masked);
+    set_num_threads(2);
+    CHECK(run(masked) == one);
+  }
+  set_num_threads(before);
+  // the one-pass op against softmax(where(mask, x * scale, -1e9)) written with ops
+  x.zero_grad();
+  Tensor y = scaled_masked_softmax(x, 0.3f, mask);
+  y.backward(g);
+  Tensor fused_grad = x.grad().clone();
+  x.zero_grad();
+  Tensor z = softmax(where(mask, x * 0.3f, Tensor::full({}, (real)-1e9)), -1);
+  z.backward(g);
+  CHECK_TENSOR_CLOSE(y, z, 1e-6, 1e-5);
+  CHECK_TENSOR_CLOSE(fused_grad, x.grad(), 1e-6, 1e-5);
+  CHECK_THROWS_WITH_AS(scaled_masked_softmax(x, 1, Tensor::ones({3, 129})), doctest::Contains("mask"), Error);
+}
+
 TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, both kernels, 1 and 2 threads") {
   Generator gen(12);
   int before = num_threads();

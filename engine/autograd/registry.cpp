@@ -16,7 +16,7 @@ const std::vector<std::string>& differentiable_ops() {
       "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
       "relu", "leaky_relu", "gelu", "softplus", "clamp", "where",
       // reduce.cpp
-      "sum", "max", "min", "logsumexp", "softmax", "log_softmax",
+      "sum", "max", "min", "logsumexp", "softmax", "log_softmax", "scaled_masked_softmax",
       // linalg.cpp
       "matmul",
       // shape_ops.cpp

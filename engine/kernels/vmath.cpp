@@ -25,10 +25,39 @@ void tanh_ref(const real* x, real* y, int64_t n) {
 }
 // [/doc]
 
+// [doc:softmax-row-ref]
+// y = softmax(s), s_j = scale * x_j where mask_j != 0, else -1e9. y may be x: x_j is read before y_j is written.
+void softmax_row_ref(const real* x, real* y, int64_t n, real scale, const real* mask) {
+  auto score = [&](int64_t j) { return !mask || mask[j] != 0 ? (double)scale * x[j] : -1e9; };
+  double m = -HUGE_VAL;
+  for (int64_t j = 0; j < n; ++j) m = std::max(m, score(j));
+  double total = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    double e = std::exp(score(j) - m);
+    total += e;
+    y[j] = (real)e;
+  }
+  for (int64_t j = 0; j < n; ++j) y[j] = (real)(y[j] / total);
+}
+
+// dx_j = scale * y_j * (g_j - sum_k g_k y_k), 0 where the mask hid the score. dx may be g.
+void softmax_backward_row_ref(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask) {
+  double dot = 0;
+  for (int64_t j = 0; j < n; ++j) dot += (double)g[j] * y[j];
+  for (int64_t j = 0; j < n; ++j) dx[j] = !mask || mask[j] != 0 ? (real)(scale * y[j] * (g[j] - dot)) : 0;
+}
+// [/doc]
+
 #if defined(CADENZA_DOUBLE)
 void vexp(const real* x, real* y, int64_t n) { exp_ref(x, y, n); }
 void vsigmoid(const real* x, real* y, int64_t n) { sigmoid_ref(x, y, n); }
 void vtanh(const real* x, real* y, int64_t n) { tanh_ref(x, y, n); }
+void softmax_row(const real* x, real* y, int64_t n, real scale, const real* mask) {
+  softmax_row_ref(x, y, n, scale, mask);
+}
+void softmax_backward_row(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask) {
+  softmax_backward_row_ref(y, g, dx, n, scale, mask);
+}
 #else
 
 namespace {
@@ -102,8 +131,84 @@ CADENZA_AVX2 void map8(const float* x, float* y, int64_t n) {
     std::copy(buf, buf + (n - i), y + i);
   }
 }
+
+// The softmax rows. A row of n is handled 8 floats at a time; the last n % 8 through
+// masked loads and stores, with the lanes past the row kept out of the max and the sum.
+CADENZA_AVX2 inline __m256i lanes_below(int64_t r) {  // lanes 0 .. r-1 set
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+CADENZA_AVX2 inline __m256 load8(const float* p, int64_t left, __m256i tail) {
+  return left >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail);  // lanes past the row read as 0
+}
+CADENZA_AVX2 inline void store8(float* p, __m256 v, int64_t left, __m256i tail) {
+  if (left >= 8) _mm256_storeu_ps(p, v);
+  else _mm256_maskstore_ps(p, tail, v);
+}
+// Horizontal sum and max, always in the same order.
+CADENZA_AVX2 inline float hsum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+CADENZA_AVX2 inline float hmax8(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
+}
+
+// [doc:softmax-row-avx2]
+CADENZA_AVX2 void softmax_row8(const float* x, float* y, int64_t n, float scale, const float* mask) {
+  const __m256i tail = lanes_below(n % 8);
+  const __m256 zero = _mm256_setzero_ps(), fill = _mm256_set1_ps(-1e9f), ninf = _mm256_set1_ps(-HUGE_VALF);
+  __m256 vmax = ninf;  // pass 1: the scaled, masked scores into y, and eight running maxima
+  for (int64_t j = 0; j < n; j += 8) {
+    __m256 s = _mm256_mul_ps(load8(x + j, n - j, tail), _mm256_set1_ps(scale));
+    if (mask) s = _mm256_blendv_ps(fill, s, _mm256_cmp_ps(load8(mask + j, n - j, tail), zero, _CMP_NEQ_UQ));
+    if (n - j < 8) s = _mm256_blendv_ps(ninf, s, _mm256_castsi256_ps(tail));
+    store8(y + j, s, n - j, tail);
+    vmax = _mm256_max_ps(vmax, s);
+  }
+  const __m256 m = _mm256_set1_ps(hmax8(vmax));
+  __m256 vsum = zero;  // pass 2: e^(s - max), and eight running sums
+  for (int64_t j = 0; j < n; j += 8) {
+    __m256 e = exp8(_mm256_sub_ps(load8(y + j, n - j, tail), m));
+    if (n - j < 8) e = _mm256_and_ps(e, _mm256_castsi256_ps(tail));
+    store8(y + j, e, n - j, tail);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / hsum8(vsum));  // pass 3: normalise
+  for (int64_t j = 0; j < n; j += 8) store8(y + j, _mm256_mul_ps(load8(y + j, n - j, tail), inv), n - j, tail);
+}
+
+CADENZA_AVX2 void softmax_backward_row8(const float* y, const float* g, float* dx, int64_t n, float scale,
+                                        const float* mask) {
+  const __m256i tail = lanes_below(n % 8);
+  __m256 vdot = _mm256_setzero_ps();  // lanes past the row load as 0 and add nothing
+  for (int64_t j = 0; j < n; j += 8) vdot = _mm256_fmadd_ps(load8(g + j, n - j, tail), load8(y + j, n - j, tail), vdot);
+  const __m256 dot = _mm256_set1_ps(hsum8(vdot)), vscale = _mm256_set1_ps(scale);
+  for (int64_t j = 0; j < n; j += 8) {
+    __m256 yj = load8(y + j, n - j, tail), gj = load8(g + j, n - j, tail);
+    __m256 d = _mm256_mul_ps(_mm256_mul_ps(yj, _mm256_sub_ps(gj, dot)), vscale);
+    if (mask) d = _mm256_and_ps(d, _mm256_cmp_ps(load8(mask + j, n - j, tail), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    store8(dx + j, d, n - j, tail);
+  }
+}
+// [/doc]
 #endif
 }  // namespace
+
+void softmax_row(const real* x, real* y, int64_t n, real scale, const real* mask) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return softmax_row8(x, y, n, scale, mask);
+#endif
+  softmax_row_ref(x, y, n, scale, mask);
+}
+void softmax_backward_row(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2_fma()) return softmax_backward_row8(y, g, dx, n, scale, mask);
+#endif
+  softmax_backward_row_ref(y, g, dx, n, scale, mask);
+}
 
 void vexp(const real* x, real* y, int64_t n) {
 #if defined(__x86_64__)

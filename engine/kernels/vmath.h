@@ -1,4 +1,4 @@
-// vmath.h: exp, sigmoid and tanh over arrays: x (n) -> y (n), y may be x.
+// vmath.h: exp, sigmoid and tanh over arrays: x (n) -> y (n), y may be x; softmax rows.
 //
 // The *_ref functions are the definition: the C library, one element at a time.
 // vexp / vsigmoid / vtanh are the fast ones the engine calls: eight floats at a
@@ -26,5 +26,18 @@ void tanh_ref(const real* x, real* y, int64_t n);
 void vexp(const real* x, real* y, int64_t n);
 void vsigmoid(const real* x, real* y, int64_t n);
 void vtanh(const real* x, real* y, int64_t n);
+
+// Softmax of one row of n, forward and backward, with an optional scale and mask
+// (scaled dot-product attention's scores, docs/09; the kernels, docs/11):
+//   softmax_row:          y = softmax(s), s_j = scale * x_j where mask_j != 0, else -1e9
+//                         (so e^(s_j - max) is exactly 0 there). y may be x. mask may be nullptr.
+//   softmax_backward_row: dx_j = scale * y_j * (g_j - sum_k g_k y_k), and 0 where mask_j == 0.
+// The *_ref versions are the definition, in double. The fast ones keep eight running
+// maxima and sums (AVX2) and combine them in a fixed order, so a row's result never
+// depends on threads; e^x is vexp's polynomial.
+void softmax_row_ref(const real* x, real* y, int64_t n, real scale, const real* mask);
+void softmax_backward_row_ref(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask);
+void softmax_row(const real* x, real* y, int64_t n, real scale, const real* mask);
+void softmax_backward_row(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask);
 
 }  // namespace cadenza::kernels

@@ -9,12 +9,6 @@
 
 namespace cadenza::nn {
 
-static Tensor masked(const Tensor& scores, const Tensor& mask) {
-  if (!mask.defined()) return scores;
-  // A large negative score gives a weight of exactly 0 after softmax (exp underflows).
-  return where(mask, scores, Tensor::full({}, (real)-1e9));
-}
-
 // [doc:sdpa]
 // weights = softmax(q k^T / sqrt(d)) over the keys;  output = weights v
 Attended scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) {
@@ -24,8 +18,9 @@ Attended scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Te
     fail("scaled_dot_product_attention", "q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " +
                                              shape_str(v.shape()) + " do not fit",
          "q and k share their last size d; k and v share their number of steps");
-  Tensor scores = matmul(q, k.transpose(-1, -2)) / (real)std::sqrt((double)q.size(-1));
-  Tensor w = softmax(masked(scores, mask), -1);
+  Tensor scores = matmul(q, k.transpose(-1, -2));  // (..., Tq, Tk)
+  // softmax(where(mask, scores / sqrt(d), -1e9), -1) in one pass: a masked score's weight is exactly 0
+  Tensor w = scaled_masked_softmax(scores, (real)(1 / std::sqrt((double)q.size(-1))), mask);
   return {matmul(w, v), w};
 }
 // [/doc]
@@ -95,7 +90,7 @@ Attended BahdanauAttention::forward(const Tensor& query, const Tensor& keys, con
   check_qk("BahdanauAttention", query, keys);
   Tensor e = tanh(W_q->forward(query).unsqueeze(1) + W_k->forward(keys));  // (B, Tk, da)
   Tensor scores = v->forward(e).squeeze(-1);                               // (B, Tk)
-  Tensor w = softmax(masked(scores, mask), -1);
+  Tensor w = scaled_masked_softmax(scores, 1, mask);  // softmax(where(mask, scores, -1e9), -1)
   return {matmul(w.unsqueeze(1), keys).squeeze(1), w};
 }
 // [/doc]
@@ -110,7 +105,7 @@ Attended LuongAttention::forward(const Tensor& query, const Tensor& keys, const 
   if (q.size(-1) != keys.size(-1))
     fail("LuongAttention", str("query size ", q.size(-1), " != key size ", keys.size(-1)), "dot scores need equal sizes");
   Tensor scores = matmul(keys, q.unsqueeze(-1)).squeeze(-1);  // (B, Tk)
-  Tensor w = softmax(masked(scores, mask), -1);
+  Tensor w = scaled_masked_softmax(scores, 1, mask);  // softmax(where(mask, scores, -1e9), -1)
   return {matmul(w.unsqueeze(1), keys).squeeze(1), w};
 }
 

@@ -72,6 +72,9 @@ Tensor logsumexp(const Tensor& a, std::vector<int64_t> dims = {}, bool keepdim =
 Tensor var(const Tensor& a, std::vector<int64_t> dims = {}, bool unbiased = true, bool keepdim = false);
 Tensor softmax(const Tensor& a, int64_t dim);
 Tensor log_softmax(const Tensor& a, int64_t dim);
+// softmax over the last axis of scale * x with x taken as -1e9 where mask == 0 (mask broadcasts
+// to x; undefined = no mask): softmax(where(mask, x * scale, -1e9), -1) in one pass. Attention's.
+Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask);
 // Sums `g` over broadcast axes so it has `shape`: the backward of broadcasting.
 Tensor sum_to(const Tensor& g, const Shape& shape);
 

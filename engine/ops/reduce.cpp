@@ -11,6 +11,7 @@
 // summed in a fixed order: results do not depend on the thread count.
 // Chapters: docs/01-tensors.md (reductions), docs/02-autograd.md (their gradients),
 // docs/04-modules-losses-optimisers.md (why logsumexp and log_softmax are stable).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -196,53 +197,108 @@ Tensor var(const Tensor& a, std::vector<int64_t> dims, bool unbiased, bool keepd
   return sum(d * d, dims, keepdim) / (real)(n - (unbiased ? 1 : 0));
 }
 
-// Softmax along one axis: the axis is moved last, each row is handled alone.
+// Softmax along one axis: each row along the axis is handled alone, by f(in, out, n).
+// When the axis is last and the tensor compact, f reads the input in place; otherwise
+// the axis is moved last into the output buffer first and f works in place there.
 template <class RowFn>
-static Tensor along_axis(const Tensor& a, int64_t dim, RowFn f) {
-  int64_t d = normalize_dim("softmax", dim, a.dim());
+static Tensor along_axis(const char* name, const Tensor& a, int64_t dim, RowFn f) {
+  if (!a.defined()) fail(name, "the input tensor is undefined", "assign it a value first");
+  int64_t d = normalize_dim(name, dim, a.dim());
+  const bool copy_first = a.dim() == 0 || d != a.dim() - 1 || !a.is_contiguous();
   Tensor moved = a.dim() == 0 ? a.reshape({1}) : a.detach().transpose(d, a.dim() - 1);
   int64_t n = moved.dim() == 0 ? 1 : moved.shape().back();
   Tensor out = make_tensor(moved.shape());
   real* buf = out.data();
-  kernels::copy_strided(moved, buf);
+  const real* src = buf;
+  if (copy_first) kernels::copy_strided(moved, buf);
+  else src = a.data();
   int64_t rows = n ? moved.numel() / n : 0;
   parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) f(buf + r * n, n);
+    for (int64_t r = lo; r < hi; ++r) f(src + r * n, buf + r * n, n);
   });
   if (a.dim() == 0) return out.reshape({});
   return contiguous(out.transpose(d, a.dim() - 1));  // no copy when the axis was already last
+}
+
+// dL/dx = scale * y * (g - sum(g * y)) along dim, and 0 where mask hid a score. Along the
+// last axis this is one pass per row (kernels::softmax_backward_row); along another
+// axis it is the same formula written with ops.
+static Tensor softmax_grad(const Tensor& y, const Tensor& g, int64_t dim, real scale, const Tensor& mask,
+                           int64_t mask_rows) {
+  if (y.dim() == 0 || normalize_dim("softmax", dim, y.dim()) != y.dim() - 1)
+    return y * (g - sum(g * y, {dim}, true)) * scale;  // (no mask off the last axis)
+  Tensor gc = contiguous(g), dx = make_tensor(y.shape());
+  const int64_t n = y.shape().back(), rows = n ? y.numel() / n : 0;
+  const real *yp = y.data(), *gp = gc.data(), *mp = mask.defined() ? mask.data() : nullptr;
+  real* dp = dx.data();
+  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r)
+      kernels::softmax_backward_row(yp + r * n, gp + r * n, dp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
+  });
+  return dx;
 }
 
 // [doc:softmax]
 // y_i = exp(x_i - m) / sum_j exp(x_j - m)        dL/dx = y * (g - sum(g * y))
 Tensor softmax(const Tensor& a, int64_t dim) {
   Op op("softmax");
-  Tensor y = along_axis(a, dim, [](real* row, int64_t n) {
-    real m = row[0];
-    for (int64_t i = 1; i < n; ++i) m = std::max(m, row[i]);
-    for (int64_t i = 0; i < n; ++i) row[i] -= m;
-    kernels::vexp(row, row, n);  // SIMD e^x (chapter 11); e^-inf = 0 for masked entries
-    double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += row[i];
-    const real inv = (real)(1 / s);
-    for (int64_t i = 0; i < n; ++i) row[i] *= inv;
+  Tensor y = along_axis("softmax", a, dim, [](const real* row, real* out, int64_t n) {
+    kernels::softmax_row(row, out, n, 1, nullptr);  // max, e^(x - max), sum, divide: docs/11
   });
   return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
-    return {y * (g - sum(g * y, {dim}, true))};
+    return {softmax_grad(y, g, dim, 1, Tensor(), 1)};  // y * (g - sum(g * y)), one pass per row
   });
 }
 // [/doc]
 
+// Attention's softmax in one pass: softmax over the last axis of scale * x, with x taken as
+// -1e9 where mask == 0 (its weight comes out exactly 0). It is
+//   softmax(where(mask, x * scale, -1e9), -1)
+// without the three intermediate tensors, forward and backward. mask broadcasts to x.
+Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask) {
+  Op op("scaled_masked_softmax");
+  if (!x.defined() || x.dim() < 1)
+    fail("scaled_masked_softmax", "the scores must be a tensor of at least 1 dimension", "shapes are (..., n)");
+  Tensor xc = contiguous(x.detach()), m;
+  const int64_t n = x.shape().back(), rows = n ? x.numel() / n : 0;
+  int64_t mask_rows = 1;
+  if (mask.defined()) {
+    bool fits = mask.dim() <= x.dim();
+    for (int64_t i = 1; fits && i <= mask.dim(); ++i)
+      fits = mask.shape().end()[-i] == 1 || mask.shape().end()[-i] == x.shape().end()[-i];
+    if (!fits)
+      fail("scaled_masked_softmax", "mask " + shape_str(mask.shape()) + " does not broadcast to the scores " +
+                                        shape_str(x.shape()),
+           "a causal mask is (Tq, Tk); a padding mask is (B, 1, Tk) for scores (B, Tq, Tk)");
+    Shape ms = mask.shape();  // a mask that is x's trailing axes is used as it is, row r % its rows
+    while (!ms.empty() && ms.front() == 1 && ms.size() > 1) ms.erase(ms.begin());
+    const bool trailing = ms.size() <= x.shape().size() && !ms.empty() &&
+                          std::equal(ms.begin(), ms.end(), x.shape().end() - (int64_t)ms.size());
+    m = trailing ? contiguous(mask.detach()) : contiguous(expand(mask.detach(), x.shape()));
+    mask_rows = n ? std::max<int64_t>(1, m.numel() / n) : 1;
+  }
+  Tensor y = make_tensor(x.shape());
+  const real *xp = xc.data(), *mp = m.defined() ? m.data() : nullptr;
+  real* yp = y.data();
+  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r)
+      kernels::softmax_row(xp + r * n, yp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
+  });
+  return op.finish(y, {x}, [y = y.detach(), scale, m, mask_rows](const Tensor& g) -> Grads {
+    return {softmax_grad(y, g, -1, scale, m, mask_rows)};
+  });
+}
+
 // y_i = x_i - logsumexp(x)       dL/dx = g - softmax(x) * sum(g)
 Tensor log_softmax(const Tensor& a, int64_t dim) {
   Op op("log_softmax");
-  Tensor y = along_axis(a, dim, [](real* row, int64_t n) {
+  Tensor y = along_axis("log_softmax", a, dim, [](const real* row, real* out, int64_t n) {
     real m = row[0];
     for (int64_t i = 1; i < n; ++i) m = std::max(m, row[i]);
     double s = 0;
     for (int64_t i = 0; i < n; ++i) s += std::exp((double)(row[i] - m));
     real log_s = (real)std::log(s);  // subtract m first: x - m is exact, x - (m + log s) is not
-    for (int64_t i = 0; i < n; ++i) row[i] = (row[i] - m) - log_s;
+    for (int64_t i = 0; i < n; ++i) out[i] = (row[i] - m) - log_s;
   });
   return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
     return {g - exp(y) * sum(g, {dim}, true)};
