@@ -155,6 +155,41 @@ static real* scratch(std::vector<real>& buf, size_t n) {
   return buf.data();
 }
 
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+// A whole panel of a transposed B (column j of the panel is contiguous: b + j * csb):
+// 8 x 8 blocks are loaded as 8 columns and transposed in registers into 8 rows of
+// the panel. A weight gradient (dW = G X^T) packs X^T this way.
+CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t csb, int64_t kc, float* d) {
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8)
+    for (int h = 0; h < 2; ++h) {  // the panel's columns 8h .. 8h + 7
+      const float* col = b + 8 * h * csb + p;
+      __m256 r0 = _mm256_loadu_ps(col), r1 = _mm256_loadu_ps(col + csb), r2 = _mm256_loadu_ps(col + 2 * csb),
+             r3 = _mm256_loadu_ps(col + 3 * csb), r4 = _mm256_loadu_ps(col + 4 * csb),
+             r5 = _mm256_loadu_ps(col + 5 * csb), r6 = _mm256_loadu_ps(col + 6 * csb),
+             r7 = _mm256_loadu_ps(col + 7 * csb);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+             t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+             t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+             u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+             u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+             u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float* o = d + p * kNR + 8 * h;
+      _mm256_storeu_ps(o + 0 * kNR, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(o + 1 * kNR, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(o + 2 * kNR, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(o + 3 * kNR, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(o + 4 * kNR, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(o + 5 * kNR, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(o + 6 * kNR, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(o + 7 * kNR, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  for (; p < kc; ++p)
+    for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = b[j * csb + p];
+}
+#endif
+
 // Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge.
 // dst: (panels, kc, NR), panel jp at dst + jp*kc*NR.
 static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, real* dst,
@@ -162,13 +197,22 @@ static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, in
   for (int64_t jp = lo; jp < hi; ++jp) {
     real* d = dst + jp * kc * kNR;
     const int64_t cols = std::min(kNR, N - jp * kNR);
-    for (int64_t p = 0; p < kc; ++p, d += kNR) {
-      const real* b = B + (pc + p) * rsb + jp * kNR * csb;
-      if (csb == 1 && cols == kNR) std::copy(b, b + kNR, d);
-      else {
-        for (int64_t j = 0; j < cols; ++j) d[j] = b[j * csb];
-        for (int64_t j = cols; j < kNR; ++j) d[j] = 0;
+    const real* b = B + pc * rsb + jp * kNR * csb;
+    if (csb == 1 && cols == kNR) {  // row-major B: 16 contiguous floats per row (a loop, not a memmove call)
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = b[p * rsb + j];
+    } else if (rsb == 1) {  // transposed B: read each column down its contiguous run, write the panel's column
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+      if (cols == kNR && cpu_has_avx2_fma()) {
+        pack_b_panel_transposed_avx2(b, csb, kc, d);
+        continue;
       }
+#endif
+      for (int64_t j = 0; j < kNR; ++j)
+        for (int64_t p = 0; p < kc; ++p) d[p * kNR + j] = j < cols ? b[j * csb + p] : 0;
+    } else {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = j < cols ? b[p * rsb + j * csb] : 0;
     }
   }
 }

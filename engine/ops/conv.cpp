@@ -18,6 +18,7 @@
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/parallel.h"
+#include "engine/kernels/scalar.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -135,12 +136,13 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
     }
     if (has_bias) {
       Tensor db = make_tensor({Cout});
-      for (int64_t o = 0; o < Cout; ++o) {
-        double acc = 0;
-        for (int64_t b = 0; b < g.B; ++b)
-          for (int64_t t = 0; t < Lout; ++t) acc += pg[(b * Cout + o) * Lout + t];
-        db.data()[o] = (real)acc;
-      }
+      parallel_for(Cout, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(g.B * Lout, 1)), [&](int64_t lo, int64_t hi) {
+        for (int64_t o = lo; o < hi; ++o) {
+          double acc = 0;  // db[o] = sum of g[b, o, :] over b and time, each row in 8 lanes
+          for (int64_t b = 0; b < g.B; ++b) acc += kernels::sum_lanes(pg + (b * Cout + o) * Lout, Lout);
+          db.data()[o] = (real)acc;
+        }
+      });
       out[2] = db;
     }
     return out;
