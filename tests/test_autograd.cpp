@@ -26,6 +26,24 @@ TEST_CASE("leaves accumulate; zero_grad clears") {
   CHECK(w.grad().to_vector() == std::vector<real>{3, 3, 3});
 }
 
+TEST_CASE(".grad never aliases a tensor someone else holds; a fresh gradient is kept without a copy") {
+  Tensor a = Tensor::from_vector({1, 2, 3}, {3}).requires_grad_(), b = Tensor::from_vector({4, 5, 6}, {3}).requires_grad_();
+  (a + b).backward(Tensor::ones({3}));  // add hands the same gradient to both leaves
+  CHECK(a.grad().data() != b.grad().data());
+  a.grad().data()[0] = 100;
+  CHECK(b.grad().data()[0] == 1);
+  Tensor x = Tensor::from_vector({1, 2}, {2}).requires_grad_(), g = Tensor::from_vector({7, 8}, {2});
+  x.clone().backward(g);  // clone passes the caller's g straight through
+  CHECK(x.grad().data() != g.data());
+  g.data()[0] = 0;
+  CHECK(x.grad().data()[0] == 7);
+  Tensor w = Tensor::from_vector({1, 2, 3, 4}, {2, 2}).requires_grad_();
+  sum(matmul(w, Tensor::ones({2, 1}))).backward();  // dL/dw is a fresh product: kept as it is
+  CHECK(w.grad().to_vector() == std::vector<real>{1, 1, 1, 1});
+  sum(w * 2).backward();  // the second time it is added in
+  CHECK(w.grad().to_vector() == std::vector<real>{3, 3, 3, 3});
+}
+
 TEST_CASE("a node used twice and a diamond both get every share of the gradient") {
   Tensor x = T({2}, {1}).requires_grad_();
   (x * x).backward(T({1}, {1}));  // d(x^2)/dx = 2x

@@ -38,11 +38,17 @@ static std::vector<Node*> topo_order(Node* root) {
 }
 // [/doc]
 
-// Adds g into a leaf's .grad (allocating it the first time).
-static void accumulate_leaf(const Tensor& leaf, const Tensor& g) {
+// Adds g into a leaf's .grad (allocating it the first time). g is passed by value
+// and moved in by the caller: when nothing else holds it (one owner, its own compact
+// storage: typically a fresh matmul result) it becomes .grad as it is; otherwise .grad
+// is a private copy, never an alias of a tensor the graph still uses.
+static void accumulate_leaf(const Tensor& leaf, Tensor g) {
   TensorImpl* impl = leaf.impl();
   if (!impl->grad) {
-    impl->grad = clone(g).impl_ptr();  // a private copy: never alias the incoming grad
+    const std::shared_ptr<TensorImpl>& gi = g.impl_ptr();
+    const bool sole = gi.use_count() == 1 && gi->storage.use_count() == 1 && gi->offset == 0 &&
+                      g.is_contiguous() && (int64_t)gi->storage->data.size() == g.numel() && !gi->grad_fn;
+    impl->grad = sole ? gi : clone(g).impl_ptr();
   } else {
     Tensor acc(impl->grad);
     acc.add_(g);
@@ -95,7 +101,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       check_finite(grads[i], std::string(node->op) + " backward");
       Node* producer = input.impl()->grad_fn.get();
       if (!producer) {
-        accumulate_leaf(input, grads[i]);
+        accumulate_leaf(input, std::move(grads[i]));  // grads[i] is not used again
       } else {
         auto p = pending.find(producer);
         if (p == pending.end()) pending.emplace(producer, grads[i]);

@@ -13,6 +13,12 @@
 
 namespace cadenza {
 
+// A 2-d operand stored transposed, such as Linear's weight.t(): a view whose rows are
+// the columns of a compact matrix.
+static bool stored_transposed(const Tensor& t) {
+  return t.dim() == 2 && t.size(0) > 1 && t.size(1) > 1 && t.strides()[0] == 1 && t.strides()[1] == t.size(0);
+}
+
 // Both operands have at least 2 dims here.
 static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Op op("matmul");
@@ -47,8 +53,11 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   return op.finish(out, {a, b}, [a = a.detach(), b = b.detach(), ra = a.requires_grad(),
                                  rb = b.requires_grad()](const Tensor& g) -> Grads {
     Tensor ga, gb;
-    if (ra) ga = sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
-    if (rb) gb = sum_to(matmul(a.transpose(-1, -2), g), b.shape());
+    // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
+    // instead of g B^T: the same sums in the same order, and the transpose's backward
+    // then hands the leaf a compact tensor it keeps without a copy.
+    if (ra) ga = stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t() : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
+    if (rb) gb = stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t() : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
     return {ga, gb};
   });
 }

@@ -1,5 +1,6 @@
 // optim.cpp: see optim.h. Each step() is a plain loop over the numbers, the
 // update rule in one line of maths above it. Chapter: docs/04-modules-losses-optimisers.md.
+#include "engine/kernels/cpu.h"
 #include "engine/kernels/parallel.h"
 #include "engine/optim/optim.h"
 
@@ -94,6 +95,32 @@ AdamW::AdamW(std::vector<Tensor> params, double lr, double b1, double b2, double
   decoupled_ = true;
 }
 
+namespace {
+// Adam's update of elements [0, n), with pointers the compiler may assume do not overlap
+// (__restrict), so it vectorises: 4 floats at a time on any x86-64, 8 in the AVX2 copy
+// below. Both do the same IEEE operations in the same order (ISO C++ contracts no a*b+c
+// into an FMA), so they give the same bits. Chapter: docs/11-making-it-fast.md.
+struct AdamConsts {
+  real l2, shrink, b1, b2, step, bc2_sqrt, eps;
+};
+__attribute__((always_inline)) inline void adam_update(const AdamConsts& c, real* __restrict p,
+                                                       const real* __restrict g, real* __restrict m,
+                                                       real* __restrict v, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) {
+    real gk = g[k] + c.l2 * p[k];
+    p[k] *= c.shrink;
+    m[k] = c.b1 * m[k] + (1 - c.b1) * gk;
+    v[k] = c.b2 * v[k] + (1 - c.b2) * gk * gk;
+    p[k] -= c.step * m[k] / (std::sqrt(v[k]) / c.bc2_sqrt + c.eps);
+  }
+}
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+CADENZA_AVX2 void adam_update_avx2(const AdamConsts& c, real* p, const real* g, real* m, real* v, int64_t n) {
+  adam_update(c, p, g, m, v, n);
+}
+#endif
+}  // namespace
+
 // [doc:adam-step]
 // m = b1 m + (1-b1) g;   v = b2 v + (1-b2) g^2        (moment estimates)
 // p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)  (bias-corrected)
@@ -107,6 +134,7 @@ void Adam::step() {
   const real step = (real)(lr / (1 - std::pow(beta1, (double)t)));
   const real bc2_sqrt = (real)std::sqrt(1 - std::pow(beta2, (double)t));
   const real l2 = decoupled_ ? 0 : (real)weight_decay, shrink = decoupled_ ? (real)(1 - lr * weight_decay) : 1;
+  const AdamConsts c{l2, shrink, b1, b2, step, bc2_sqrt, e};
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor g = params_[i].grad();
     if (!g.defined()) continue;
@@ -116,13 +144,11 @@ void Adam::step() {
     real* m = buffer(i, "exp_avg").data();
     real* v = buffer(i, "exp_avg_sq").data();
     parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
-      for (int64_t k = lo; k < hi; ++k) {  // element by element: any thread split gives the same bits
-        real gk = gp[k] + l2 * p[k];
-        p[k] *= shrink;
-        m[k] = b1 * m[k] + (1 - b1) * gk;
-        v[k] = b2 * v[k] + (1 - b2) * gk * gk;
-        p[k] -= step * m[k] / (std::sqrt(v[k]) / bc2_sqrt + e);
-      }
+      // element by element (adam_update, above): any thread split gives the same bits
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+      if (kernels::cpu_has_avx2_fma()) return adam_update_avx2(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
+#endif
+      adam_update(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
     });
   }
   steps_ = t;
