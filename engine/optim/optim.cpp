@@ -100,6 +100,7 @@ namespace {
 // (__restrict), so it vectorises: 4 floats at a time on any x86-64, 8 in the AVX2 copy
 // below. Both do the same IEEE operations in the same order (ISO C++ contracts no a*b+c
 // into an FMA), so they give the same bits. Chapter: docs/11-making-it-fast.md.
+// [doc:adam-update]
 struct AdamConsts {
   real l2, shrink, b1, b2, step, bc2_sqrt, eps;
 };
@@ -114,6 +115,7 @@ __attribute__((always_inline)) inline void adam_update(const AdamConsts& c, real
     p[k] -= c.step * m[k] / (std::sqrt(v[k]) / c.bc2_sqrt + c.eps);
   }
 }
+// [/doc]
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 CADENZA_AVX2 void adam_update_avx2(const AdamConsts& c, real* p, const real* g, real* m, real* v, int64_t n) {
   adam_update(c, p, g, m, v, n);
