@@ -191,11 +191,11 @@ CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t cs
 #endif
 
 // Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge.
-// dst: (panels, kc, NR), panel jp at dst + jp*kc*NR.
-static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, real* dst,
-                          int64_t lo, int64_t hi) {
+// dst: panel jp, (kc, NR), at dst + jp * pstride (pstride >= kc * NR).
+static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, int64_t pstride,
+                          real* dst, int64_t lo, int64_t hi) {
   for (int64_t jp = lo; jp < hi; ++jp) {
-    real* d = dst + jp * kc * kNR;
+    real* d = dst + jp * pstride;
     const int64_t cols = std::min(kNR, N - jp * kNR);
     const real* b = B + pc * rsb + jp * kNR * csb;
     if (csb == 1 && cols == kNR) {  // row-major B: 16 contiguous floats per row (a loop, not a memmove call)
@@ -286,9 +286,12 @@ static void run_part(const Plan& g, int t, int nt) {
     if (g.packed_b) bp = g.packed_b + pc * panels * kNR;
     else if (!g.direct_b) {
       real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * panels * kKC * kNR;  // alternate when others may still read
-      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, q0, q1);  // only my panels
+      // Panel jp sits at jp * KC * NR whatever this slice's kc: in a panel split a thread's panels
+      // then stay in its own part of the buffer in every slice, so it never overwrites panels a
+      // slower thread is still reading (a shorter last slice used to shift them: make tsan found it).
+      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, kKC * kNR, dst, q0, q1);  // only my panels
       else {  // everyone packs a share of all the panels, then waits for the rest
-        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, dst, panels * t / nt, panels * (t + 1) / nt);
+        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, kKC * kNR, dst, panels * t / nt, panels * (t + 1) / nt);
         thread_barrier();
       }
       bp = dst;
@@ -302,7 +305,7 @@ static void run_part(const Plan& g, int t, int nt) {
           TileSrc src;
           if (g.direct_a) src.a = g.A + row * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
-          if (bp) src.b = bp + jp * kc * kNR, src.b_rs = kNR;
+          if (bp) src.b = bp + jp * (g.packed_b ? kc : kKC) * kNR, src.b_rs = kNR;
           else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
           tile(kc, src, g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
         }
@@ -378,7 +381,7 @@ PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
     real* dst = out.data.data() + pc * panels * kNR;
     const int64_t kc = std::min(kKC, K - pc);
     parallel_for(panels, K * N > 4096 ? 4 : panels + 1,
-                 [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, dst, lo, hi); });
+                 [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, kc * kNR, dst, lo, hi); });
   }
   return out;
 }
