@@ -8,6 +8,7 @@
 #include <string>
 
 #include "engine/cadenza.h"
+#include "engine/kernels/cpu.h"
 
 namespace testing {
 using namespace cadenza;
@@ -72,6 +73,22 @@ inline std::string shared_data() {
 inline void skip_or_fail(const std::string& why) {
   if (under_ci()) FAIL("required under CI but unavailable: " << why);
   else MESSAGE("skipped: " << why);
+}
+
+// Runs fn(label, threads) on the AVX2 kernels ("avx2", or "portable" on CPUs without
+// them) and on the portable ones, each at 1 and 2 threads (chapter 11: every fast kernel
+// is checked on both paths, at 1 and N threads); then restores the defaults.
+template <class F>
+void on_each_kernel_and_thread_count(F fn) {
+  const int before = num_threads();
+  for (bool portable : {false, true})
+    for (int threads : {1, 2}) {
+      kernels::force_portable_kernels(portable);
+      set_num_threads(threads);
+      fn(portable || !kernels::cpu_has_avx2_fma() ? "portable" : "avx2", threads);
+    }
+  kernels::force_portable_kernels(false);
+  set_num_threads(before);
 }
 
 }  // namespace testing

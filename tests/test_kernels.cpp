@@ -130,12 +130,16 @@ double softmax_worst(int64_t n, real scale, const real* mask, Generator& gen, bo
   if (wrong_backward)  // the backward without its "- sum(g * y)" term
     for (int64_t j = 0; j < n; ++j) dx[j] = !mask || mask[j] != 0 ? scale * yr[j] * g.data()[j] : 0;
   kernels::softmax_backward_row_ref(yr.data(), g.data(), dxr.data(), n, scale, mask);
+  std::vector<double> s((size_t)n);  // the scores the softmax sees
   double bound_dot = 0, worst = 0, top = -1e30;
-  for (int64_t j = 0; j < n; ++j) bound_dot += std::fabs((double)g.data()[j]) * yr[j];
-  for (int64_t j = 0; j < n; ++j) top = std::max(top, !mask || mask[j] != 0 ? (double)scale * x.data()[j] : -1e9);
+  for (int64_t j = 0; j < n; ++j) {
+    s[j] = !mask || mask[j] != 0 ? (double)scale * x.data()[j] : -1e9;
+    top = std::max(top, s[j]);
+    bound_dot += std::fabs((double)g.data()[j]) * yr[j];
+  }
   for (int64_t j = 0; j < n; ++j) {
     // float rounds scale * x_j, so e^(s_j - max) carries a relative error of about 2^-24 |s_j - max|
-    double s_j = !mask || mask[j] != 0 ? (double)scale * x.data()[j] : -1e9, spread = 1 + std::fabs(s_j - top) / 4;
+    double spread = 1 + std::fabs(s[j] - top) / 4;
     worst = std::max(worst, std::fabs((double)y[j] - yr[j]) / std::max((double)yr[j] * spread, 1e-30));
     double bound = std::fabs((double)scale) * yr[j] * (std::fabs((double)g.data()[j]) + bound_dot);
     worst = std::max(worst, std::fabs((double)dx[j] - dxr[j]) / std::max(bound, 1e-30));
@@ -217,29 +221,22 @@ TEST_CASE("softmax and scaled_masked_softmax give the same bits at 1 and 2 threa
 
 TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, both kernels, 1 and 2 threads") {
   Generator gen(12);
-  int before = num_threads();
-  for (bool portable : {false, true})
-    for (int threads : {1, 2}) {
-      kernels::force_portable_kernels(portable);
-      set_num_threads(threads);
-      for (int64_t M : {1, 7, 64, 129})
-        for (int64_t N : {1, 17, 1024})
-          for (int64_t K : {1, 63, 600})
-            for (int tb = 0; tb < 2; ++tb) {
-              INFO((portable ? "portable" : "avx2") << " threads=" << threads << " M=" << M << " N=" << N << " K=" << K
-                                                    << " transposed B=" << tb);
-              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen), Bt = B.t().contiguous();
-              const real* pb = tb ? Bt.data() : B.data();
-              int64_t rsb = tb ? 1 : N, csb = tb ? K : 1;
-              std::vector<real> c1((size_t)(M * N), 2), c2((size_t)(M * N), 2);
-              kernels::gemm_ref(M, N, K, A.data(), K, 1, pb, rsb, csb, c1.data(), N, true);
-              kernels::PackedB packed = kernels::pack_b(K, N, pb, rsb, csb);
-              kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, true);
-              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
-            }
-    }
-  kernels::force_portable_kernels(false);
-  set_num_threads(before);
+  on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+    for (int64_t M : {1, 7, 64, 129})
+      for (int64_t N : {1, 17, 1024})
+        for (int64_t K : {1, 63, 600})
+          for (int tb = 0; tb < 2; ++tb) {
+            INFO(kernel << " threads=" << threads << " M=" << M << " N=" << N << " K=" << K << " transposed B=" << tb);
+            Tensor A = randn({M, K}, gen), B = randn({K, N}, gen), Bt = B.t().contiguous();
+            const real* pb = tb ? Bt.data() : B.data();
+            int64_t rsb = tb ? 1 : N, csb = tb ? K : 1;
+            std::vector<real> c1((size_t)(M * N), 2), c2((size_t)(M * N), 2);
+            kernels::gemm_ref(M, N, K, A.data(), K, 1, pb, rsb, csb, c1.data(), N, true);
+            kernels::PackedB packed = kernels::pack_b(K, N, pb, rsb, csb);
+            kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, true);
+            CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+          }
+  });
 }
 
 TEST_CASE("sum over leading axes (the bias-gradient path) gives the same bits as the general path") {

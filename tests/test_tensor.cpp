@@ -157,30 +157,24 @@ TEST_CASE("matmul: shapes, batching, broadcasting and 1-d operands") {
 
 TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on both kernels, at 1 and N threads") {
   Generator gen(7);
-  int before = num_threads();
-  for (bool portable : {false, true})
-    for (int threads : {1, 2}) {
-      kernels::force_portable_kernels(portable);
-      set_num_threads(threads);
-      INFO((portable ? "portable" : kernels::gemm_kernel_name()) << " kernel, " << threads << " thread(s)");
-      for (int64_t M : {1, 7, 63, 129})
-        for (int64_t N : {1, 7, 16, 24, 64, 65})  // 16, 64: whole panels (read in place when small); 24: a half panel
-          for (int64_t K : {1, 8, 129, 300})
-            for (int ta = 0; ta < 2; ++ta)
-              for (int tb = 0; tb < 2; ++tb) {
-                Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
-                Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
-                const real* pa = ta ? At.data() : A.data();
-                const real* pb = tb ? Bt.data() : B.data();
-                int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
-                std::vector<real> c1(M * N, 5), c2(M * N, 5);
-                kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
-                kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
-                CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
-              }
-    }
-  kernels::force_portable_kernels(false);
-  set_num_threads(before);
+  on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+    INFO(kernel << " kernel, " << threads << " thread(s)");
+    for (int64_t M : {1, 7, 63, 129})
+      for (int64_t N : {1, 7, 16, 24, 64, 65})  // 16, 64: whole panels (read in place when small); 24: a half panel
+        for (int64_t K : {1, 8, 129, 300})
+          for (int ta = 0; ta < 2; ++ta)
+            for (int tb = 0; tb < 2; ++tb) {
+              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
+              Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
+              const real* pa = ta ? At.data() : A.data();
+              const real* pb = tb ? Bt.data() : B.data();
+              int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
+              std::vector<real> c1(M * N, 5), c2(M * N, 5);
+              kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
+              kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
+              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+            }
+  });
 }
 
 TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {

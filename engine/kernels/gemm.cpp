@@ -283,15 +283,17 @@ static void run_part(const Plan& g, int t, int nt) {
     const int64_t kc = std::min(kKC, g.K - pc);
     const bool add = g.accumulate || pc > 0;
     const real* bp = nullptr;
+    // Panel jp of this slice starts at bp + jp * pstride. Packed here, a panel always sits at
+    // jp * KC * NR whatever this slice's kc: in a panel split a thread's panels then stay in
+    // its own part of the buffer in every slice, so it never overwrites panels a slower
+    // thread is still reading (a shorter last slice used to shift them: make tsan found it).
+    const int64_t pstride = (g.packed_b ? kc : kKC) * kNR;
     if (g.packed_b) bp = g.packed_b + pc * panels * kNR;
     else if (!g.direct_b) {
       real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * panels * kKC * kNR;  // alternate when others may still read
-      // Panel jp sits at jp * KC * NR whatever this slice's kc: in a panel split a thread's panels
-      // then stay in its own part of the buffer in every slice, so it never overwrites panels a
-      // slower thread is still reading (a shorter last slice used to shift them: make tsan found it).
-      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, kKC * kNR, dst, q0, q1);  // only my panels
+      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, pstride, dst, q0, q1);  // only my panels
       else {  // everyone packs a share of all the panels, then waits for the rest
-        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, kKC * kNR, dst, panels * t / nt, panels * (t + 1) / nt);
+        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, pstride, dst, panels * t / nt, panels * (t + 1) / nt);
         thread_barrier();
       }
       bp = dst;
@@ -305,7 +307,7 @@ static void run_part(const Plan& g, int t, int nt) {
           TileSrc src;
           if (g.direct_a) src.a = g.A + row * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
-          if (bp) src.b = bp + jp * (g.packed_b ? kc : kKC) * kNR, src.b_rs = kNR;
+          if (bp) src.b = bp + jp * pstride, src.b_rs = kNR;
           else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
           tile(kc, src, g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
         }

@@ -1,5 +1,6 @@
 // reduce.cpp: sum, mean, max/min, argmax/argmin, logsumexp, var, softmax and
-// log_softmax over any set of axes, with their backward rules.
+// log_softmax over any set of axes, with their backward rules; and attention's
+// scaled_masked_softmax (docs/09; its row kernels in kernels/vmath.cpp, docs/11).
 //
 // One plan serves every reduction: permute the tensor so the kept axes come
 // first and the reduced axes last, copy it compact, and view it as (outer, inner):
@@ -71,6 +72,15 @@ bool reduces_run(const Tensor& a, const ReducePlan& p, bool trailing) {
   return true;
 }
 
+// f(r) for rows r = 0 .. rows-1 of n values each, split across threads in blocks of
+// at least 16K values (a row is always one thread's: the same bits at any thread count).
+template <class F>
+void parallel_rows(int64_t rows, int64_t n, F f) {
+  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) f(r);
+  });
+}
+
 // out[o] = f(row o), for every row, rows split across threads.
 template <class F>
 Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
@@ -80,11 +90,8 @@ Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
   const real* b = in_place ? a.data() : buf.data();
   Tensor out = make_tensor(p.out_shape);
   real* o = out.data();
-  int64_t inner = p.inner;
-  parallel_for(p.outer, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(inner, 1)),
-               [&](int64_t lo, int64_t hi) {
-                 for (int64_t r = lo; r < hi; ++r) o[r] = f(b + r * inner, inner);
-               });
+  const int64_t inner = p.inner;
+  parallel_rows(p.outer, inner, [&](int64_t r) { o[r] = f(b + r * inner, inner); });
   return out;
 }
 
@@ -213,9 +220,7 @@ static Tensor along_axis(const char* name, const Tensor& a, int64_t dim, RowFn f
   if (copy_first) kernels::copy_strided(moved, buf);
   else src = a.data();
   int64_t rows = n ? moved.numel() / n : 0;
-  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) f(src + r * n, buf + r * n, n);
-  });
+  parallel_rows(rows, n, [&](int64_t r) { f(src + r * n, buf + r * n, n); });
   if (a.dim() == 0) return out.reshape({});
   return contiguous(out.transpose(d, a.dim() - 1));  // no copy when the axis was already last
 }
@@ -231,9 +236,8 @@ static Tensor softmax_grad(const Tensor& y, const Tensor& g, int64_t dim, real s
   const int64_t n = y.shape().back(), rows = n ? y.numel() / n : 0;
   const real *yp = y.data(), *gp = gc.data(), *mp = mask.defined() ? mask.data() : nullptr;
   real* dp = dx.data();
-  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r)
-      kernels::softmax_backward_row(yp + r * n, gp + r * n, dp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
+  parallel_rows(rows, n, [&](int64_t r) {
+    kernels::softmax_backward_row(yp + r * n, gp + r * n, dp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
   });
   return dx;
 }
@@ -263,11 +267,8 @@ Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask) {
   const int64_t n = x.shape().back(), rows = n ? x.numel() / n : 0;
   int64_t mask_rows = 1;
   if (mask.defined()) {
-    bool fits = mask.dim() <= x.dim();
-    for (int64_t i = 1; fits && i <= mask.dim(); ++i)
-      fits = mask.shape().end()[-i] == 1 || mask.shape().end()[-i] == x.shape().end()[-i];
-    if (!fits)
-      fail("scaled_masked_softmax", "mask " + shape_str(mask.shape()) + " does not broadcast to the scores " +
+    if (broadcast_shapes("scaled_masked_softmax (mask vs scores)", mask.shape(), x.shape()) != x.shape())
+      fail("scaled_masked_softmax", "mask " + shape_str(mask.shape()) + " is larger than the scores " +
                                         shape_str(x.shape()),
            "a causal mask is (Tq, Tk); a padding mask is (B, 1, Tk) for scores (B, Tq, Tk)");
     Shape ms = mask.shape();  // a mask that is x's trailing axes is used as it is, row r % its rows
@@ -280,9 +281,8 @@ Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask) {
   Tensor y = make_tensor(x.shape());
   const real *xp = xc.data(), *mp = m.defined() ? m.data() : nullptr;
   real* yp = y.data();
-  parallel_for(rows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(n, 1)), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r)
-      kernels::softmax_row(xp + r * n, yp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
+  parallel_rows(rows, n, [&](int64_t r) {
+    kernels::softmax_row(xp + r * n, yp + r * n, n, scale, mp ? mp + r % mask_rows * n : nullptr);
   });
   return op.finish(y, {x}, [y = y.detach(), scale, m, mask_rows](const Tensor& g) -> Grads {
     return {softmax_grad(y, g, -1, scale, m, mask_rows)};
