@@ -84,6 +84,8 @@ std::vector<Case> cases() {
       {"matmul (batched, broadcast)", [](V x) { return matmul(x[0], x[1]); }, {leaf({2, 3, 4}), leaf({4, 5})}},
       {"matmul (transposed view)", [](V x) { return matmul(x[0].t(), x[1]); }, {leaf({4, 3}), leaf({4, 2})}},
       {"matmul (1-d)", [](V x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4, 3})}},
+      // a 0/1 matrix (kept as where its ones are) times a dense one; a row with no ones
+      {"binary_matmul", [](V x) { return matmul(to_binary(idx({1, 0, 1, 0, 0, 0}, {2, 3})), x[0], 0.5); }, {leaf({3, 4})}},
       // shapes and views
       {"clone", [](V x) { return x[0].clone(); }, {leaf({2, 3})}},
       {"reshape (of a non-contiguous view)", [](V x) { return x[0].t().reshape({-1}); }, {leaf({2, 3})}},

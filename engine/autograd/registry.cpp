@@ -19,6 +19,8 @@ const std::vector<std::string>& differentiable_ops() {
       "sum", "max", "min", "logsumexp", "softmax", "log_softmax", "scaled_masked_softmax",
       // linalg.cpp
       "matmul",
+      // sparse.cpp
+      "binary_matmul",
       // shape_ops.cpp
       "clone", "reshape", "permute", "slice", "expand", "unsqueeze", "squeeze", "concat",
       // index_ops.cpp

@@ -9,11 +9,16 @@
 //   reductions, softmax, matmul ...... docs/01-tensors.md, docs/02-autograd.md
 //   losses ........................... docs/04-modules-losses-optimisers.md
 #pragma once
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/core/tensor.h"
 
 namespace cadenza {
+namespace kernels {
+struct BinaryCSR;  // engine/kernels/spmm.h
+}
 
 // ---------------- element-wise, with NumPy broadcasting (elementwise.cpp) ----------------
 Tensor add(const Tensor& a, const Tensor& b);
@@ -82,6 +87,28 @@ Tensor sum_to(const Tensor& g, const Shape& shape);
 // Batched matrix product with NumPy rules: (..., n, k) @ (..., k, m) -> (..., n, m);
 // batch axes broadcast; a 1-d operand is treated as a row / column vector.
 Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---------------- 0/1 matrices (sparse.cpp; docs/11-making-it-fast.md) ----------------
+// A 2-d tensor of 0s and 1s kept as where its ones are (compressed sparse rows with every
+// value 1, like torch's sparse CSR layout). Piano rolls and RBM samples are such tensors,
+// and matmul(ones, b) adds up the rows of b that the ones pick: no multiplies, and the
+// zeros cost nothing, so it costs the density times a dense product.
+struct BinaryMatrix {
+  int64_t rows = 0, cols = 0;
+  std::shared_ptr<const kernels::BinaryCSR> csr;
+  int64_t nnz() const;                  // how many ones
+  double density() const;               // nnz / (rows * cols)
+  BinaryMatrix t() const;               // the transpose (a new index, made by a counting sort)
+  Tensor to_dense() const;
+};
+// Fails, naming the first element that is neither 0 nor 1. `a` must be 2-d.
+BinaryMatrix to_binary(const Tensor& a);
+// The same, but nothing (no error) when `a` holds anything other than 0s and 1s, or when
+// more than max_density of it is ones (then a dense matmul is as fast, and indexing is wasted).
+std::optional<BinaryMatrix> try_binary(const Tensor& a, double max_density = 1);
+// alpha * (a @ b) for a (m, k) 0/1 matrix and a dense b (k, n). Differentiable in b:
+// dL/db = alpha * a^T @ g. The bits do not depend on the thread count.
+Tensor matmul(const BinaryMatrix& a, const Tensor& b, real alpha = 1);
 
 // ---------------- shapes and views (shape_ops.cpp) ----------------
 Tensor reshape(const Tensor& a, const Shape& shape);  // one axis may be -1
