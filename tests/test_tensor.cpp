@@ -253,3 +253,14 @@ TEST_CASE("the Generator is deterministic and does not use std distributions") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("Tensor::empty is uninitialised (NaN in unoptimised builds); zeros and make_tensor are zero") {
+  Tensor e = Tensor::empty({2, 3});
+  CHECK(e.shape() == Shape{2, 3});
+#if !defined(__OPTIMIZE__)
+  for (real v : e.to_vector()) CHECK(std::isnan(v));  // DEBUG=1: a read before a write shows
+#endif
+  for (real v : Tensor::zeros({2, 3}).to_vector()) CHECK(v == 0);
+  for (real v : make_tensor({5}).to_vector()) CHECK(v == 0);
+  CHECK_THROWS_WITH_AS(Tensor::empty({2, -1}), doctest::Contains("negative size"), Error);
+}

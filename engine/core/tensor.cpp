@@ -2,8 +2,10 @@
 // Views and maths live in engine/ops/. Chapter: docs/01-tensors.md.
 #include "engine/core/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -27,15 +29,24 @@ static const bool g_malloc_tuned = [] {
 }();
 #endif
 
-Tensor make_tensor(const Shape& shape) {
+Tensor Tensor::empty(const Shape& shape) {
   for (int64_t d : shape)
     if (d < 0) fail("tensor", "negative size in shape " + shape_str(shape), "sizes must be >= 0");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>();
-  impl->storage->data.resize((size_t)numel_of(shape));
+  impl->storage->data.resize((size_t)numel_of(shape));  // UninitAllocator: not zeroed
+#if !defined(__OPTIMIZE__)
+  std::fill(impl->storage->data.begin(), impl->storage->data.end(), std::numeric_limits<real>::quiet_NaN());
+#endif
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   return Tensor(impl);
+}
+
+Tensor make_tensor(const Shape& shape) {
+  Tensor t = Tensor::empty(shape);
+  std::fill(t.impl()->storage->data.begin(), t.impl()->storage->data.end(), (real)0);
+  return t;
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
@@ -47,8 +58,7 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, i
   return Tensor(impl);
 }
 
-Tensor Tensor::empty(const Shape& shape) { return make_tensor(shape); }
-Tensor Tensor::zeros(const Shape& shape) { return make_tensor(shape); }  // vector zero-fills
+Tensor Tensor::zeros(const Shape& shape) { return make_tensor(shape); }
 Tensor Tensor::ones(const Shape& shape) { return full(shape, 1); }
 Tensor Tensor::full(const Shape& shape, real value) {
   Tensor t = make_tensor(shape);
@@ -61,7 +71,7 @@ Tensor Tensor::from_vector(const std::vector<real>& values, const Shape& shape) 
     fail("from_vector", str(values.size(), " values cannot fill shape ", shape_str(shape)),
          str("the shape needs ", numel_of(shape), " values"));
   Tensor t = make_tensor(shape);
-  t.impl()->storage->data = values;
+  t.impl()->storage->data.assign(values.begin(), values.end());
   return t;
 }
 Tensor Tensor::arange(int64_t n) {

@@ -13,6 +13,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/shape.h"
@@ -28,9 +29,25 @@ using real = float;
 struct Node;
 class Generator;
 
+// std::allocator, except that growing the vector leaves the new elements uninitialised
+// (`new T`, not `new T()`): an op that is about to write every element of its output
+// should not pay for zeroing it first (Tensor::empty; chapter 11).
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind { using other = UninitAllocator<U>; };
+  UninitAllocator() = default;
+  template <class U>
+  UninitAllocator(const UninitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept { ::new ((void*)p) U; }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) { ::new ((void*)p) U(std::forward<Args>(args)...); }
+};
+
 // The flat buffer that views share.
 struct Storage {
-  std::vector<real> data;
+  std::vector<real, UninitAllocator<real>> data;
 };
 
 // [doc:tensor-impl]
@@ -51,6 +68,8 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- factories (torch.zeros, torch.tensor, ...) ----
+  // Uninitialised, as torch.empty: for an op that writes every element. (Unoptimised
+  // builds, such as DEBUG=1, fill it with NaN, so a read before a write shows.)
   static Tensor empty(const Shape& shape);
   static Tensor zeros(const Shape& shape);
   static Tensor ones(const Shape& shape);
@@ -128,7 +147,8 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// Makes a fresh compact tensor (new storage) of the given shape, uninitialised.
+// Makes a fresh compact tensor (new storage) of the given shape, zero-filled.
+// (Tensor::empty is the same without the zeros.)
 Tensor make_tensor(const Shape& shape);
 // Makes a view sharing `base`'s storage with new geometry.
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);

@@ -91,7 +91,7 @@ inline void copy_strided(const Tensor& src, real* dst) {
 // out[i] = f(a[i]) into a new compact tensor.
 template <class F>
 Tensor map_unary(const Tensor& a, F f) {
-  Tensor out = make_tensor(a.shape());
+  Tensor out = Tensor::empty(a.shape());  // every element is written below
   real* o = out.data();
   const real* s = a.impl()->storage->data.data();
   if (a.is_contiguous()) {
@@ -110,7 +110,7 @@ Tensor map_unary(const Tensor& a, F f) {
 // out[i] = f(a[i], b[i]) with a and b broadcast to `shape`.
 template <class F>
 Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
-  Tensor out = make_tensor(shape);
+  Tensor out = Tensor::empty(shape);  // every element is written below
   real* o = out.data();
   const real* pa = a.impl()->storage->data.data();
   const real* pb = b.impl()->storage->data.data();

@@ -72,7 +72,7 @@ Tensor neg(const Tensor& a) {
 // y = f(x) through an array kernel (engine/kernels/vmath.h: SIMD exp, σ, tanh),
 // in blocks split across threads.
 static Tensor map_array(const Tensor& a, void (*f)(const real*, real*, int64_t)) {
-  Tensor x = a.contiguous(), y = make_tensor(a.shape());
+  Tensor x = a.contiguous(), y = Tensor::empty(a.shape());
   const real* px = x.data();
   real* py = y.data();
   parallel_for(x.numel(), 1 << 15, [&](int64_t lo, int64_t hi) { f(px + lo, py + lo, hi - lo); });

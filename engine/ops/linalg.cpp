@@ -32,7 +32,7 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Shape out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);
-  Tensor out = make_tensor(out_shape);
+  Tensor out = Tensor::empty(out_shape);  // gemm writes every element (zeros when k = 0)
   // Views of a and b with their batch axes broadcast (stride 0) to `batch`.
   Shape full_a = batch, full_b = batch;
   full_a.insert(full_a.end(), {n, k});

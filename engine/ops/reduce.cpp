@@ -88,7 +88,7 @@ Tensor reduce_rows(const Tensor& a, const ReducePlan& p, F f) {
   const bool in_place = reduces_run(a, p, /*trailing=*/true);  // then read the tensor itself, no copy
   if (!in_place) buf = rows_of(a, p);
   const real* b = in_place ? a.data() : buf.data();
-  Tensor out = make_tensor(p.out_shape);
+  Tensor out = Tensor::empty(p.out_shape);  // one value per row, every row
   real* o = out.data();
   const int64_t inner = p.inner;
   parallel_rows(p.outer, inner, [&](int64_t r) { o[r] = f(b + r * inner, inner); });

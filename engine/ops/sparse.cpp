@@ -80,7 +80,7 @@ Tensor matmul(const BinaryMatrix& a, const Tensor& b, real alpha) {
   // b's rows are read in place when each is compact (b, a slice of columns, W.t().t()); else copied.
   Tensor bc = n == 1 || b.strides()[1] == 1 ? b : b.contiguous();
   const real* pb = bc.impl()->storage->data.data() + bc.offset();
-  Tensor out = make_tensor({a.rows, n});
+  Tensor out = Tensor::empty({a.rows, n});  // spmm writes every element
   kernels::spmm(*a.csr, pb, bc.strides()[0], n, alpha, out.data(), n);
   return op.finish(out, {b}, [a, alpha](const Tensor& g) -> Grads { return {matmul(a.t(), g, alpha)}; });
 }
