@@ -101,7 +101,7 @@ struct BinaryMatrix {
   BinaryMatrix t() const;               // the transpose (a new index, made by a counting sort)
   Tensor to_dense() const;
 };
-// Fails, naming the first element that is neither 0 nor 1. `a` must be 2-d.
+// Fails, naming an element that is neither 0 nor 1. `a` must be 2-d.
 BinaryMatrix to_binary(const Tensor& a);
 // The same, but nothing (no error) when `a` holds anything other than 0s and 1s, or when
 // more than max_density of it is ones (then a dense matmul is as fast, and indexing is wasted).

@@ -29,9 +29,10 @@ Tensor BinaryMatrix::to_dense() const {
   return out;
 }
 
-// The index of a's ones; at = flat index (in a's logical order) of the first element that is
-// neither 0 nor 1, or -1 (-2: more than max_density of it is ones). A transposed view (such as x.t()) is read in its stored order and
-// its index transposed, which is cheaper than copying it into a's order first.
+// The index of a's ones; at = flat index (in a's logical order) of an element that is
+// neither 0 nor 1, or -1 (-2: more than max_density of it is ones). A transposed view,
+// such as x.t(), is read in its stored order and its index transposed, which is cheaper
+// than copying it into a's order first.
 static std::optional<BinaryMatrix> index_ones(const char* op, const Tensor& a, int64_t& at,
                                               double max_density = 1) {
   if (!a.defined()) fail(op, "the input tensor is undefined", "assign it a value first");
