@@ -6,18 +6,16 @@
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/parallel.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 namespace cadenza::kernels {
 
 namespace {
 
+bool neither_0_nor_1(real x) { return x != 0 && x != 1; }  // NaN included
+
 // One row of a 0/1 matrix: how many ones, and is anything neither 0 nor 1.
 int64_t count_ones_ref(const real* r, int64_t cols, bool& other) {
   int64_t ones = 0, bad = 0;
-  for (int64_t j = 0; j < cols; ++j) ones += r[j] == 1, bad += r[j] != 0 && r[j] != 1;
+  for (int64_t j = 0; j < cols; ++j) ones += r[j] == 1, bad += neither_0_nor_1(r[j]);
   other = bad != 0;
   return ones;
 }
@@ -96,7 +94,7 @@ int64_t binary_csr(const real* a, int64_t rows, int64_t cols, BinaryCSR& out, in
     const int64_t ones = count_ones(r, cols, other);
     if (other)
       for (int64_t j = 0;; ++j)
-        if (r[j] != 0 && r[j] != 1) return i * cols + j;
+        if (neither_0_nor_1(r[j])) return i * cols + j;
     out.crow_indices[(size_t)i + 1] = out.crow_indices[(size_t)i] + ones;
   }
   if (out.crow_indices.back() > max_ones) return -2;
@@ -172,7 +170,7 @@ CADENZA_AVX2 void spmm_rows_avx2(const BinaryCSR& a, const float* b, int64_t ldb
     const int64_t nk = a.crow_indices[(size_t)i + 1] - a.crow_indices[(size_t)i];
     for (int64_t j = 0; j < n; j += 64) {
       const int64_t w = std::min<int64_t>(64, n - j), nv = (w + 7) / 8, tail = w - 8 * (nv - 1);
-      const __m256i last = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+      const __m256i last = lanes_below(tail);
       float* cj = c + i * ldc + j;
       const float* bj = b + j;
       switch (nv) {

@@ -134,9 +134,6 @@ CADENZA_AVX2 void map8(const float* x, float* y, int64_t n) {
 
 // The softmax rows. A row of n is handled 8 floats at a time; the last n % 8 through
 // masked loads and stores, with the lanes past the row kept out of the max and the sum.
-CADENZA_AVX2 inline __m256i lanes_below(int64_t r) {  // lanes 0 .. r-1 set
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 CADENZA_AVX2 inline __m256 load8(const float* p, int64_t left, __m256i tail) {
   return left >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, tail);  // lanes past the row read as 0
 }

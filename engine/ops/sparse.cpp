@@ -7,6 +7,9 @@
 // of the work. The kernel is engine/kernels/spmm.cpp.
 // Backward (in b only: a is data, not a parameter):  dL/db = alpha * a^T @ g.
 // Chapters: docs/11-making-it-fast.md ("Use the data's structure"); docs/07-rbm.md uses it.
+#include <algorithm>
+#include <climits>
+
 #include "engine/autograd/node.h"
 #include "engine/kernels/spmm.h"
 #include "engine/ops/ops.h"
@@ -37,7 +40,8 @@ static std::optional<BinaryMatrix> index_ones(const char* op, const Tensor& a, i
                                               double max_density = 1) {
   if (!a.defined()) fail(op, "the input tensor is undefined", "assign it a value first");
   if (a.dim() != 2) fail(op, "needs a 2-d tensor, got shape " + shape_str(a.shape()), "reshape it to (rows, cols)");
-  if (a.numel() > INT32_MAX) fail(op, str("a has ", a.numel(), " elements, more than 2^31 - 1"), "split it into row blocks");
+  if (std::max(a.size(0), a.size(1)) > INT32_MAX)  // the index keeps rows and columns as int32
+    fail(op, "shape " + shape_str(a.shape()) + " has a side longer than 2^31 - 1", "split it into blocks");
   const bool transposed = !a.is_contiguous() && a.t().is_contiguous();
   Tensor stored = transposed ? a.t() : a.contiguous();
   auto csr = std::make_shared<kernels::BinaryCSR>();

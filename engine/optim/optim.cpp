@@ -61,13 +61,14 @@ SGD::SGD(std::vector<Tensor> params, double lr, double m, double wd, bool nest, 
     fail("SGD", "Nesterov momentum needs momentum > 0 and dampening = 0", "");
 }
 
-// p -= lr * (g + wd p), in double as SGD::step below. __restrict promises that p and g
-// do not overlap; without it GCC must assume they might and keeps the loop scalar.
+// [doc:sgd-step]
+// Without momentum: p -= lr * (g + wd p), in double. __restrict promises that p and g do
+// not overlap; without it GCC must assume they might and keeps the loop scalar (chapter 11).
 static void sgd_update(real* __restrict p, const real* __restrict g, double lr, double wd, int64_t n) {
   for (int64_t k = 0; k < n; ++k) p[k] -= (real)(lr * (g[k] + wd * p[k]));
 }
 
-// [doc:sgd-step]
+// With momentum:
 // d = grad + wd * p;  buf = momentum * buf + (1 - dampening) * d  (buf = d on the first step)
 // p -= lr * (nesterov ? d + momentum * buf : buf)
 void SGD::step() {
@@ -77,17 +78,15 @@ void SGD::step() {
     if (!g.defined()) continue;
     real* p = params_[i].data();
     const real* gp = g.data();
-    real* buf = momentum != 0 ? buffer(i, "momentum_buffer").data() : nullptr;
-    if (!buf) {  // plain SGD: the same sums, in a loop the compiler can vectorise
+    if (momentum == 0) {
       sgd_update(p, gp, lr, weight_decay, params_[i].numel());
       continue;
     }
+    real* buf = buffer(i, "momentum_buffer").data();
     for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
       double d = gp[k] + weight_decay * p[k];
-      if (buf) {
-        buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
-        d = nesterov ? d + momentum * buf[k] : buf[k];
-      }
+      buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
+      d = nesterov ? d + momentum * buf[k] : buf[k];
       p[k] -= (real)(lr * d);
     }
   }
