@@ -75,18 +75,21 @@ inline void skip_or_fail(const std::string& why) {
   else MESSAGE("skipped: " << why);
 }
 
-// Runs fn(label, threads) on the AVX2 kernels ("avx2", or "portable" on CPUs without
-// them) and on the portable ones, each at 1 and 2 threads (chapter 11: every fast kernel
-// is checked on both paths, at 1 and N threads); then restores the defaults.
+// Runs fn(label, threads) on every SIMD level this CPU has ("avx512", "avx2",
+// "portable"), each at 1 and 2 threads (chapter 11: every fast kernel is checked on
+// each path, at 1 and N threads); then restores the defaults.
 template <class F>
 void on_each_kernel_and_thread_count(F fn) {
   const int before = num_threads();
-  for (bool portable : {false, true})
+  using kernels::CpuCapability;
+  for (CpuCapability level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
+    if (level > kernels::cpu_best_capability()) continue;
     for (int threads : {1, 2}) {
-      kernels::force_portable_kernels(portable);
+      kernels::set_cpu_capability_limit(level);
       set_num_threads(threads);
-      fn(portable || !kernels::cpu_has_avx2_fma() ? "portable" : "avx2", threads);
+      fn(kernels::cpu_capability_name(level), threads);
     }
+  }
   kernels::force_portable_kernels(false);
   set_num_threads(before);
 }

@@ -1,8 +1,9 @@
 // Chapter 11 tests: the fast kernels against their scalar references, on awkward
-// sizes, on both the AVX2 and the portable paths, at 1 and 2 threads.
+// sizes, on each SIMD path this CPU has (AVX-512, AVX2, portable), at 1 and 2 threads.
 // docs/11-making-it-fast.md.
 #include "tests/helpers.h"
 
+#include <array>
 #include <limits>
 #include <random>
 
@@ -237,6 +238,42 @@ TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, bot
             CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
           }
   });
+}
+
+TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fails on the portable loops") {
+  using kernels::CpuCapability;
+  if (kernels::cpu_best_capability() < CpuCapability::avx512) {
+    MESSAGE("skipped: this CPU has no AVX-512 (the AVX2 and portable paths are tested above)");
+    return;
+  }
+  Generator gen(14);
+  // M = 64 is ten full slivers and one of 4 rows; N = 48, 64, 80 and 256 with small K take the
+  // 6 x 64 tile (B read in place), with 3, 4, 4 + 1 and 4 + 4 panels; N = 70 and K = 600 take
+  // the 6 x 16 zmm tile on packed panels, a masked right edge and three K slices.
+  auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
+    kernels::set_cpu_capability_limit(level);
+    const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
+    std::vector<real> c((size_t)(M * N), 0.5f);
+    kernels::gemm(M, N, K, A.data(), K, 1, B.data(), N, 1, c.data(), N, accumulate);
+    kernels::force_portable_kernels(false);
+    return c;
+  };
+  const int before = num_threads();
+  bool portable_differs = false;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{
+             {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {64, 70, 600}, {200, 129, 300}})
+      for (bool accumulate : {false, true}) {
+        INFO(M << " x " << N << " x " << K << (accumulate ? " accumulate" : "") << ", " << threads << " thread(s)");
+        Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
+        std::vector<real> wide = product(CpuCapability::avx512, A, B, accumulate);
+        CHECK(wide == product(CpuCapability::avx2, A, B, accumulate));
+        portable_differs |= wide != product(CpuCapability::portable, A, B, accumulate);
+      }
+  }
+  set_num_threads(before);
+  CHECK(portable_differs);  // no fused multiply-add there: the bit comparison can fail
 }
 
 TEST_CASE("sum over leading axes (the bias-gradient path) gives the same bits as the general path") {

@@ -160,7 +160,9 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
   on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
     INFO(kernel << " kernel, " << threads << " thread(s)");
     for (int64_t M : {1, 7, 63, 129})
-      for (int64_t N : {1, 7, 16, 24, 64, 65})  // 16, 64: whole panels (read in place when small); 24: a half panel
+      // 16, 48, 64, 80: whole panels (read in place when small, by the 6 x 64 AVX-512 tile: 80 is
+      // a wide tile and a one-panel one); 24: a half panel
+      for (int64_t N : {1, 7, 16, 24, 48, 64, 65, 80})
         for (int64_t K : {1, 8, 129, 300})
           for (int ta = 0; ta < 2; ++ta)
             for (int tb = 0; tb < 2; ++tb) {
@@ -254,7 +256,7 @@ TEST_CASE("the Generator is deterministic and does not use std distributions") {
 
 }  // TEST_SUITE
 
-TEST_CASE("Tensor::empty is uninitialised (NaN in unoptimised builds); zeros and make_tensor are zero") {
+TEST_CASE("Tensor::empty is uninitialised (NaN in unoptimised builds); zeros and make_tensor are zero; buffers are 64-byte aligned") {
   Tensor e = Tensor::empty({2, 3});
   CHECK(e.shape() == Shape{2, 3});
 #if !defined(__OPTIMIZE__)
@@ -263,4 +265,9 @@ TEST_CASE("Tensor::empty is uninitialised (NaN in unoptimised builds); zeros and
   for (real v : Tensor::zeros({2, 3}).to_vector()) CHECK(v == 0);
   for (real v : make_tensor({5}).to_vector()) CHECK(v == 0);
   CHECK_THROWS_WITH_AS(Tensor::empty({2, -1}), doctest::Contains("negative size"), Error);
+  // every buffer starts on a cache line (64 bytes), as PyTorch's do
+  for (int64_t n : {1, 3, 17, 1000}) {
+    CHECK(reinterpret_cast<uintptr_t>(Tensor::empty({n}).data()) % 64 == 0);
+    CHECK(reinterpret_cast<uintptr_t>(Tensor::zeros({n, 3}).data()) % 64 == 0);
+  }
 }

@@ -1,7 +1,7 @@
 // cpu.h: which SIMD kernels this CPU can run, asked once at run time.
 // The default build has no -march flag, so it runs on any x86-64 (and compiles on
-// ARM); the AVX2/FMA kernels are compiled with a per-function target attribute and
-// only called when the CPU reports both features. Chapter: docs/11-making-it-fast.md.
+// ARM); the AVX2/FMA and AVX-512 kernels are compiled with a per-function target
+// attribute and only called when the CPU reports the features. Chapter: docs/11-making-it-fast.md.
 #pragma once
 #include <cstdint>
 
@@ -11,9 +11,10 @@
 
 namespace cadenza::kernels {
 
-// Compiles one function for AVX2/FMA, whatever flags the rest of the build has. Call
-// such a function only when cpu_has_avx2_fma() is true.
+// Compile one function for AVX2/FMA (or AVX-512F), whatever flags the rest of the build
+// has. Call such a function only when cpu_has_avx2_fma() (cpu_has_avx512()) is true.
 #define CADENZA_AVX2 __attribute__((target("avx2,fma")))
+#define CADENZA_AVX512 __attribute__((target("avx512f,avx2,fma")))
 
 #if defined(__x86_64__)
 // The mask of lanes 0 .. r-1 (r from 0 to 8), for _mm256_maskload_ps / _mm256_maskstore_ps
@@ -23,9 +24,22 @@ CADENZA_AVX2 inline __m256i lanes_below(int64_t r) {
 }
 #endif
 
-// True when the CPU has AVX2 and FMA, and force_portable_kernels(true) is not in effect.
+// The SIMD levels Cadenza has kernels for, lowest first (PyTorch calls this the CPU
+// capability: torch.backends.cpu.get_cpu_capability()). Every kernel has a portable
+// version and most an AVX2/FMA one; the matrix multiply also has an AVX-512 tile.
+enum class CpuCapability { portable = 0, avx2 = 1, avx512 = 2 };
+
+// The level the kernels use: the best this CPU has, lowered by set_cpu_capability_limit.
+CpuCapability cpu_capability();
+// The best level this CPU has, whatever the limit.
+CpuCapability cpu_best_capability();
+const char* cpu_capability_name(CpuCapability c);  // "portable", "avx2", "avx512"
+// True when cpu_capability() is at least AVX2 + FMA, or at least AVX-512F.
 bool cpu_has_avx2_fma();
-// Tests use this to run the portable loops on CPUs that have AVX2.
+bool cpu_has_avx512();
+// Tests and `make bench` use this to run lower levels on a CPU that has higher ones.
+void set_cpu_capability_limit(CpuCapability limit);
+// The same as set_cpu_capability_limit(portable) when on, no limit when off.
 void force_portable_kernels(bool on);
 
 }  // namespace cadenza::kernels

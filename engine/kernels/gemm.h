@@ -7,7 +7,8 @@
 //   C: (M, N), element (i, j) at C[i*ldc + j]   (rows compact)
 // gemm_ref is the readable definition; gemm is the one the engine calls: packed
 // panels and a 6 x 16 register tile, AVX2/FMA when the CPU has it (detected at
-// run time), portable loops otherwise. Both are tested against gemm_ref on awkward shapes.
+// run time), portable loops otherwise; with AVX-512, 16-wide registers and a 6 x 64
+// tile for small products. All are tested against gemm_ref on awkward shapes.
 // Chapters: docs/01-tensors.md ("Under the hood"), docs/11-making-it-fast.md (how gemm is fast).
 #pragma once
 #include <cstdint>
@@ -35,7 +36,7 @@ PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb);
 void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const PackedB& B, real* C, int64_t ldc,
                  bool accumulate);
 
-// Which tile kernel this CPU runs: "avx2-fma 6x16" or "portable 6x16".
+// Which tile kernel this CPU runs: "avx512 6x64", "avx2-fma 6x16" or "portable 6x16".
 const char* gemm_kernel_name();
 
 }  // namespace cadenza::kernels

@@ -3,7 +3,7 @@
 // in the peers' key=value format with peer=cadenza, so ../shared/peers/summarize.py
 // can put both in one table. Timing follows the peers' harness: warm up for at
 // least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
-// median. Usage: bench [--list] [--case NAME] [--steps]. It times engine/kernels/gemm.cpp, the RBM
+// median. Usage: bench [--simd LEVEL] (--list | --case NAME | --steps). It times engine/kernels/gemm.cpp, the RBM
 // (docs/07-rbm.md), an LSTM training step (docs/08), a WaveNet/TCN stack (docs/10), attention (docs/09)
 // and an MLP GAN; docs/11-making-it-fast.md explains the kernels and shows the table this prints.
 #include <algorithm>
@@ -239,6 +239,21 @@ std::map<std::string, std::function<void()>> cases() {
 
 int main(int argc, char** argv) {
   auto all = cases();
+  // --simd LEVEL first: run the kernels of a lower level than this CPU's best (chapter 11's exercise)
+  if (argc >= 3 && !std::strcmp(argv[1], "--simd")) {
+    const std::string want = argv[2];
+    bool known = false;
+    for (auto level : {kernels::CpuCapability::portable, kernels::CpuCapability::avx2, kernels::CpuCapability::avx512})
+      if (want == kernels::cpu_capability_name(level)) kernels::set_cpu_capability_limit(level), known = true;
+    if (!known) {
+      std::fprintf(stderr, "bench: unknown SIMD level '%s' — use portable, avx2 or avx512\n", argv[2]);
+      return 2;
+    }
+    if (want != kernels::cpu_capability_name(kernels::cpu_capability()))
+      std::fprintf(stderr, "bench: this CPU has no %s; running %s\n", argv[2],
+                   kernels::cpu_capability_name(kernels::cpu_capability()));
+    argc -= 2, argv += 2;
+  }
   if (argc == 2 && !std::strcmp(argv[1], "--list")) {
     for (auto& [name, f] : all) std::printf("%s\n", name.c_str());
     return 0;
@@ -257,8 +272,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::fprintf(stderr,
-               "usage: bench --list | bench --case NAME | bench --steps\n"
+               "usage: bench [--simd portable|avx2|avx512] (--list | --case NAME | --steps)\n"
                "  make bench runs every case at 1 and 2 threads beside the peers; --steps times chapter 11's\n"
-               "  reference -> blocked -> SIMD -> threads on one 512 x 512 product\n");
+               "  reference -> blocked -> SIMD -> threads on one 512 x 512 product; --simd caps the kernels at a\n"
+               "  lower level than this CPU's best\n");
   return 2;
 }
