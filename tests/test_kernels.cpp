@@ -248,8 +248,8 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   }
   Generator gen(14);
   // M = 64 is ten full slivers and one of 4 rows; N = 48, 64, 80 and 256 with small K take the
-  // 6 x 64 tile (B read in place), with 3, 4, 4 + 1 and 4 + 4 panels; N = 70 and K = 600 take
-  // the 6 x 16 zmm tile on packed panels, a masked right edge and three K slices.
+  // 6 x 64 tile (B read in place), with 3, 4, 4 + 1 and 4 + 4 panels; N = 70, 129 and K = 300,
+  // 600 take packed panels (the 6 x 16 tile on every CPU) in several K slices.
   auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
     kernels::set_cpu_capability_limit(level);
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);

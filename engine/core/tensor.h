@@ -12,7 +12,6 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,19 +31,14 @@ class Generator;
 
 // std::allocator, except that growing the vector leaves the new elements uninitialised
 // (`new T`, not `new T()`): an op that is about to write every element of its output
-// should not pay for zeroing it first (Tensor::empty; chapter 11). Buffers start on a
-// 64-byte boundary, a cache line, as PyTorch's do: a 64-byte AVX-512 load or store of a
-// row that starts there touches one cache line, not two (chapter 11).
+// should not pay for zeroing it first (Tensor::empty; chapter 11).
 template <class T>
 struct UninitAllocator : std::allocator<T> {
-  static constexpr std::align_val_t kAlign{64};
   template <class U>
   struct rebind { using other = UninitAllocator<U>; };
   UninitAllocator() = default;
   template <class U>
   UninitAllocator(const UninitAllocator<U>&) noexcept {}
-  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
-  void deallocate(T* p, size_t) noexcept { ::operator delete(p, kAlign); }
   template <class U>
   void construct(U* p) noexcept { ::new ((void*)p) U; }
   template <class U, class... Args>

@@ -47,14 +47,12 @@ constexpr int64_t kMR = 6, kNR = 16, kKC = 256, kMC = 96;
 // Where a tile reads its operands: A's element (r, p) is a[r * a_rs + p * a_cs],
 // and B's row p (NR contiguous floats) starts at b + p * b_rs. A packed sliver
 // has a_rs = 1, a_cs = MR and a packed panel b_rs = NR; an operand read in place
-// keeps the caller's strides. The AVX-512 tile spans up to four panels, panel v
-// at b + v * b_next.
+// keeps the caller's strides.
 struct TileSrc {
   const real* a;
   int64_t a_rs, a_cs;
   const real* b;
   int64_t b_rs;
-  int64_t b_next = 0;
 };
 
 // The portable tile: plain loops the compiler vectorises for any CPU.
@@ -120,12 +118,13 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, i
 // for the same fixed cost to start and finish, and one tile covers a 64-wide C.
 // (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row
 // stride known only at run time they do not fit in registers, and it measured 12% slower.)
-// R rows (up to 6) and V panels (1 to 4); the columns past `cols` are computed on the
-// zero padding and not stored (a masked store). Each element gets the same multiply-adds
-// in the same order as in the 6 x 16 tile, so both give the same bits.
+// It runs only where B is read in place (see run): whole panels, so a row of its V
+// panels (1 to 4) is 16V contiguous floats at offsets the compiler knows. R rows (up
+// to 6). Each element gets the same multiply-adds in the same order as in the 6 x 16
+// tile, so both give the same bits.
 template <int R, int V>
-CADENZA_AVX512 static void tile_avx512(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc, int64_t cols,
-                                       bool add) {
+CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc, TileSrc s, float* __restrict c,
+                                                                      int64_t ldc, bool add) {
   __m512 acc[R][V];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
@@ -136,7 +135,7 @@ CADENZA_AVX512 static void tile_avx512(int64_t kc, TileSrc s, float* __restrict 
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
     __m512 bv[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + v * s.b_next);
+    for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
       const __m512 ar = _mm512_set1_ps(a[r * s.a_rs]);
@@ -144,32 +143,35 @@ CADENZA_AVX512 static void tile_avx512(int64_t kc, TileSrc s, float* __restrict 
       for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
     }
   }
-#pragma GCC unroll 4
-  for (int v = 0; v < V; ++v) {
-    const int64_t n = cols - 16 * v;  // this panel's columns to store
 #pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
       float* dst = c + r * ldc + 16 * v;
-      if (n >= 16) {  // a whole panel: plain stores (masked ones cost more)
-        _mm512_storeu_ps(dst, add ? _mm512_add_ps(_mm512_loadu_ps(dst), acc[r][v]) : acc[r][v]);
-      } else {
-        const __mmask16 keep = (__mmask16)((1u << n) - 1);
-        _mm512_mask_storeu_ps(dst, keep, add ? _mm512_add_ps(_mm512_maskz_loadu_ps(keep, dst), acc[r][v]) : acc[r][v]);
-      }
+      _mm512_storeu_ps(dst, add ? _mm512_add_ps(_mm512_loadu_ps(dst), acc[r][v]) : acc[r][v]);
     }
-  }
 }
 // [/doc]
 
-// tile_avx512 for 1..6 rows and 1..4 panels, chosen at run time: kWideTiles[panels - 1][rows - 1].
-using WideTile = void (*)(int64_t, TileSrc, float*, int64_t, int64_t, bool);
-template <int V, int... R>
-static constexpr std::array<WideTile, sizeof...(R)> wide_tiles(std::integer_sequence<int, R...>) {
-  return {tile_avx512<R + 1, V>...};
+// A column of wide tiles: n slivers of A, the first at s.a and each a_step floats after the
+// last (the final one has last_rows rows), against the same V panels. One call runs them all,
+// with the tile inlined: a call per tile, its arguments passed on the stack, cost 5% at 64^3.
+template <int V>
+CADENZA_AVX512 static void wide_column(int64_t n, int64_t last_rows, int64_t kc, TileSrc s, int64_t a_step, float* c,
+                                       int64_t ldc, bool add) {
+  const int64_t full = last_rows == kMR ? n : n - 1;
+  for (int64_t i = 0; i < full; ++i, s.a += a_step, c += kMR * ldc) tile_avx512<kMR, V>(kc, s, c, ldc, add);
+  if (full == n) return;
+  switch (last_rows) {
+    case 5: return tile_avx512<5, V>(kc, s, c, ldc, add);
+    case 4: return tile_avx512<4, V>(kc, s, c, ldc, add);
+    case 3: return tile_avx512<3, V>(kc, s, c, ldc, add);
+    case 2: return tile_avx512<2, V>(kc, s, c, ldc, add);
+    default: return tile_avx512<1, V>(kc, s, c, ldc, add);
+  }
 }
-static constexpr auto kRows = std::make_integer_sequence<int, kMR>{};
-static constexpr std::array<WideTile, kMR> kWideTiles[4] = {wide_tiles<1>(kRows), wide_tiles<2>(kRows),
-                                                            wide_tiles<3>(kRows), wide_tiles<4>(kRows)};
+using WideColumn = void (*)(int64_t, int64_t, int64_t, TileSrc, int64_t, float*, int64_t, bool);
+static constexpr WideColumn kWideColumns[4] = {wide_column<1>, wide_column<2>, wide_column<3>, wide_column<4>};
 #endif
 
 // The first R rows and 8V columns of a tile, on the best kernel this CPU has.
@@ -184,11 +186,7 @@ static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add, boo
 // One tile of `rows` x `cols` (at most MR x NR). A tile narrower than NR (the
 // right edge; its panel is zero-padded) is computed into a scratch tile and copied,
 // only its left half when it has at most 8 columns.
-// A wide tile (AVX-512) is up to 6 x 64, four panels, and goes to tile_avx512.
-static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add, bool wide) {
-#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-  if (wide) return kWideTiles[(cols - 1) / kNR][rows - 1](kc, s, c, ldc, cols, add);
-#endif
+static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
   real scratch[kMR * kNR];
   const bool narrow = cols < kNR, half = cols <= kNR / 2;
   real* dst = narrow ? scratch : c;
@@ -371,17 +369,29 @@ static void run_part(const Plan& g, int t, int nt) {
     for (int64_t sb = s0; sb < s1; sb += per_block) {  // a block of MC rows of my row group
       const int64_t se = std::min(s1, sb + per_block);
       if (!g.direct_a) pack_a_slivers(g.M, g.A, g.rsa, g.csa, pc, kc, sb, se, ap);
-      for (int64_t jp = q0; jp < q1; jp += g.wide)  // a tile spans `wide` panels (up to my last)
-        for (int64_t s = sb; s < se; ++s) {
-          const int64_t row = s * kMR, col = jp * kNR, cols = std::min(g.wide, q1 - jp) * kNR;
+      for (int64_t jp = q0; jp < q1; jp += g.wide) {  // a tile spans `wide` panels (up to my last)
+        const int64_t col = jp * kNR;
+        auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
           TileSrc src;
-          if (g.direct_a) src.a = g.A + row * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
+          if (g.direct_a) src.a = g.A + s * kMR * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
-          if (bp) src.b = bp + jp * pstride, src.b_rs = kNR, src.b_next = pstride;
-          else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb, src.b_next = kNR;
-          tile(kc, src, g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(cols, g.N - col), add,
-               g.wide > 1);
+          if (bp) src.b = bp + jp * pstride, src.b_rs = kNR;
+          else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
+          return src;
+        };
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+        if (g.wide > 1) {  // AVX-512: all my slivers against up to four whole panels, in one call
+          const int64_t panels_here = std::min(g.wide, q1 - jp), a_step = g.direct_a ? kMR * g.rsa : kc * kMR;
+          kWideColumns[panels_here - 1](se - sb, std::min(kMR, g.M - (se - 1) * kMR), kc, source(sb), a_step,
+                                        g.C + sb * kMR * g.ldc + col, g.ldc, add);
+          continue;
         }
+#endif
+        for (int64_t s = sb; s < se; ++s) {
+          const int64_t row = s * kMR;
+          tile(kc, source(s), g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
+        }
+      }
     }
   }
 }
@@ -424,12 +434,16 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 // Decide what to pack and how many threads to wake, then run the loops on each thread.
 static void run(Plan& g) {
   g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
-  g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= 8192;  // small, whole panels: in place
+  // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile, 256 KB (a
+  // quarter of L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at once
+  // (measured: 128^3 went from 1.0x to 0.88x OpenBLAS's time, 256^3 from 0.95x to 0.89x).
+  const bool zmm = cpu_has_avx512();
+  g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= (zmm ? 65536 : 8192);
   g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
   // Four panels per tile only when B is read in place (a small product). Four packed panels of
   // a 256-step slice are 64 KB, twice the L1 cache: reading them from L2 for every sliver made
   // 1024^3 7% slower, a TCN step 11% and an attention step 14% (measured).
-  g.wide = cpu_has_avx512() && g.direct_b ? 4 : 1;
+  g.wide = zmm && g.direct_b ? 4 : 1;
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
     const int64_t panels = (g.N + kNR - 1) / kNR;
