@@ -262,9 +262,10 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   bool portable_differs = false;
   for (int threads : {1, 2}) {
     set_num_threads(threads);
-    for (auto [M, N, K] : std::vector<std::array<int64_t, 3>>{
+    for (const std::array<int64_t, 3>& shape : std::vector<std::array<int64_t, 3>>{
              {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {64, 70, 600}, {200, 129, 300}})
       for (bool accumulate : {false, true}) {
+        const int64_t M = shape[0], N = shape[1], K = shape[2];  // not a structured binding: INFO captures them
         INFO(M << " x " << N << " x " << K << (accumulate ? " accumulate" : "") << ", " << threads << " thread(s)");
         Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
         std::vector<real> wide = product(CpuCapability::avx512, A, B, accumulate);
