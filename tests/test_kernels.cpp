@@ -249,7 +249,8 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   Generator gen(14);
   // M = 64 is ten full slivers and one of 4 rows; N = 48, 64, 80 and 256 with small K take the
   // 6 x 64 tile (B read in place), with 3, 4, 4 + 1 and 4 + 4 panels; N = 70, 129 and K = 300,
-  // 600 take packed panels (the 6 x 16 tile on every CPU) in several K slices.
+  // 600 take packed panels (the 6 x 16 tile on every CPU) in several K slices; 130 x 64 x 600
+  // takes the 6 x 64 tile on packed slivers of A (130 > 128 rows), in three K slices.
   auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
     kernels::set_cpu_capability_limit(level);
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
@@ -263,7 +264,7 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   for (int threads : {1, 2}) {
     set_num_threads(threads);
     for (const std::array<int64_t, 3>& shape : std::vector<std::array<int64_t, 3>>{
-             {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {64, 70, 600}, {200, 129, 300}})
+             {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {130, 64, 600}, {64, 70, 600}, {200, 129, 300}})
       for (bool accumulate : {false, true}) {
         const int64_t M = shape[0], N = shape[1], K = shape[2];  // not a structured binding: INFO captures them
         INFO(M << " x " << N << " x " << K << (accumulate ? " accumulate" : "") << ", " << threads << " thread(s)");

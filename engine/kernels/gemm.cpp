@@ -4,8 +4,6 @@
 #include "engine/kernels/gemm.h"
 
 #include <algorithm>
-#include <array>
-#include <utility>
 #include <vector>
 
 #include "engine/kernels/cpu.h"
@@ -37,7 +35,8 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 //     for each MC-tall block of rows:            pack A[block, slice] into MR-tall slivers
 //       for each panel, for each sliver:         tile: C[6 x 16] (+)= sliver (6 x KC) * panel (KC x 16)
 //
-// Small operands are read in place instead of packed (see Plan). Threads split
+// Small operands are read in place instead of packed (see Plan); on a CPU with
+// AVX-512, a B read in place is computed in wider 6 x 64 tiles (tile_avx512). Threads split
 // C into a grid of row groups x panel groups, and each thread owns its part for
 // the whole product. Every element of C is summed in the same order whatever the
 // thread count or the grid (the K slices in order, each by one tile), so results

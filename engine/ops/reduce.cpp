@@ -278,7 +278,7 @@ Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask) {
     m = trailing ? contiguous(mask.detach()) : contiguous(expand(mask.detach(), x.shape()));
     mask_rows = n ? std::max<int64_t>(1, m.numel() / n) : 1;
   }
-  Tensor y = make_tensor(x.shape());
+  Tensor y = Tensor::empty(x.shape());  // softmax_row writes every element of its row
   const real *xp = xc.data(), *mp = m.defined() ? m.data() : nullptr;
   real* yp = y.data();
   parallel_rows(rows, n, [&](int64_t r) {

@@ -60,9 +60,8 @@ BinaryMatrix to_binary(const Tensor& a) {
   int64_t at = -1;
   std::optional<BinaryMatrix> m = index_ones("to_binary", a, at);
   if (!m) {
-    const int64_t cols = a.size(1);
-    fail("to_binary", str("element [", at / cols, ", ", at % cols, "] is ", (double)a.select(0, at / cols).to_vector()[(size_t)(at % cols)],
-                          ", not 0 or 1"),
+    const int64_t i = at / a.size(1), j = at % a.size(1);
+    fail("to_binary", str("element [", i, ", ", j, "] is ", (double)a.at({i, j}), ", not 0 or 1"),
          "threshold it first, for example gt(x, 0.5), or use the dense matmul");
   }
   return *m;
