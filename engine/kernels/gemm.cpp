@@ -131,6 +131,9 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
   const float* a = s.a;
   const float* b = s.b;
+  // Four steps per trip: a 64-step tile ends its loop 16 times instead of 64, and the tile
+  // after it starts sooner (64^3: 1% faster, measured).
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
     __m512 bv[V];
 #pragma GCC unroll 4
@@ -155,9 +158,12 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
 // A column of wide tiles: n slivers of A, the first at s.a and each a_step floats after the
 // last (the final one has last_rows rows), against the same V panels. One call runs them all,
 // with the tile inlined: a call per tile, its arguments passed on the stack, cost 5% at 64^3.
+// The source comes by reference: a TileSrc passed by value was written to the stack in 8-byte
+// pieces and read back 16 bytes at a time, which stalls the load (store forwarding fails).
 template <int V>
-CADENZA_AVX512 static void wide_column(int64_t n, int64_t last_rows, int64_t kc, TileSrc s, int64_t a_step, float* c,
-                                       int64_t ldc, bool add) {
+CADENZA_AVX512 static void wide_column(int64_t n, int64_t last_rows, int64_t kc, const TileSrc& first,
+                                       int64_t a_step, float* c, int64_t ldc, bool add) {
+  TileSrc s = first;
   const int64_t full = last_rows == kMR ? n : n - 1;
   for (int64_t i = 0; i < full; ++i, s.a += a_step, c += kMR * ldc) tile_avx512<kMR, V>(kc, s, c, ldc, add);
   if (full == n) return;
@@ -169,7 +175,7 @@ CADENZA_AVX512 static void wide_column(int64_t n, int64_t last_rows, int64_t kc,
     default: return tile_avx512<1, V>(kc, s, c, ldc, add);
   }
 }
-using WideColumn = void (*)(int64_t, int64_t, int64_t, TileSrc, int64_t, float*, int64_t, bool);
+using WideColumn = void (*)(int64_t, int64_t, int64_t, const TileSrc&, int64_t, float*, int64_t, bool);
 static constexpr WideColumn kWideColumns[4] = {wide_column<1>, wide_column<2>, wide_column<3>, wide_column<4>};
 #endif
 
@@ -340,10 +346,10 @@ static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, 
 static void run_part(const Plan& g, int t, int nt) {
   const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
   int tm = 1, tn = 1;
-  choose_grid(nt, slivers, panels, g.direct_a, tm, tn);
+  if (nt > 1) choose_grid(nt, slivers, panels, g.direct_a, tm, tn);
   const int ti = t / tn, tj = t % tn;
-  const int64_t s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm;
-  const int64_t q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
+  int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // one thread: all of C (no divisions; 64^3 is 4.6 us)
+  if (nt > 1) s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
   static thread_local std::vector<real> a_buf;
   real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * kKC));
   for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
