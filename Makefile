@@ -61,7 +61,7 @@ EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(filter-out cadenza,$(EXAMPLES)))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan loc fuzz \
+.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
@@ -219,6 +219,21 @@ tsan: doctest-check
 	echo "== float64 gradcheck suite under TSan, $(TSAN_THREADS) threads ==" && \
 	$(TSAN_ENV) build/tsan/double/run_gradcheck $(SUITE_FLAG)
 
+# ---- the default build on ARM: the engine has no x86-only code outside its run-time-chosen
+# kernels. Cross-compiled with Debian's aarch64 g++, every example and the test binary; the
+# kernel, tensor and RBM suites (the golden values included) then run under qemu-aarch64. ----
+ARM_CXX    ?= aarch64-linux-gnu-g++
+ARM_SUITES ?= ch01-tensors,ch07-rbm,ch11-fast
+arm-check:
+	@command -v $(ARM_CXX) >/dev/null && command -v qemu-aarch64 >/dev/null || \
+	  { echo "cadenza: make arm-check needs an aarch64 cross-compiler and qemu; run: sudo apt-get install g++-aarch64-linux-gnu qemu-user"; exit 1; }
+	$(MAKE) --no-print-directory CXX=$(ARM_CXX) OMP=1 BUILD=build/arm64 build/arm64/libcadenza.a build/arm64/tests/run_tests \
+	  $(patsubst %,build/arm64/examples/%,$(filter-out cadenza,$(EXAMPLES))) build/arm64/cadenza
+	@[ "$$(od -An -tx1 -j18 -N2 build/arm64/tests/run_tests | tr -d ' ')" = b700 ] || \
+	  { echo "cadenza: build/arm64/tests/run_tests is not an aarch64 binary"; exit 1; }
+	@echo "== $(ARM_SUITES) on aarch64 (qemu-aarch64, 2 threads) =="
+	QEMU_LD_PREFIX=/usr/aarch64-linux-gnu OMP_NUM_THREADS=2 qemu-aarch64 build/arm64/tests/run_tests --test-suite=$(ARM_SUITES)
+
 loc:
 	@wc -l engine/*/*.h engine/*/*.cpp | sort -n | tail -25
 
@@ -239,6 +254,7 @@ help:
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"
+	@echo "  make arm-check    cross-compile for aarch64 and run the kernel, tensor and RBM suites under qemu-aarch64"
 	@echo "  make tsan         both suites under ThreadSanitizer at TSAN_THREADS=3, built with clang and LLVM's OpenMP"
 	@echo "                    (its Archer tool lets TSan see OpenMP's barriers); needs: apt-get install clang libomp-dev"
 	@echo "  make fuzz         libFuzzer on the MIDI reader for FUZZ_SECONDS (default 60; needs clang)"

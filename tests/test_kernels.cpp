@@ -240,6 +240,26 @@ TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, bot
   });
 }
 
+TEST_CASE("the kernels named match the CPU: x86-64 reports what it detects, other CPUs run the portable loops") {
+  using kernels::CpuCapability;
+  const CpuCapability best = kernels::cpu_best_capability();
+  MESSAGE("this CPU: " << std::string(kernels::cpu_capability_name(best)) << ", gemm tile: "
+                        << std::string(kernels::gemm_kernel_name()));
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+  CHECK(best == (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? CpuCapability::portable
+                 : __builtin_cpu_supports("avx512f")                              ? CpuCapability::avx512
+                                                                                  : CpuCapability::avx2));
+#else
+  CHECK(best == CpuCapability::portable);  // make arm-check runs this on aarch64
+#endif
+  const char* tile = best == CpuCapability::avx512 ? "avx512 6x64" : best == CpuCapability::avx2 ? "avx2-fma 6x16" : "portable 6x16";
+  CHECK(std::string(kernels::gemm_kernel_name()) == tile);
+  kernels::set_cpu_capability_limit(CpuCapability::portable);  // a lower limit is what the kernels then report
+  CHECK(std::string(kernels::gemm_kernel_name()) == "portable 6x16");
+  kernels::force_portable_kernels(false);
+  CHECK(kernels::cpu_capability() == best);
+}
+
 TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fails on the portable loops") {
   using kernels::CpuCapability;
   if (kernels::cpu_best_capability() < CpuCapability::avx512) {
