@@ -53,6 +53,19 @@ awk '
       printf "%-40s %12s %12s %10s %10s %8s %8s   (%s)\n", k, ms[k, "cadenza"], (p != "" ? ms[k, p] : "-"), r, gf[k, "cadenza"], rss[k, "cadenza"], (p != "" ? rss[k, p] : "-"), (p != "" ? "vs " p : "no peer")
     }
   }' "$RES"
+if [ $have_peers = 1 ]; then
+  echo
+  echo "== the machine's FP32 peak, measured now (anchors.py fp32_peak), and sgemm 1024^3 against it =="
+  for threads in 1 2; do
+    (cd "$WORK" && PEER_THREADS=$threads /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | grep '^peer=' | tee -a "$RES"
+  done
+  awk '
+    function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+    /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = field("gflops") }
+    /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = field("gflops") }
+    END { for (t = 1; t <= 2; t++) if (peak[t] > 0 && gf[t] > 0)
+            printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)\n", t, gf[t], peak[t], 100 * gf[t] / peak[t] }' "$RES"
+fi
 echo
 echo "== chapter 11's four steps on one 512 x 512 product (docs/11-making-it-fast.md) =="
 "$BIN" --steps | tee -a "$RES"
