@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
