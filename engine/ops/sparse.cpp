@@ -8,7 +8,7 @@
 // Backward (in b only: a is data, not a parameter):  dL/db = alpha * a^T @ g.
 // Chapters: docs/11-making-it-fast.md ("Use the data's structure"); docs/07-rbm.md uses it.
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/spmm.h"

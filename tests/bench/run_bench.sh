@@ -33,8 +33,9 @@ for threads in 1 2; do
 done
 echo
 echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the peer for times; for GFLOP/s above 1.0 is better) =="
-awk '
-  function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+# field("gflops"): the value of key=value on a result line (both awk programs below use it)
+FIELD='function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }'
+awk "$FIELD"'
   /^peer=/ {
     key = field("bench") " " field("shape") field("k") field("H") field("variant") field("causal") " threads=" field("threads")
     t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
@@ -59,8 +60,7 @@ if [ $have_peers = 1 ]; then
   for threads in 1 2; do
     (cd "$WORK" && PEER_THREADS=$threads /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | grep '^peer=' | tee -a "$RES"
   done
-  awk '
-    function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+  awk "$FIELD"'
     /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = field("gflops") }
     /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = field("gflops") }
     END { for (t = 1; t <= 2; t++) if (peak[t] > 0 && gf[t] > 0)
