@@ -239,6 +239,25 @@ TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, bot
             CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
           }
   });
+  // Panels packed for one kernel (side by side in fours for the AVX-512 tile, or one by one)
+  // and multiplied by another: the product reads the layout the panels record.
+  using kernels::CpuCapability;
+  for (CpuCapability pack_level : {CpuCapability::avx512, CpuCapability::avx2})
+    for (CpuCapability run_level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
+      if (pack_level > kernels::cpu_best_capability() || run_level > kernels::cpu_best_capability()) continue;
+      const int64_t M = 13, N = 70, K = 100;
+      INFO("packed for " << std::string(kernels::cpu_capability_name(pack_level)) << ", run on "
+                         << std::string(kernels::cpu_capability_name(run_level)));
+      Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
+      std::vector<real> c1((size_t)(M * N)), c2((size_t)(M * N));
+      kernels::gemm_ref(M, N, K, A.data(), K, 1, B.data(), N, 1, c1.data(), N, false);
+      kernels::set_cpu_capability_limit(pack_level);
+      kernels::PackedB packed = kernels::pack_b(K, N, B.data(), N, 1);
+      kernels::set_cpu_capability_limit(run_level);
+      kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, false);
+      kernels::force_portable_kernels(false);
+      CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+    }
 }
 
 TEST_CASE("the kernels named match the CPU: x86-64 reports what it detects, other CPUs run the portable loops") {
@@ -282,7 +301,10 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   // M = 64 is ten full slivers and one of 4 rows; N = 48, 64, 80 and 256 with small K take the
   // 6 x 64 tile (B read in place), with 3, 4, 4 + 1 and 4 + 4 panels; N = 70, 129 and K = 300,
   // 600 take packed panels (the 6 x 16 tile on every CPU) in several K slices; 130 x 64 x 600
-  // takes the 6 x 64 tile on packed slivers of A (130 > 128 rows), in three K slices.
+  // takes the 6 x 64 tile on packed slivers of A (130 > 128 rows), in three K slices. With
+  // K <= 128 and B packed, the 6 x 64 tile reads panels packed side by side in fours: 20 x 1000
+  // x 64 is 62 whole panels and one of 8 columns (the 6 x 16 tile), split between 2 or 3
+  // threads at panels that are not multiples of four; 100 x 250 x 128 ends in a panel of 10.
   auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
     kernels::set_cpu_capability_limit(level);
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
@@ -293,10 +315,11 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   };
   const int before = num_threads();
   bool portable_differs = false;
-  for (int threads : {1, 2}) {
+  for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     for (const std::array<int64_t, 3>& shape : std::vector<std::array<int64_t, 3>>{
-             {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {130, 64, 600}, {64, 70, 600}, {200, 129, 300}})
+             {64, 48, 64}, {64, 64, 64}, {7, 80, 100}, {129, 256, 32}, {130, 64, 600}, {64, 70, 600}, {200, 129, 300},
+             {20, 1000, 64}, {100, 250, 128}})
       for (bool accumulate : {false, true}) {
         const int64_t M = shape[0], N = shape[1], K = shape[2];  // not a structured binding: INFO captures them
         INFO(M << " x " << N << " x " << K << (accumulate ? " accumulate" : "") << ", " << threads << " thread(s)");

@@ -4,6 +4,7 @@
 #include "engine/kernels/gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "engine/kernels/cpu.h"
@@ -36,7 +37,8 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 //       for each panel, for each sliver:         tile: C[6 x 16] (+)= sliver (6 x KC) * panel (KC x 16)
 //
 // Small operands are read in place instead of packed (see Plan); on a CPU with
-// AVX-512, a B read in place is computed in wider 6 x 64 tiles (tile_avx512). Threads split
+// AVX-512, a B read in place, or packed with K <= 128 (four panels side by side: see
+// PanelLayout), is computed in wider 6 x 64 tiles (tile_avx512). Threads split
 // C into a grid of row groups x panel groups, and each thread owns its part for
 // the whole product. Every element of C is summed in the same order whatever the
 // thread count or the grid (the K slices in order, each by one tile), so results
@@ -57,7 +59,7 @@ struct TileSrc {
 // The portable tile: plain loops the compiler vectorises for any CPU.
 // Computes the first R rows and 8V columns of the (MR, NR) tile c (row stride ldc), over kc steps of K.
 template <int R, int V>
-static void tile_generic(int64_t kc, TileSrc s, real* __restrict c, int64_t ldc, bool add) {
+static void tile_generic(int64_t kc, const TileSrc& s, real* __restrict c, int64_t ldc, bool add) {
   constexpr int W = 8 * V;
   real acc[R][W] = {};
   for (int64_t p = 0; p < kc; ++p) {
@@ -79,7 +81,7 @@ static void tile_generic(int64_t kc, TileSrc s, real* __restrict c, int64_t ldc,
 // unrolls them and keeps acc in registers. V = 1 does only the left 8 columns,
 // for a right-edge panel that has no more (N = 50 is 3 panels and 2 columns).
 template <int R, int V>
-CADENZA_AVX2 static void tile_avx2(int64_t kc, TileSrc s, float* __restrict c, int64_t ldc, bool add) {
+CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restrict c, int64_t ldc, bool add) {
   __m256 acc[R][V];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
@@ -181,7 +183,7 @@ static constexpr WideColumn kWideColumns[4] = {wide_column<1>, wide_column<2>, w
 
 // The first R rows and 8V columns of a tile, on the best kernel this CPU has.
 template <int R>
-static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add, bool half) {
+static void tile_rows(int64_t kc, const TileSrc& s, real* c, int64_t ldc, bool add, bool half) {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
   if (cpu_has_avx2_fma()) return half ? tile_avx2<R, 1>(kc, s, c, ldc, add) : tile_avx2<R, 2>(kc, s, c, ldc, add);
 #endif
@@ -191,7 +193,7 @@ static void tile_rows(int64_t kc, TileSrc s, real* c, int64_t ldc, bool add, boo
 // One tile of `rows` x `cols` (at most MR x NR). A tile narrower than NR (the
 // right edge; its panel is zero-padded) is computed into a scratch tile and copied,
 // only its left half when it has at most 8 columns.
-static void tile(int64_t kc, TileSrc s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
+static void tile(int64_t kc, const TileSrc& s, real* c, int64_t ldc, int64_t rows, int64_t cols, bool add) {
   real scratch[kMR * kNR];
   const bool narrow = cols < kNR, half = cols <= kNR / 2;
   real* dst = narrow ? scratch : c;
@@ -230,8 +232,8 @@ static real* scratch(std::vector<real>& buf, size_t n) {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 // A whole panel of a transposed B (column j of the panel is contiguous: b + j * csb):
 // 8 x 8 blocks are loaded as 8 columns and transposed in registers into 8 rows of
-// the panel. A weight gradient (dW = G X^T) packs X^T this way.
-CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t csb, int64_t kc, float* d) {
+// the panel (row p at d + p * ld). A weight gradient (dW = G X^T) packs X^T this way.
+CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t csb, int64_t kc, float* d, int64_t ld) {
   int64_t p = 0;
   for (; p + 8 <= kc; p += 8)
     for (int h = 0; h < 2; ++h) {  // the panel's columns 8h .. 8h + 7
@@ -247,44 +249,61 @@ CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t cs
              u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
              u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
              u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float* o = d + p * kNR + 8 * h;
-      _mm256_storeu_ps(o + 0 * kNR, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(o + 1 * kNR, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(o + 2 * kNR, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(o + 3 * kNR, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(o + 4 * kNR, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(o + 5 * kNR, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(o + 6 * kNR, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(o + 7 * kNR, _mm256_permute2f128_ps(u3, u7, 0x31));
+      float* o = d + p * ld + 8 * h;
+      _mm256_storeu_ps(o + 0 * ld, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(o + 1 * ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(o + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(o + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(o + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(o + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(o + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(o + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
     }
   for (; p < kc; ++p)
-    for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = b[j * csb + p];
+    for (int64_t j = 0; j < kNR; ++j) d[p * ld + j] = b[j * csb + p];
 }
 #endif
 
-// Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge.
-// dst: panel jp, (kc, NR), at dst + jp * pstride (pstride >= kc * NR).
-static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc, int64_t pstride,
-                          real* dst, int64_t lo, int64_t hi) {
+// Where panel jp of a packed slice starts, and the stride of its rows: panels sit side
+// by side in groups of `group` (1, or 4 for the 6 x 64 AVX-512 tile, which then reads a
+// row of four panels as 64 contiguous floats); group q starts at q * group * pstride.
+struct PanelLayout {
+  int64_t pstride, group;
+  int64_t offset(int64_t jp) const { return jp / group * group * pstride + jp % group * kNR; }
+  int64_t row_stride() const { return group * kNR; }
+  int64_t size(int64_t panels) const { return (panels + group - 1) / group * group * pstride; }
+};
+
+// Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge: panel jp,
+// (kc, NR), at dst + lay.offset(jp), its rows lay.row_stride() apart (pstride >= kc * NR).
+static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, int64_t pc, int64_t kc,
+                          const PanelLayout& lay, real* dst, int64_t lo, int64_t hi) {
+  const int64_t ld = lay.row_stride();
+  if (csb == 1) {  // row-major B, whole panels: row by row, each row of B read from start to end
+    const int64_t whole = std::min(hi, N / kNR);
+    for (int64_t p = 0; p < kc && lo < whole; ++p) {
+      const real* b = B + (pc + p) * rsb;
+      for (int64_t jp = lo; jp < whole; ++jp)  // 64 bytes, copied inline (as a plain loop: one float at a time)
+        std::memcpy(dst + lay.offset(jp) + p * ld, b + jp * kNR, sizeof(real) * kNR);
+    }
+    lo = std::max(lo, whole);  // the edge panel, if mine, below
+  }
   for (int64_t jp = lo; jp < hi; ++jp) {
-    real* d = dst + jp * pstride;
+    real* d = dst + lay.offset(jp);
     const int64_t cols = std::min(kNR, N - jp * kNR);
     const real* b = B + pc * rsb + jp * kNR * csb;
-    if (csb == 1 && cols == kNR) {  // row-major B: 16 contiguous floats per row (a loop, not a memmove call)
-      for (int64_t p = 0; p < kc; ++p)
-        for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = b[p * rsb + j];
-    } else if (rsb == 1) {  // transposed B: read each column down its contiguous run, write the panel's column
+    if (rsb == 1) {  // transposed B: read each column down its contiguous run, write the panel's column
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
       if (cols == kNR && cpu_has_avx2_fma()) {
-        pack_b_panel_transposed_avx2(b, csb, kc, d);
+        pack_b_panel_transposed_avx2(b, csb, kc, d, ld);
         continue;
       }
 #endif
       for (int64_t j = 0; j < kNR; ++j)
-        for (int64_t p = 0; p < kc; ++p) d[p * kNR + j] = j < cols ? b[j * csb + p] : 0;
+        for (int64_t p = 0; p < kc; ++p) d[p * ld + j] = j < cols ? b[j * csb + p] : 0;
     } else {
       for (int64_t p = 0; p < kc; ++p)
-        for (int64_t j = 0; j < kNR; ++j) d[p * kNR + j] = j < cols ? b[p * rsb + j * csb] : 0;
+        for (int64_t j = 0; j < kNR; ++j) d[p * ld + j] = j < cols ? b[p * rsb + j * csb] : 0;
     }
   }
 }
@@ -308,6 +327,9 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
 // core costs more than it saves (sq64 is 0.26M).
 constexpr double kParallelMacs = 0.6e6;
 
+// Products this deep or less take the 6 x 64 tile on packed panels too (see run).
+constexpr int64_t kWideK = 128;
+
 // How one product runs, decided once per call.
 struct Plan {
   int64_t M, N, K;
@@ -318,11 +340,12 @@ struct Plan {
   real* C;
   int64_t ldc;
   bool accumulate;
-  const real* packed_b = nullptr;  // gemm_packed: B already in panels, slice pc at pc * panels * NR
+  const real* packed_b = nullptr;  // gemm_packed: B already in panels (see pack_b)
   bool direct_a = false;           // broadcast A's elements in place: no packing of A
   bool direct_b = false;           // read B's rows in place: no packing of B
   int threads = 1;
   int64_t wide = 1;          // panels per tile: 4 for the 6 x 64 AVX-512 tile
+  int64_t group = 1;         // packed panels side by side in groups of this many (PanelLayout)
   real* shared_b = nullptr;  // panels packed by all threads together (two slices, alternately)
 };
 
@@ -345,6 +368,7 @@ static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, 
 // Thread t of nt computes its part of C for every slice of K, in order.
 static void run_part(const Plan& g, int t, int nt) {
   const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
+  const int64_t whole = g.N / kNR;  // panels with all NR columns: the only ones a wide tile takes
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
   if (nt > 1) {  // (skipped on one thread: choose_grid's arithmetic was 1% of a 64^3 product)
@@ -358,17 +382,18 @@ static void run_part(const Plan& g, int t, int nt) {
     const int64_t kc = std::min(kKC, g.K - pc);
     const bool add = g.accumulate || pc > 0;
     const real* bp = nullptr;
-    // Panel jp of this slice starts at bp + jp * pstride. Packed here, a panel always sits at
-    // jp * KC * NR whatever this slice's kc: in a panel split a thread's panels then stay in
+    // Panel jp of this slice starts at bp + lay.offset(jp). Packed here, a group of panels
+    // always sits at the same place whatever this slice's kc (pstride is that of a full
+    // slice, or of the whole K if shorter): in a panel split a thread's panels then stay in
     // its own part of the buffer in every slice, so it never overwrites panels a slower
     // thread is still reading (a shorter last slice used to shift them: make tsan found it).
-    const int64_t pstride = (g.packed_b ? kc : kKC) * kNR;
-    if (g.packed_b) bp = g.packed_b + pc * panels * kNR;
+    const PanelLayout lay{(g.packed_b ? kc : std::min(g.K, kKC)) * kNR, g.group};
+    if (g.packed_b) bp = g.packed_b + pc * (lay.size(panels) / kc);  // pack_b's slices are kc deep
     else if (!g.direct_b) {
-      real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * panels * kKC * kNR;  // alternate when others may still read
-      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, pstride, dst, q0, q1);  // only my panels
+      real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * lay.size(panels);  // alternate when others may still read
+      if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, lay, dst, q0, q1);  // only my panels
       else {  // everyone packs a share of all the panels, then waits for the rest
-        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, pstride, dst, panels * t / nt, panels * (t + 1) / nt);
+        pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, lay, dst, panels * t / nt, panels * (t + 1) / nt);
         thread_barrier();
       }
       bp = dst;
@@ -376,21 +401,24 @@ static void run_part(const Plan& g, int t, int nt) {
     for (int64_t sb = s0; sb < s1; sb += per_block) {  // a block of MC rows of my row group
       const int64_t se = std::min(s1, sb + per_block);
       if (!g.direct_a) pack_a_slivers(g.M, g.A, g.rsa, g.csa, pc, kc, sb, se, ap);
-      for (int64_t jp = q0; jp < q1; jp += g.wide) {  // a tile spans `wide` panels (up to my last)
+      for (int64_t jp = q0; jp < q1;) {  // a tile spans `wide` panels (up to my last)
         const int64_t col = jp * kNR;
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
           TileSrc src;
           if (g.direct_a) src.a = g.A + s * kMR * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
-          if (bp) src.b = bp + jp * pstride, src.b_rs = kNR;
+          if (bp) src.b = bp + lay.offset(jp), src.b_rs = lay.row_stride();
           else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
           return src;
         };
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-        if (g.wide > 1) {  // AVX-512: all my slivers against up to four whole panels, in one call
-          const int64_t panels_here = std::min(g.wide, q1 - jp), a_step = g.direct_a ? kMR * g.rsa : kc * kMR;
-          kWideColumns[panels_here - 1](se - sb, std::min(kMR, g.M - (se - 1) * kMR), kc, source(sb), a_step,
-                                        g.C + sb * kMR * g.ldc + col, g.ldc, add);
+        if (g.wide > 1 && jp < whole) {  // AVX-512: all my slivers against up to four whole panels, in one call
+          int64_t here = std::min({g.wide, q1 - jp, whole - jp});  // ... of mine
+          if (bp) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
+          const int64_t a_step = g.direct_a ? kMR * g.rsa : kc * kMR;
+          kWideColumns[here - 1](se - sb, std::min(kMR, g.M - (se - 1) * kMR), kc, source(sb), a_step,
+                                 g.C + sb * kMR * g.ldc + col, g.ldc, add);
+          jp += here;
           continue;
         }
 #endif
@@ -398,6 +426,7 @@ static void run_part(const Plan& g, int t, int nt) {
           const int64_t row = s * kMR;
           tile(kc, source(s), g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
         }
+        ++jp;
       }
     }
   }
@@ -447,14 +476,17 @@ static void run(Plan& g) {
   const bool zmm = cpu_has_avx512();
   g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= (zmm ? 65536 : 8192);
   g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
-  // Four panels per tile only when B is read in place (a small product). Four packed panels of
-  // a 256-step slice are 64 KB, twice the L1 cache: reading them from L2 for every sliver made
-  // 1024^3 7% slower, a TCN step 11% and an attention step 14% (measured).
-  g.wide = zmm && g.direct_b ? 4 : 1;
+  // Four panels per tile when B is read in place, or packed with K <= 128: four panels side by
+  // side are then at most 32 KB and stay in L1 while every sliver reads them (TCN's products,
+  // K = 64 and 128: 75 -> 92 and 85 GFLOP/s). Four panels of a 256-step slice are 64 KB, twice
+  // L1: read from L2 for every sliver they made 1024^3 3% slower and a (64, 2048, 512) product
+  // 20% (measured).
+  g.wide = zmm && (g.direct_b || g.K <= kWideK) ? 4 : 1;
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
-    const int64_t panels = (g.N + kNR - 1) / kNR;
-    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * panels * kKC * kNR));
+    g.group = g.wide;
+    const int64_t panels = (g.N + kNR - 1) / kNR, size = PanelLayout{std::min(g.K, kKC) * kNR, g.group}.size(panels);
+    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * size));
   }
   parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
 }
@@ -472,14 +504,15 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
 // weight, used at every time step): slice pc starts at pc * panels * NR.
 PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
   PackedB out;
-  out.K = K, out.N = N;
-  const int64_t panels = (N + kNR - 1) / kNR;
-  out.data.resize((size_t)(K * panels * kNR));
+  out.K = K, out.N = N, out.group = cpu_has_avx512() && K <= kWideK ? 4 : 1;  // as run() will read them
+  const int64_t panels = (N + kNR - 1) / kNR, padded = PanelLayout{kNR, out.group}.size(panels);  // per step of K
+  out.data.resize((size_t)(K * padded));
   for (int64_t pc = 0; pc < K; pc += kKC) {
-    real* dst = out.data.data() + pc * panels * kNR;
+    real* dst = out.data.data() + pc * padded;
     const int64_t kc = std::min(kKC, K - pc);
+    const PanelLayout lay{kc * kNR, out.group};
     parallel_for(panels, K * N > 4096 ? 4 : panels + 1,
-                 [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, kc * kNR, dst, lo, hi); });
+                 [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, lay, dst, lo, hi); });
   }
   return out;
 }
@@ -488,7 +521,7 @@ void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const Packe
                  bool accumulate) {
   if (empty_product(M, B.N, B.K, C, ldc, accumulate)) return;
   Plan g{M, B.N, B.K, A, rsa, csa, nullptr, 0, 0, C, ldc, accumulate};
-  g.packed_b = B.data.data();
+  g.packed_b = B.data.data(), g.group = B.group;
   run(g);
 }
 

@@ -29,7 +29,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
 // The right operand packed once, for many products with it (an RNN's recurrent
 // weight at every time step): gemm_packed(M, A, B) == gemm(M, B.N, B.K, A, B).
 struct PackedB {
-  int64_t K = 0, N = 0;
+  int64_t K = 0, N = 0, group = 1;  // panels side by side in groups of `group` (4 for the AVX-512 tile)
   std::vector<real> data;
 };
 PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb);
