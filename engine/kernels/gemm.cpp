@@ -477,10 +477,10 @@ static void run(Plan& g) {
   g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= (zmm ? 65536 : 8192);
   g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
   // Four panels per tile when B is read in place, or packed with K <= 128: four panels side by
-  // side are then at most 32 KB and stay in L1 while every sliver reads them (TCN's products,
-  // K = 64 and 128: 75 -> 92 and 85 GFLOP/s). Four panels of a 256-step slice are 64 KB, twice
-  // L1: read from L2 for every sliver they made 1024^3 3% slower and a (64, 2048, 512) product
-  // 20% (measured).
+  // side are then at most 32 KB and stay in L1 while every sliver reads them (a TCN layer's
+  // products, K = 64 and 128 by 4096 columns: 84 -> 92 and 80 -> 85 GFLOP/s). Four panels of a
+  // 256-step slice are 64 KB, twice L1: read from L2 for every sliver they made 1024^3 3%
+  // slower and a (64, 2048, 512) product 22% (measured).
   g.wide = zmm && (g.direct_b || g.K <= kWideK) ? 4 : 1;
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
