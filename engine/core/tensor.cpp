@@ -233,8 +233,13 @@ Tensor& Tensor::copy_(const Tensor& src) {
   if (src.shape() != shape())
     fail("copy_", "shape " + shape_str(src.shape()) + " cannot be copied into " + shape_str(shape()),
          "the shapes must be equal");
-  std::vector<real> v = src.to_vector();  // via a buffer: src may alias this tensor
   int64_t i = 0;
+  if (src.is_contiguous() && src.impl()->storage != impl_->storage) {  // the usual case (a gradient): read it in place
+    const real* s = src.data();
+    kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = s[i++]; });
+    return *this;
+  }
+  std::vector<real> v = src.to_vector();  // via a buffer: src may alias this tensor
   kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = v[i++]; });
   return *this;
 }

@@ -66,6 +66,15 @@ void col2im(const Geometry& g, const real* dcols, real* dx) {
   });
 }
 
+// Zero columns [0, t0) and [t1, n) of each of the `rows` rows of length n at p: the
+// part of an output the first product does not write.
+void zero_outside(real* p, int64_t rows, int64_t n, int64_t t0, int64_t t1) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::fill(p + r * n, p + r * n + t0, real(0));
+    std::fill(p + r * n + t1, p + (r + 1) * n, real(0));
+  }
+}
+
 // [doc:conv1d-shifted]
 // Stride 1 without im2col: a kernel tap k reads the input shifted by s = k*d - pad_left,
 // so the convolution is K matrix products on the input itself, one per tap and batch item:
@@ -81,21 +90,28 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
     return s;
   };
   Tensor xc = x.contiguous(), wc = weight.contiguous();
-  Tensor out = make_tensor({g.B, Cout, Lout});  // zeros
+  Tensor out = Tensor::empty({g.B, Cout, Lout});  // every element is written below
   const real *px = xc.data(), *pw = wc.data();
   real* po = out.data();
   if (bias.defined()) {
     Tensor bc = bias.contiguous();
-    for (int64_t r = 0; r < g.B * Cout; ++r) std::fill(po + r * Lout, po + (r + 1) * Lout, bc.data()[r % Cout]);
+    parallel_for(g.B * Cout, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(Lout, 1)), [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) std::fill(po + r * Lout, po + (r + 1) * Lout, bc.data()[r % Cout]);
+    });
   }
-  for (int64_t b = 0; b < g.B; ++b)
+  for (int64_t b = 0; b < g.B; ++b) {
+    bool first = !bias.defined();  // the first tap writes its outputs (0 elsewhere); later taps add
     for (int64_t k = 0; k < K; ++k) {
       int64_t t0, t1, s = span(k, t0, t1);
       if (t1 <= t0) continue;
+      if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, t0, t1);
       // out_b[:, t0:t1] (Cout, n) += W_k (Cout, Cin; strides Cin*K, K) @ x_b[:, t0+s : t1+s] (Cin, n)
       kernels::gemm(Cout, t1 - t0, Cin, pw + k, Cin * K, K, px + b * Cin * L + t0 + s, L, 1, po + b * Cout * Lout + t0,
-                    Lout, true);
+                    Lout, !first);
+      first = false;
     }
+    if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, 0, 0);  // no tap reaches an output
+  }
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
   bool has_bias = bias.defined(), rx = x.requires_grad(), rw = weight.requires_grad();
@@ -123,15 +139,20 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
       out[1] = dw;
     }
     if (rx) {
-      Tensor dx = make_tensor({g.B, Cin, L});  // zeros
-      for (int64_t b = 0; b < g.B; ++b)
+      Tensor dx = Tensor::empty({g.B, Cin, L});  // every element is written below
+      for (int64_t b = 0; b < g.B; ++b) {
+        bool first = true;  // as forward: the first tap writes, later taps add
         for (int64_t k = 0; k < K; ++k) {
           int64_t t0, t1, s = span(k, t0, t1);
           if (t1 <= t0) continue;
+          if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
           // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
           kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
-                        dx.data() + b * Cin * L + t0 + s, L, true);
+                        dx.data() + b * Cin * L + t0 + s, L, !first);
+          first = false;
         }
+        if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
+      }
       out[0] = dx;
     }
     if (has_bias) {

@@ -27,7 +27,7 @@ Tensor contiguous(const Tensor& a) {
 Tensor clone(const Tensor& a) {
   need(a, "clone");
   Op op("clone");
-  Tensor out = make_tensor(a.shape());
+  Tensor out = Tensor::empty(a.shape());  // copy_strided writes every element
   kernels::copy_strided(a, out.data());
   return op.finish(out, {a}, [](const Tensor& g) -> Grads { return {g}; });
 }
