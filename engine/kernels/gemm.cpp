@@ -119,9 +119,9 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 // for the same fixed cost to start and finish, and one tile covers a 64-wide C.
 // (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row
 // stride known only at run time they do not fit in registers, and it measured 12% slower.)
-// It runs only where B is read in place (see run): whole panels, so a row of its V
-// panels (1 to 4) is 16V contiguous floats at offsets the compiler knows. R rows (up
-// to 6). Each element gets the same multiply-adds in the same order as in the 6 x 16
+// It runs where B is read in place, or packed four panels side by side (see run and
+// PanelLayout): whole panels, so a row of its V panels (1 to 4) is 16V contiguous floats
+// at offsets the compiler knows. R rows (up to 6). Each element gets the same multiply-adds in the same order as in the 6 x 16
 // tile, so both give the same bits.
 template <int R, int V>
 CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc, TileSrc s, float* __restrict c,
@@ -368,7 +368,7 @@ static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, 
 // Thread t of nt computes its part of C for every slice of K, in order.
 static void run_part(const Plan& g, int t, int nt) {
   const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
-  const int64_t whole = g.N / kNR;  // panels with all NR columns: the only ones a wide tile takes
+  [[maybe_unused]] const int64_t whole = g.N / kNR;  // panels with all NR columns: the only ones a wide tile takes
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
   if (nt > 1) {  // (skipped on one thread: choose_grid's arithmetic was 1% of a 64^3 product)
