@@ -121,8 +121,8 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 // stride known only at run time they do not fit in registers, and it measured 12% slower.)
 // It runs where B is read in place, or packed four panels side by side (see run and
 // PanelLayout): whole panels, so a row of its V panels (1 to 4) is 16V contiguous floats
-// at offsets the compiler knows. R rows (up to 6). Each element gets the same multiply-adds in the same order as in the 6 x 16
-// tile, so both give the same bits.
+// at offsets the compiler knows. R rows (up to 6). Each element gets the same multiply-adds
+// in the same order as in the 6 x 16 tile, so both give the same bits.
 template <int R, int V>
 CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc, TileSrc s, float* __restrict c,
                                                                       int64_t ldc, bool add) {
@@ -271,7 +271,8 @@ struct PanelLayout {
   int64_t pstride, group;
   int64_t offset(int64_t jp) const { return jp / group * group * pstride + jp % group * kNR; }
   int64_t row_stride() const { return group * kNR; }
-  int64_t size(int64_t panels) const { return (panels + group - 1) / group * group * pstride; }
+  int64_t padded(int64_t panels) const { return (panels + group - 1) / group * group; }  // whole groups
+  int64_t size(int64_t panels) const { return padded(panels) * pstride; }
 };
 
 // Pack panels [lo, hi) of B[pc:pc+kc, :], zero-padded at the right edge: panel jp,
@@ -283,7 +284,8 @@ static void pack_b_panels(int64_t N, const real* B, int64_t rsb, int64_t csb, in
     const int64_t whole = std::min(hi, N / kNR);
     for (int64_t p = 0; p < kc && lo < whole; ++p) {
       const real* b = B + (pc + p) * rsb;
-      for (int64_t jp = lo; jp < whole; ++jp)  // 64 bytes, copied inline (as a plain loop: one float at a time)
+      // 64 bytes per panel: memcpy compiles to vector moves, a plain loop to one float at a time
+      for (int64_t jp = lo; jp < whole; ++jp)
         std::memcpy(dst + lay.offset(jp) + p * ld, b + jp * kNR, sizeof(real) * kNR);
     }
     lo = std::max(lo, whole);  // the edge panel, if mine, below
@@ -327,8 +329,9 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
 // core costs more than it saves (sq64 is 0.26M).
 constexpr double kParallelMacs = 0.6e6;
 
-// Products this deep or less take the 6 x 64 tile on packed panels too (see run).
-constexpr int64_t kWideK = 128;
+// Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
+// run for why); otherwise one panel at a time. pack_b and run both ask here.
+static int64_t panel_group(int64_t K) { return cpu_has_avx512() && K <= 128 ? 4 : 1; }
 
 // How one product runs, decided once per call.
 struct Plan {
@@ -347,6 +350,9 @@ struct Plan {
   int64_t wide = 1;          // panels per tile: 4 for the 6 x 64 AVX-512 tile
   int64_t group = 1;         // packed panels side by side in groups of this many (PanelLayout)
   real* shared_b = nullptr;  // panels packed by all threads together (two slices, alternately)
+  // Where run_part packs B's panels: a slice's room is a full slice's (or the whole K's, if
+  // shorter) whatever its kc, so a group of panels sits at the same place in every slice.
+  PanelLayout packed_here() const { return {std::min(K, kKC) * kNR, group}; }
 };
 
 // Threads form a grid of tm row groups x tn panel groups (tm * tn = nt), chosen
@@ -383,12 +389,11 @@ static void run_part(const Plan& g, int t, int nt) {
     const bool add = g.accumulate || pc > 0;
     const real* bp = nullptr;
     // Panel jp of this slice starts at bp + lay.offset(jp). Packed here, a group of panels
-    // always sits at the same place whatever this slice's kc (pstride is that of a full
-    // slice, or of the whole K if shorter): in a panel split a thread's panels then stay in
-    // its own part of the buffer in every slice, so it never overwrites panels a slower
+    // always sits at the same place whatever this slice's kc (Plan::packed_here): in a panel
+    // split a thread's panels then stay in its own part of the buffer in every slice, so it never overwrites panels a slower
     // thread is still reading (a shorter last slice used to shift them: make tsan found it).
-    const PanelLayout lay{(g.packed_b ? kc : std::min(g.K, kKC)) * kNR, g.group};
-    if (g.packed_b) bp = g.packed_b + pc * (lay.size(panels) / kc);  // pack_b's slices are kc deep
+    const PanelLayout lay = g.packed_b ? PanelLayout{kc * kNR, g.group} : g.packed_here();
+    if (g.packed_b) bp = g.packed_b + pc * lay.padded(panels) * kNR;  // pack_b's slices are kc deep
     else if (!g.direct_b) {
       real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * lay.size(panels);  // alternate when others may still read
       if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, lay, dst, q0, q1);  // only my panels
@@ -481,11 +486,11 @@ static void run(Plan& g) {
   // products, K = 64 and 128 by 4096 columns: 84 -> 92 and 80 -> 85 GFLOP/s). Four panels of a
   // 256-step slice are 64 KB, twice L1: read from L2 for every sliver they made 1024^3 3%
   // slower and a (64, 2048, 512) product 22% (measured).
-  g.wide = zmm && (g.direct_b || g.K <= kWideK) ? 4 : 1;
+  g.wide = zmm && g.direct_b ? 4 : panel_group(g.K);
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
     g.group = g.wide;
-    const int64_t panels = (g.N + kNR - 1) / kNR, size = PanelLayout{std::min(g.K, kKC) * kNR, g.group}.size(panels);
+    const int64_t size = g.packed_here().size((g.N + kNR - 1) / kNR);
     g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * size));
   }
   parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
@@ -501,15 +506,17 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
 // [/doc]
 
 // B packed once for many products with the same right operand (the recurrent
-// weight, used at every time step): slice pc starts at pc * panels * NR.
+// weight, used at every time step): slice pc, kc deep, starts at pc * padded * NR and
+// its panels are laid out as PanelLayout{kc * NR, group} says.
 PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
   PackedB out;
-  out.K = K, out.N = N, out.group = cpu_has_avx512() && K <= kWideK ? 4 : 1;  // as run() will read them
-  const int64_t panels = (N + kNR - 1) / kNR, padded = PanelLayout{kNR, out.group}.size(panels);  // per step of K
-  out.data.resize((size_t)(K * padded));
+  out.K = K, out.N = N, out.group = panel_group(K);
+  const int64_t panels = (N + kNR - 1) / kNR;
+  const int64_t padded = PanelLayout{kNR, out.group}.padded(panels);  // panels rounded up to whole groups
+  out.data.resize((size_t)(K * padded * kNR));
   for (int64_t pc = 0; pc < K; pc += kKC) {
-    real* dst = out.data.data() + pc * padded;
     const int64_t kc = std::min(kKC, K - pc);
+    real* dst = out.data.data() + pc * padded * kNR;
     const PanelLayout lay{kc * kNR, out.group};
     parallel_for(panels, K * N > 4096 ? 4 : panels + 1,
                  [&](int64_t lo, int64_t hi) { pack_b_panels(N, B, rsb, csb, pc, kc, lay, dst, lo, hi); });
