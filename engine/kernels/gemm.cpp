@@ -38,7 +38,8 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 //
 // Small operands are read in place instead of packed (see Plan); on a CPU with
 // AVX-512, a B read in place, or packed with K <= 128 (four panels side by side: see
-// PanelLayout), is computed in wider 6 x 64 tiles (tile_avx512). Threads split
+// PanelLayout), is computed in wider tiles, 64 columns by 4 rows of an A read in place or
+// by a packed sliver's 6 (tile_avx512). Threads split
 // C into a grid of row groups x panel groups, and each thread owns its part for
 // the whole product. Every element of C is summed in the same order whatever the
 // thread count or the grid (the K slices in order, each by one tile), so results
@@ -113,16 +114,18 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 // [doc:gemm-avx512]
-// The AVX-512 tile: one sliver by four panels, 6 x 64, whose sums fill 24 of the 32 zmm
-// registers (16 floats each). Per step of K: four loads of B (a row of each panel),
-// 6 broadcasts of A and 24 fused multiply-adds. It does 4x the work of the 6 x 16 tile
-// for the same fixed cost to start and finish, and one tile covers a 64-wide C.
+// The AVX-512 tile: R rows (up to 6) by four panels, 6 x 64, whose sums fill 24 of the 32
+// zmm registers (16 floats each). Per step of K: four loads of B (a row of each panel),
+// then R broadcasts of A, then 4R fused multiply-adds. It does 4x the work of the 6 x 16
+// tile for the same fixed cost to start and finish, and one tile covers a 64-wide C.
+// All R broadcasts come before the multiply-adds: written one row at a time, the compiler
+// reused one register for all six and a (512, 64, 1024) product ran at 75 GFLOP/s, not 84.
 // (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row
 // stride known only at run time they do not fit in registers, and it measured 12% slower.)
 // It runs where B is read in place, or packed four panels side by side (see run and
 // PanelLayout): whole panels, so a row of its V panels (1 to 4) is 16V contiguous floats
-// at offsets the compiler knows. R rows (up to 6). Each element gets the same multiply-adds
-// in the same order as in the 6 x 16 tile, so both give the same bits.
+// at offsets the compiler knows. Each element gets the same multiply-adds in the same order
+// as in the 6 x 16 tile, so both give the same bits.
 template <int R, int V>
 CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc, TileSrc s, float* __restrict c,
                                                                       int64_t ldc, bool add) {
@@ -137,48 +140,66 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
   // after it starts sooner (64^3: 1% faster, measured).
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
-    __m512 bv[V];
+    __m512 bv[V], ar[R];
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) {
-      const __m512 ar = _mm512_set1_ps(a[r * s.a_rs]);
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
-    }
-  }
+    for (int r = 0; r < R; ++r) ar[r] = _mm512_set1_ps(a[r * s.a_rs]);
 #pragma GCC unroll 6
-  for (int r = 0; r < R; ++r)
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar[r], bv[v], acc[r][v]);
+  }
+  float* row = c;  // row r of the tile (walked, not r * ldc: GCC kept 24 such offsets on the stack)
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r, row += ldc)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
-      float* dst = c + r * ldc + 16 * v;
+      float* dst = row + 16 * v;
       _mm512_storeu_ps(dst, add ? _mm512_add_ps(_mm512_loadu_ps(dst), acc[r][v]) : acc[r][v]);
     }
 }
 // [/doc]
 
-// A column of wide tiles: n slivers of A, the first at s.a and each a_step floats after the
-// last (the final one has last_rows rows), against the same V panels. One call runs them all,
-// with the tile inlined: a call per tile, its arguments passed on the stack, cost 5% at 64^3.
-// The source comes by reference: a TileSrc passed by value was written to the stack in 8-byte
-// pieces and read back 16 bytes at a time, which stalls the load (store forwarding fails).
+// The last `rows` rows (1 to 5) of a column of wide tiles, in one tile.
 template <int V>
-CADENZA_AVX512 static void wide_column(int64_t n, int64_t last_rows, int64_t kc, const TileSrc& first,
-                                       int64_t a_step, float* c, int64_t ldc, bool add) {
-  TileSrc s = first;
-  const int64_t full = last_rows == kMR ? n : n - 1;
-  for (int64_t i = 0; i < full; ++i, s.a += a_step, c += kMR * ldc) tile_avx512<kMR, V>(kc, s, c, ldc, add);
-  if (full == n) return;
-  switch (last_rows) {
+CADENZA_AVX512 __attribute__((always_inline)) inline void wide_rest(int64_t rows, int64_t kc, const TileSrc& s,
+                                                                    float* c, int64_t ldc, bool add) {
+  switch (rows) {
     case 5: return tile_avx512<5, V>(kc, s, c, ldc, add);
     case 4: return tile_avx512<4, V>(kc, s, c, ldc, add);
     case 3: return tile_avx512<3, V>(kc, s, c, ldc, add);
     case 2: return tile_avx512<2, V>(kc, s, c, ldc, add);
-    default: return tile_avx512<1, V>(kc, s, c, ldc, add);
+    case 1: return tile_avx512<1, V>(kc, s, c, ldc, add);
+    default: return;
   }
 }
-using WideColumn = void (*)(int64_t, int64_t, int64_t, const TileSrc&, int64_t, float*, int64_t, bool);
-static constexpr WideColumn kWideColumns[4] = {wide_column<1>, wide_column<2>, wide_column<3>, wide_column<4>};
+
+// A column of wide tiles against the same V panels: `rows` rows of C from c, their A from
+// first.a. One call runs them all, with the tile inlined: a call per tile, its arguments
+// passed on the stack, cost 5% at 64^3. The source comes by reference: a TileSrc passed by
+// value was written to the stack in 8-byte pieces and read back 16 bytes at a time, which
+// stalls the load (store forwarding fails).
+//   wide_rows: A read in place, in tiles of 4 rows. 4 x 64 beat 6 x 64 by 1-2% at 64^3
+//     (measured; it is also OpenBLAS's small-product tile): 16 sums, 4 broadcasts a step.
+//   wide_slivers: packed A, one tile per sliver of MR rows, each kc * MR floats after the last.
+template <int V>
+CADENZA_AVX512 static void wide_rows(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc,
+                                     bool add) {
+  TileSrc s = first;
+  for (; rows >= 4; rows -= 4, s.a += 4 * s.a_rs, c += 4 * ldc) tile_avx512<4, V>(kc, s, c, ldc, add);
+  wide_rest<V>(rows, kc, s, c, ldc, add);
+}
+template <int V>
+CADENZA_AVX512 static void wide_slivers(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc,
+                                        bool add) {
+  TileSrc s = first;
+  for (; rows >= kMR; rows -= kMR, s.a += kc * kMR, c += kMR * ldc) tile_avx512<kMR, V>(kc, s, c, ldc, add);
+  wide_rest<V>(rows, kc, s, c, ldc, add);
+}
+using WideColumn = void (*)(int64_t, int64_t, const TileSrc&, float*, int64_t, bool);
+static constexpr WideColumn kWideRows[4] = {wide_rows<1>, wide_rows<2>, wide_rows<3>, wide_rows<4>};
+static constexpr WideColumn kWideSlivers[4] = {wide_slivers<1>, wide_slivers<2>, wide_slivers<3>, wide_slivers<4>};
 #endif
 
 // The first R rows and 8V columns of a tile, on the best kernel this CPU has.
@@ -420,9 +441,8 @@ static void run_part(const Plan& g, int t, int nt) {
         if (g.wide > 1 && jp < whole) {  // AVX-512: all my slivers against up to four whole panels, in one call
           int64_t here = std::min({g.wide, q1 - jp, whole - jp});  // ... of mine
           if (bp) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
-          const int64_t a_step = g.direct_a ? kMR * g.rsa : kc * kMR;
-          kWideColumns[here - 1](se - sb, std::min(kMR, g.M - (se - 1) * kMR), kc, source(sb), a_step,
-                                 g.C + sb * kMR * g.ldc + col, g.ldc, add);
+          const WideColumn column = (g.direct_a ? kWideRows : kWideSlivers)[here - 1];
+          column(std::min(g.M, se * kMR) - sb * kMR, kc, source(sb), g.C + sb * kMR * g.ldc + col, g.ldc, add);
           jp += here;
           continue;
         }
