@@ -54,6 +54,39 @@ TEST_CASE("a node used twice and a diamond both get every share of the gradient"
   CHECK(a.grad().item() == 60);
 }
 
+TEST_CASE("a node's gradients are summed in place only when nobody else holds the sum") {
+  Tensor x = T({1, 2}, {2}).requires_grad_();
+  Tensor h = x * 1, G = Tensor::ones({2});
+  (h + h).backward(G);  // add hands the caller's G to both inputs: h's two shares are G and G
+  CHECK(G.to_vector() == std::vector<real>{1, 1});  // summed into a new tensor, not into G
+  CHECK(x.grad().to_vector() == std::vector<real>{2, 2});
+  Tensor y = T({1, 2, 3}, {3}).requires_grad_();
+  Tensor k = y * 1;
+  sum(k * 2 + k * 3 + k * 4).backward();  // fresh shares: summed in place, same answer
+  CHECK(y.grad().to_vector() == std::vector<real>{9, 9, 9});
+}
+
+TEST_CASE("a slice's gradient is zero outside the slice, whatever the memory held before") {
+  Generator gen(5);
+  for (int64_t T : {7, 300, 5000}) {
+    INFO("T = " << T);
+    { Tensor junk = Tensor::full({4, 8, T}, std::nanf("")); }  // freed: the gradient may reuse its memory
+    Tensor c = randn({4, 8, T}, gen).requires_grad_();
+    sum(c.slice(1, 2, 5) * 2).backward();
+    const std::vector<real> g = c.grad().to_vector();
+    bool right = true;
+    for (int64_t i = 0; i < (int64_t)g.size(); ++i) {
+      const int64_t ch = i / T % 8;
+      right &= g[(size_t)i] == (ch >= 2 && ch < 5 ? 2 : 0);
+    }
+    CHECK(right);
+    Tensor e = randn({10, T}, gen).requires_grad_();
+    sum(e.slice(0, 1, 9, 3)).backward();  // a step: rows 1, 4, 7
+    const std::vector<real> ge = e.grad().to_vector();
+    for (int64_t r = 0; r < 10; ++r) CHECK(ge[(size_t)(r * T + T - 1)] == (r % 3 == 1 && r < 9 ? 1 : 0));
+  }
+}
+
 TEST_CASE("broadcast gradients have the input's shape (rank-changing broadcasts)") {
   Tensor a = Tensor::ones({2, 3, 4}).requires_grad_();
   Tensor b = Tensor::ones({3, 1}).requires_grad_();

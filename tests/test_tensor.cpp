@@ -109,6 +109,29 @@ TEST_CASE("unary maths, comparisons and where") {
   CHECK(std::fabs(gelu(T({1}, {1})).item() - 0.841192) < 1e-5);
 }
 
+TEST_CASE("tanh, sigmoid and exp of a view give the same bits as of its copy, at 1 and 2 threads") {
+  // A channel slice of (B, C, T) is B runs of contiguous elements: long runs (here 12,000 and
+  // 1,500) are read in place, run by run, and a parallel block may start inside a run; short
+  // ones (1,000, and a transposed matrix's runs of 1) are copied first.
+  Generator gen(21);
+  Tensor big = randn({3, 20, 1200}, gen) * 4, mid = randn({3, 10, 300}, gen) * 4, small = randn({3, 10, 200}, gen) * 4;
+  const std::vector<Tensor> views = {big.slice(1, 0, 10), big.slice(1, 10, 20), mid.slice(1, 3, 8), small.slice(1, 5, 10),
+                                     big.slice(2, 0, 1000), mid.select(0, 1).t(), big};
+  const int before = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (size_t i = 0; i < views.size(); ++i) {
+      INFO("view " << i << ", " << threads << " thread(s)");
+      const Tensor& v = views[i];
+      const Tensor copy = v.contiguous().clone();
+      CHECK(tanh(v).to_vector() == tanh(copy).to_vector());
+      CHECK(sigmoid(v).to_vector() == sigmoid(copy).to_vector());
+      CHECK(exp(v).to_vector() == exp(copy).to_vector());
+    }
+  }
+  set_num_threads(before);
+}
+
 TEST_CASE("reductions over any axes, with keepdim") {
   Tensor a = T({1, 2, 3, 4, 5, 6}, {2, 3});
   CHECK(sum(a).item() == 21);

@@ -55,6 +55,17 @@ static void accumulate_leaf(const Tensor& leaf, Tensor g) {
   }
 }
 
+// sum += g for a gradient waiting in `pending`. In place when nothing else holds sum's
+// storage (a backward may hand the same tensor to two inputs, as add does); else a new tensor.
+// In place saves writing a new buffer: a gated TCN step sums 16 gradients of 4-8 MB.
+static void accumulate(Tensor& sum, const Tensor& g) {
+  const std::shared_ptr<TensorImpl>& si = sum.impl_ptr();
+  const bool sole = si.use_count() == 1 && si->storage.use_count() == 1 && sum.is_contiguous() &&
+                    sum.shape() == g.shape() && !si->grad_fn;
+  if (sole) sum.add_(g);
+  else sum = sum + g;
+}
+
 void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
   if (!root.requires_grad())
     fail("backward", "this tensor does not require grad, so there is nothing to differentiate",
@@ -105,7 +116,7 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       } else {
         auto p = pending.find(producer);
         if (p == pending.end()) pending.emplace(producer, grads[i]);
-        else p->second = p->second + grads[i];  // a tensor used twice gets both shares
+        else accumulate(p->second, grads[i]);  // a tensor used twice gets both shares
       }
     }
     if (!retain_graph) {  // free saved tensors now: memory matters for long unrolls

@@ -248,10 +248,12 @@ Tensor& Tensor::add_(const Tensor& other, real alpha) {
   if (other.shape() != shape())
     fail("add_", "shape " + shape_str(other.shape()) + " cannot be added into " + shape_str(shape()),
          "the shapes must be equal");
-  if (is_contiguous() && other.is_contiguous()) {  // the usual case (gradient accumulation): one flat loop
+  if (is_contiguous() && other.is_contiguous()) {  // the usual case (gradient accumulation): flat loops
     real* d = data();
     const real* o = other.data();
-    for (int64_t i = 0, n = numel(); i < n; ++i) d[i] += alpha * o[i];
+    parallel_for(numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) d[i] += alpha * o[i];
+    });
     return *this;
   }
   std::vector<real> v = other.to_vector();

@@ -58,6 +58,32 @@ void walk2(const Shape& shape, const Shape& sa, int64_t oa, const Shape& sb, int
 template <class F>
 void for_each_offset(const Tensor& t, F f) { walk(t.shape(), t.strides(), t.offset(), f); }
 
+// A layout as `count` runs of `length` elements that sit one after another in storage: the
+// longest suffix of axes laid out compactly. A channel slice x[:, :C] of a compact (B, 2C, T)
+// tensor is B runs of C * T; a compact tensor is one run; a transposed matrix, runs of 1.
+// Row-major order visits run 0, then run 1, ...; start(r) is where run r begins in storage.
+struct Runs {
+  int64_t count = 0, length = 1;
+  Shape outer, outer_strides;  // the axes before the suffix
+  int64_t offset = 0;
+  int64_t start(int64_t r) const {
+    int64_t off = offset;
+    for (int64_t d = (int64_t)outer.size() - 1; d >= 0 && r > 0; --d) off += r % outer[d] * outer_strides[d], r /= outer[d];
+    return off;
+  }
+};
+inline Runs contiguous_runs(const Tensor& t) {
+  Runs runs;
+  const Shape& shape = t.shape();
+  size_t d = shape.size();
+  for (; d > 0 && (shape[d - 1] == 1 || t.strides()[d - 1] == runs.length); --d) runs.length *= shape[d - 1];
+  runs.outer.assign(shape.begin(), shape.begin() + d);
+  runs.outer_strides.assign(t.strides().begin(), t.strides().begin() + d);
+  runs.count = numel_of(runs.outer);
+  runs.offset = t.offset();
+  return runs;
+}
+
 // Strides that read `t` as if it had been expanded to `shape` (0 on broadcast axes).
 inline Shape broadcast_strides(const Tensor& t, const Shape& shape) {
   Shape st(shape.size(), 0);
