@@ -38,6 +38,14 @@ static std::vector<Node*> topo_order(Node* root) {
 }
 // [/doc]
 
+// True when only this Tensor holds t's storage, t is all of it (compact, from offset 0) and
+// no graph records it: it may be kept or changed in place without anyone else seeing.
+static bool sole_owner(const Tensor& t) {
+  const std::shared_ptr<TensorImpl>& ti = t.impl_ptr();
+  return ti.use_count() == 1 && ti->storage.use_count() == 1 && ti->offset == 0 && t.is_contiguous() &&
+         (int64_t)ti->storage->data.size() == t.numel() && !ti->grad_fn;
+}
+
 // Adds g into a leaf's .grad (allocating it the first time). g is passed by value
 // and moved in by the caller: when nothing else holds it (one owner, its own compact
 // storage: typically a fresh matmul result) it becomes .grad as it is; otherwise .grad
@@ -45,24 +53,19 @@ static std::vector<Node*> topo_order(Node* root) {
 static void accumulate_leaf(const Tensor& leaf, Tensor g) {
   TensorImpl* impl = leaf.impl();
   if (!impl->grad) {
-    const std::shared_ptr<TensorImpl>& gi = g.impl_ptr();
-    const bool sole = gi.use_count() == 1 && gi->storage.use_count() == 1 && gi->offset == 0 &&
-                      g.is_contiguous() && (int64_t)gi->storage->data.size() == g.numel() && !gi->grad_fn;
-    impl->grad = sole ? gi : clone(g).impl_ptr();
+    impl->grad = sole_owner(g) ? g.impl_ptr() : clone(g).impl_ptr();
   } else {
     Tensor acc(impl->grad);
     acc.add_(g);
   }
 }
 
-// sum += g for a gradient waiting in `pending`. In place when nothing else holds sum's
-// storage (a backward may hand the same tensor to two inputs, as add does); else a new tensor.
-// In place saves writing a new buffer: a gated TCN step sums 16 gradients of 4-8 MB.
+// sum += g for a gradient waiting in `pending` (the shapes were checked by the caller). In
+// place when nothing else holds sum (a backward may hand the same tensor to two inputs, as add
+// does); else a new tensor. In place saves writing a new buffer: a gated TCN step sums 16
+// gradients of 4-8 MB.
 static void accumulate(Tensor& sum, const Tensor& g) {
-  const std::shared_ptr<TensorImpl>& si = sum.impl_ptr();
-  const bool sole = si.use_count() == 1 && si->storage.use_count() == 1 && sum.is_contiguous() &&
-                    sum.shape() == g.shape() && !si->grad_fn;
-  if (sole) sum.add_(g);
+  if (sole_owner(sum)) sum.add_(g);
   else sum = sum + g;
 }
 

@@ -114,8 +114,8 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
 // [doc:gemm-avx512]
-// The AVX-512 tile: R rows (up to 6) by four panels, 6 x 64, whose sums fill 24 of the 32
-// zmm registers (16 floats each). Per step of K: four loads of B (a row of each panel),
+// The AVX-512 tile: R rows (up to 6) by V panels (up to 4: 64 columns); at 6 x 64 its sums
+// fill 24 of the 32 zmm registers (16 floats each). Per step of K: four loads of B (a row of each panel),
 // then R broadcasts of A, then 4R fused multiply-adds. It does 4x the work of the 6 x 16
 // tile for the same fixed cost to start and finish, and one tile covers a 64-wide C.
 // All R broadcasts come before the multiply-adds: written one row at a time, the compiler
@@ -411,8 +411,9 @@ static void run_part(const Plan& g, int t, int nt) {
     const real* bp = nullptr;
     // Panel jp of this slice starts at bp + lay.offset(jp). Packed here, a group of panels
     // always sits at the same place whatever this slice's kc (Plan::packed_here): in a panel
-    // split a thread's panels then stay in its own part of the buffer in every slice, so it never overwrites panels a slower
-    // thread is still reading (a shorter last slice used to shift them: make tsan found it).
+    // split a thread's panels then stay in its own part of the buffer in every slice, so it
+    // never overwrites panels a slower thread is still reading (a shorter last slice used to
+    // shift them: make tsan found it).
     const PanelLayout lay = g.packed_b ? PanelLayout{kc * kNR, g.group} : g.packed_here();
     if (g.packed_b) bp = g.packed_b + pc * lay.padded(panels) * kNR;  // pack_b's slices are kc deep
     else if (!g.direct_b) {

@@ -68,7 +68,10 @@ struct Runs {
   int64_t offset = 0;
   int64_t start(int64_t r) const {
     int64_t off = offset;
-    for (int64_t d = (int64_t)outer.size() - 1; d >= 0 && r > 0; --d) off += r % outer[d] * outer_strides[d], r /= outer[d];
+    for (int64_t d = (int64_t)outer.size() - 1; d >= 0 && r > 0; --d) {  // r's index on each outer axis
+      off += r % outer[d] * outer_strides[d];
+      r /= outer[d];
+    }
     return off;
   }
 };
@@ -82,6 +85,16 @@ inline Runs contiguous_runs(const Tensor& t) {
   runs.count = numel_of(runs.outer);
   runs.offset = t.offset();
   return runs;
+}
+
+// Zeroes columns [0, t0) and [t1, n) of `rows` rows of n floats at p (row r at p + r * n):
+// the part of an output that a copy or a product into columns [t0, t1) leaves unwritten.
+// A slice's gradient (shape_ops.cpp) and a convolution's first tap (conv.cpp) use it.
+inline void zero_outside(real* p, int64_t rows, int64_t n, int64_t t0, int64_t t1) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::fill(p + r * n, p + r * n + t0, real(0));
+    std::fill(p + r * n + t1, p + (r + 1) * n, real(0));
+  }
 }
 
 // Strides that read `t` as if it had been expanded to `shape` (0 on broadcast axes).

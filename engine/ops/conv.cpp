@@ -19,6 +19,7 @@
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/parallel.h"
 #include "engine/kernels/scalar.h"
+#include "engine/kernels/strided.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -66,15 +67,6 @@ void col2im(const Geometry& g, const real* dcols, real* dx) {
   });
 }
 
-// Zero columns [0, t0) and [t1, n) of each of the `rows` rows of length n at p: the
-// part of an output the first product does not write.
-void zero_outside(real* p, int64_t rows, int64_t n, int64_t t0, int64_t t1) {
-  for (int64_t r = 0; r < rows; ++r) {
-    std::fill(p + r * n, p + r * n + t0, real(0));
-    std::fill(p + r * n + t1, p + (r + 1) * n, real(0));
-  }
-}
-
 // [doc:conv1d-shifted]
 // Stride 1 without im2col: a kernel tap k reads the input shifted by s = k*d - pad_left,
 // so the convolution is K matrix products on the input itself, one per tap and batch item:
@@ -104,13 +96,13 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
     for (int64_t k = 0; k < K; ++k) {
       int64_t t0, t1, s = span(k, t0, t1);
       if (t1 <= t0) continue;
-      if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, t0, t1);
+      if (first) kernels::zero_outside(po + b * Cout * Lout, Cout, Lout, t0, t1);
       // out_b[:, t0:t1] (Cout, n) += W_k (Cout, Cin; strides Cin*K, K) @ x_b[:, t0+s : t1+s] (Cin, n)
       kernels::gemm(Cout, t1 - t0, Cin, pw + k, Cin * K, K, px + b * Cin * L + t0 + s, L, 1, po + b * Cout * Lout + t0,
                     Lout, !first);
       first = false;
     }
-    if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, 0, 0);  // no tap reaches an output
+    if (first) kernels::zero_outside(po + b * Cout * Lout, Cout, Lout, 0, 0);  // no tap reaches an output
   }
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -145,13 +137,13 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
         for (int64_t k = 0; k < K; ++k) {
           int64_t t0, t1, s = span(k, t0, t1);
           if (t1 <= t0) continue;
-          if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
+          if (first) kernels::zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
           // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
           kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
                         dx.data() + b * Cin * L + t0 + s, L, !first);
           first = false;
         }
-        if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
+        if (first) kernels::zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
       }
       out[0] = dx;
     }

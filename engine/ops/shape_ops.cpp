@@ -99,19 +99,6 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
   return permute(a, dims);
 }
 
-// Zeroes the compact tensor z outside [lo, hi) along axis d: two blocks per index of the
-// axes before d. (A slice's gradient zeroed all of z and then copied into it: in a gated
-// TCN that wrote 8 MB of zeros per slice, half of them overwritten at once.)
-static void zero_outside(Tensor& z, int64_t d, int64_t lo, int64_t hi) {
-  const int64_t n = z.shape()[d], inner = z.strides()[d];
-  if (z.numel() == 0) return;
-  real* p = z.data();
-  for (int64_t o = 0, outer = z.numel() / (n * inner); o < outer; ++o, p += n * inner) {
-    std::fill(p, p + lo * inner, real(0));
-    std::fill(p + hi * inner, p + n * inner, real(0));
-  }
-}
-
 // [doc:slice]
 // Python's a[start:stop:step] along one axis. Negative start/stop count from
 // the end, and out-of-range bounds are clipped, as in Python.
@@ -135,7 +122,10 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t 
     int64_t off = start * st[d];
     st[d] *= step;
     make_view(z, shape, st, off).copy_(g);
-    if (step == 1) zero_outside(z, d, start, start + shape[d]);  // what the copy did not write
+    if (step == 1) {  // zero what the copy did not write: z is rows of sa[d] * inner, the slice a block of each
+      const int64_t inner = z.strides()[d], row = sa[d] * inner;
+      if (row > 0) kernels::zero_outside(z.data(), z.numel() / row, row, off, off + shape[d] * inner);
+    }
     return {z};
   });
 }
