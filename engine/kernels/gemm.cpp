@@ -251,6 +251,20 @@ static real* scratch(std::vector<real>& buf, size_t n) {
 }
 
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+// Transpose an 8 x 8 block held in registers as 8 rows: afterwards r[j] holds column j.
+CADENZA_AVX2 static inline __attribute__((always_inline)) void transpose8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; ++i)  // pairs of rows interleaved: t[2i] = r[2i][0] r[2i+1][0] r[2i][1] r[2i+1][1] | lanes 4, 5
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]), t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  for (int i = 0; i < 2; ++i)  // quads: four rows' lane j side by side, in each 128-bit half
+    for (int h = 0; h < 2; ++h) {
+      u[4 * i + 2 * h] = _mm256_shuffle_ps(t[4 * i + h], t[4 * i + 2 + h], 0x44);
+      u[4 * i + 2 * h + 1] = _mm256_shuffle_ps(t[4 * i + h], t[4 * i + 2 + h], 0xEE);
+    }
+  for (int j = 0; j < 4; ++j)  // halves: rows 0-3 and 4-7 of lane j, then of lane j + 4
+    r[j] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x20), r[j + 4] = _mm256_permute2f128_ps(u[j], u[j + 4], 0x31);
+}
+
 // A whole panel of a transposed B (column j of the panel is contiguous: b + j * csb):
 // 8 x 8 blocks are loaded as 8 columns and transposed in registers into 8 rows of
 // the panel (row p at d + p * ld). A weight gradient (dW = G X^T) packs X^T this way.
@@ -258,30 +272,34 @@ CADENZA_AVX2 static void pack_b_panel_transposed_avx2(const float* b, int64_t cs
   int64_t p = 0;
   for (; p + 8 <= kc; p += 8)
     for (int h = 0; h < 2; ++h) {  // the panel's columns 8h .. 8h + 7
-      const float* col = b + 8 * h * csb + p;
-      __m256 r0 = _mm256_loadu_ps(col), r1 = _mm256_loadu_ps(col + csb), r2 = _mm256_loadu_ps(col + 2 * csb),
-             r3 = _mm256_loadu_ps(col + 3 * csb), r4 = _mm256_loadu_ps(col + 4 * csb),
-             r5 = _mm256_loadu_ps(col + 5 * csb), r6 = _mm256_loadu_ps(col + 6 * csb),
-             r7 = _mm256_loadu_ps(col + 7 * csb);
-      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-             t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-             t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
-             u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
-             u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-             u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-      float* o = d + p * ld + 8 * h;
-      _mm256_storeu_ps(o + 0 * ld, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(o + 1 * ld, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(o + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(o + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(o + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(o + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(o + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(o + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(b + (8 * h + j) * csb + p);
+      transpose8x8(r);
+      for (int i = 0; i < 8; ++i) _mm256_storeu_ps(d + (p + i) * ld + 8 * h, r[i]);
     }
   for (; p < kc; ++p)
     for (int64_t j = 0; j < kNR; ++j) d[p * ld + j] = b[j * csb + p];
+}
+
+// A whole sliver of a row-major A (its MR = 6 rows contiguous along K) into d, (kc, MR):
+// 8 steps at a time, the six rows (and two zero rows) transposed in registers. Step i's
+// 8 floats are stored at d + i * MR in order, each store's last two (zeros) overwritten by
+// the next; the eighth step stores only its 6, so nothing lands past the sliver.
+CADENZA_AVX2 static void pack_a_sliver_avx2(const float* a, int64_t rsa, int64_t kc, float* d) {
+  static_assert(kMR == 6, "six rows and two zero rows make the 8 x 8 block");
+  int64_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 r[8];
+    for (int i = 0; i < 6; ++i) r[i] = _mm256_loadu_ps(a + i * rsa + p);
+    r[6] = r[7] = _mm256_setzero_ps();
+    transpose8x8(r);
+    for (int i = 0; i < 7; ++i) _mm256_storeu_ps(d + (p + i) * kMR, r[i]);
+    float* last = d + (p + 7) * kMR;
+    _mm_storeu_ps(last, _mm256_castps256_ps128(r[7]));
+    _mm_storel_pi(reinterpret_cast<__m64*>(last + 4), _mm256_extractf128_ps(r[7], 1));
+  }
+  for (; p < kc; ++p)
+    for (int i = 0; i < 6; ++i) d[p * kMR + i] = a[i * rsa + p];
 }
 #endif
 
@@ -337,6 +355,12 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
                            int64_t s1, real* dst) {
   for (int64_t s = s0; s < s1; ++s) {
     const int64_t rows = std::min(kMR, M - s * kMR);
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+    if (csa == 1 && rows == kMR && cpu_has_avx2_fma()) {
+      pack_a_sliver_avx2(A + s * kMR * rsa + pc, rsa, kc, dst + (s - s0) * kc * kMR);
+      continue;
+    }
+#endif
     for (int64_t p = 0; p < kc; ++p) {
       real* d = dst + ((s - s0) * kc + p) * kMR;
       const real* a = A + s * kMR * rsa + (pc + p) * csa;
