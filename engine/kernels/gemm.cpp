@@ -184,18 +184,13 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
   }
 }
 
-// A 6 x 16 tile of a large C (more than kPrefetchC floats, 1 MB: this machine's L2) asks for
-// its rows of C before it starts: they arrive while its 256 steps of multiply-adds run,
-// where its last step used to wait for them (from L3, or from memory when other programs
-// crowd L3). 1024^3 and 2048^3, paired runs on a busy machine: 12-15% faster at 1 and 2 threads.
-// On a C that stays in cache it only costs (not done in the AVX-512 tiles: no gain measured).
+// Each tile of a C larger than kPrefetchC floats (1 MB, this machine's L2) asks for its rows
+// of C as it starts (TileSrc::prefetch_c): they come from L3, or from memory when other
+// programs crowd L3, while its multiply-adds run; its last step used to wait for them.
+// Paired runs on the busy shared machine: 1024^3 and 2048^3 (6 x 16 tiles) 12-15% faster at 1
+// and 2 threads, 2048 x 1024 x 88 and 64 x 16384 x 128 (AVX-512 tiles) 2-6%. On a C that
+// stays in cache the requests only cost: 64^3 and 64 x 4096 x 64 lost 1-3% with them.
 constexpr int64_t kPrefetchC = int64_t(1) << 18;
-static void prefetch_rows(const real* c, int64_t ldc, int64_t rows) {
-  for (int64_t r = 0; r < rows; ++r, c += ldc) {
-    __builtin_prefetch(c, 1);  // (1: for writing) the first and the last element of the row's NR
-    __builtin_prefetch(c + kNR - 1, 1);
-  }
-}
 
 // Below this many multiply-adds a product runs on one thread: waking a second
 // core costs more than it saves (sq64 is 0.26M).
@@ -218,7 +213,7 @@ struct Plan {
   const real* packed_b = nullptr;  // gemm_packed: B already in panels (see pack_b)
   bool direct_a = false;           // broadcast A's elements in place: no packing of A
   bool direct_b = false;           // read B's rows in place: no packing of B
-  bool prefetch_c = false;         // C is larger than L2: ask for a tile's rows of C before computing it
+  bool prefetch_c = false;         // C is larger than L2: each tile asks for its rows of C as it starts
   int threads = 1;
   int64_t wide = 1;          // panels per tile: 4 for the 6 x 64 AVX-512 tile
   int64_t group = 1;         // packed panels side by side in groups of this many (PanelLayout)
@@ -288,6 +283,7 @@ static void run_part(const Plan& g, int t, int nt) {
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
           if (bp) src.b = bp + lay.offset(jp), src.b_rs = lay.row_stride();
           else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
+          src.prefetch_c = g.prefetch_c;
           return src;
         };
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
@@ -301,9 +297,8 @@ static void run_part(const Plan& g, int t, int nt) {
         }
 #endif
         for (int64_t s = sb; s < se; ++s) {
-          const int64_t row = s * kMR, rows = std::min(kMR, g.M - row);
-          if (g.prefetch_c) prefetch_rows(g.C + row * g.ldc + col, g.ldc, rows);
-          tile(kc, source(s), g.C + row * g.ldc + col, g.ldc, rows, std::min(kNR, g.N - col), add);
+          const int64_t row = s * kMR;
+          tile(kc, source(s), g.C + row * g.ldc + col, g.ldc, std::min(kMR, g.M - row), std::min(kNR, g.N - col), add);
         }
         ++jp;
       }

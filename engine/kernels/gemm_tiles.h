@@ -22,19 +22,34 @@ constexpr int64_t kMR = 6, kNR = 16, kKC = 256, kMC = 96;
 // Where a tile reads its operands: A's element (r, p) is a[r * a_rs + p * a_cs],
 // and B's row p (NR contiguous floats) starts at b + p * b_rs. A packed sliver
 // has a_rs = 1, a_cs = MR and a packed panel b_rs = NR; an operand read in place
-// keeps the caller's strides.
+// keeps the caller's strides. prefetch_c: ask for the tile's rows of C as it starts
+// (prefetch_tile), when C is too large to stay in cache (gemm.cpp's run).
 struct TileSrc {
   const real* a;
   int64_t a_rs, a_cs;
   const real* b;
   int64_t b_rs;
+  bool prefetch_c = false;
 };
+
+// The R rows x W columns of C a tile will add to (row stride ldc), asked for as it starts:
+// they arrive while its multiply-adds run, where its last step used to wait for them.
+template <int R, int W>
+static inline __attribute__((always_inline)) void prefetch_tile(const real* c, int64_t ldc) {
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r, c += ldc) {
+#pragma GCC unroll 4
+    for (int j = 0; j < W; j += 16) __builtin_prefetch(c + j, 1);  // (1: to be written) each 64 bytes,
+    __builtin_prefetch(c + W - 1, 1);                              // and the last, for a row not aligned
+  }
+}
 
 // The portable tile: plain loops the compiler vectorises for any CPU.
 // Computes the first R rows and 8V columns of the (MR, NR) tile c (row stride ldc), over kc steps of K.
 template <int R, int V>
 static void tile_generic(int64_t kc, const TileSrc& s, real* __restrict c, int64_t ldc, bool add) {
   constexpr int W = 8 * V;
+  if (s.prefetch_c) prefetch_tile<R, W>(c, ldc);
   real acc[R][W] = {};
   for (int64_t p = 0; p < kc; ++p) {
     const real* b = s.b + p * s.b_rs;
@@ -61,6 +76,7 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
     for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
+  if (s.prefetch_c) prefetch_tile<R, 8 * V>(c, ldc);
   const float* a = s.a;
   const float* b = s.b;
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
@@ -107,6 +123,7 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  if (s.prefetch_c) prefetch_tile<R, 16 * V>(c, ldc);
   const float* a = s.a;
   const float* b = s.b;
   // Four steps per trip: a 64-step tile ends its loop 16 times instead of 64, and the tile
