@@ -202,19 +202,47 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
   });
 }
 
+TEST_CASE("gemm on few rows and many columns (each panel of B packed just before its tiles) matches the reference") {
+  // M <= 96 is one block of rows; with K > 128 and at least 256 KB of a thread's panels per
+  // slice (N = 600 at 1 and 2 threads, 1100 at 3), gemm packs each panel as it is used. The
+  // right edge is a panel of 8 and of 12 columns; K = 600 is three slices, the last 88 deep.
+  Generator gen(9);
+  on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+    for (int64_t M : {7, 63, 96})
+      for (int64_t N : {600, 1100})
+        for (int64_t K : {300, 600})
+          for (int ta = 0; ta < 2; ++ta)
+            for (int tb = 0; tb < 2; ++tb) {
+              INFO(kernel << " kernel, " << threads << " thread(s), " << M << " x " << N << " x " << K << " ta=" << ta
+                          << " tb=" << tb);
+              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
+              Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
+              const real* pa = ta ? At.data() : A.data();
+              const real* pb = tb ? Bt.data() : B.data();
+              int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
+              std::vector<real> c1(M * N, 5), c2(M * N, 5);
+              kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
+              kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
+              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+            }
+  });
+}
+
 TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {
   Generator gen(8);
   // Shapes that take each plan: rows split with shared panels (200 x 70, K in two slices),
-  // panels split (64 rows), A read in place (K <= 256), B read in place (128 x 64).
+  // panels split (64 rows), A read in place (K <= 256), B read in place (128 x 64), each
+  // panel packed just before its tiles (64 x 1100).
   Tensor A = randn({200, 300}, gen), B = randn({300, 70}, gen), a_few = randn({64, 300}, gen);
   Tensor A2 = randn({130, 128}, gen), B2 = randn({128, 64}, gen), B3 = randn({128, 1000}, gen);
+  Tensor B5 = randn({300, 1100}, gen);  // few rows, many columns: each panel packed as used at 1 to 3 threads
   int before = num_threads();
   std::vector<std::vector<real>> one;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     std::vector<std::vector<real>> now = {matmul(A, B).to_vector(), matmul(a_few, B).to_vector(),
                                           matmul(A2, B2).to_vector(), matmul(A2, B3).to_vector(),
-                                          matmul(A.t(), A).to_vector()};
+                                          matmul(A.t(), A).to_vector(), matmul(a_few, B5).to_vector()};
     if (threads == 1) one = now;
     else
       for (size_t i = 0; i < now.size(); ++i) {

@@ -192,6 +192,16 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
 // stays in cache the requests only cost: 64^3 and 64 x 4096 x 64 lost 1-3% with them.
 constexpr int64_t kPrefetchC = int64_t(1) << 18;
 
+// A product of few rows (one block of MC) uses each panel of B for one column of tiles:
+// packing B is then much of its work. When a thread's panels of a slice are at least
+// kPackAsUsed floats (256 KB), it packs each panel just before its tiles, into a buffer
+// that stays in L1; packed all at once first, they went out to L2 and L3 and came back.
+// Paired runs: 64 x 1024 x 344 (an LSTM step's product) 8% faster at 1 thread and 16% at 2,
+// 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 5-15%. Below that size it lost: 64 x 128
+// x 4096 with B transposed (the TCN's weight gradient) 13-18% slower at 2 threads. Not done
+// for panels grouped for the AVX-512 tile (K <= 128): no gain measured there.
+constexpr int64_t kPackAsUsed = int64_t(1) << 16;
+
 // Below this many multiply-adds a product runs on one thread: waking a second
 // core costs more than it saves (sq64 is 0.26M).
 constexpr double kParallelMacs = 0.6e6;
@@ -250,8 +260,14 @@ static void run_part(const Plan& g, int t, int nt) {
     const int ti = t / tn, tj = t % tn;
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
   }
-  static thread_local std::vector<real> a_buf;
+  static thread_local std::vector<real> a_buf, col_buf;
   real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * kKC));
+  // One block of rows, panels not shared, and my panels of a slice more than a quarter of
+  // L2: pack each panel just before its column of tiles, into a buffer that stays in L1,
+  // instead of all of a slice's panels first (see kPackAsUsed).
+  const bool as_used = !g.packed_b && !g.direct_b && tm == 1 && s1 - s0 <= per_block && g.group == 1 &&
+                       std::min(g.K, kKC) * (q1 - q0) * kNR >= kPackAsUsed;
+  real* cb = as_used ? scratch(col_buf, (size_t)(g.packed_here().pstride * g.group)) : nullptr;
   for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
     const int64_t kc = std::min(kKC, g.K - pc);
     const bool add = g.accumulate || pc > 0;
@@ -263,7 +279,7 @@ static void run_part(const Plan& g, int t, int nt) {
     // shift them: make tsan found it).
     const PanelLayout lay = g.packed_b ? PanelLayout{kc * kNR, g.group} : g.packed_here();
     if (g.packed_b) bp = g.packed_b + pc * lay.padded(panels) * kNR;  // pack_b's slices are kc deep
-    else if (!g.direct_b) {
+    else if (!g.direct_b && !as_used) {
       real* dst = g.shared_b + (nt > 1 ? slice % 2 : 0) * lay.size(panels);  // alternate when others may still read
       if (tm == 1) pack_b_panels(g.N, g.B, g.rsb, g.csb, pc, kc, lay, dst, q0, q1);  // only my panels
       else {  // everyone packs a share of all the panels, then waits for the rest
@@ -275,21 +291,34 @@ static void run_part(const Plan& g, int t, int nt) {
     for (int64_t sb = s0; sb < s1; sb += per_block) {  // a block of MC rows of my row group
       const int64_t se = std::min(s1, sb + per_block);
       if (!g.direct_a) pack_a_slivers(g.M, g.A, g.rsa, g.csa, pc, kc, sb, se, ap);
-      for (int64_t jp = q0; jp < q1;) {  // a tile spans `wide` panels (up to my last)
+      for (int64_t jp = q0; jp < q1;) {  // a column of tiles spans `here` panels (up to my last)
         const int64_t col = jp * kNR;
+        int64_t here = 1;
+        [[maybe_unused]] const bool wide = g.wide > 1 && jp < whole;
+#if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+        if (wide) {  // AVX-512: up to four whole panels of mine
+          here = std::min({g.wide, q1 - jp, whole - jp});
+          if (bp || cb) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
+        }
+#endif
+        const real* b_col = bp ? bp + lay.offset(jp) : nullptr;  // where this column's panels are packed
+        if (cb) {  // packed now, at their place in a group: panel jp at cb + (jp - first) * NR
+          const int64_t first = jp - jp % lay.group;
+          pack_b_panels(g.N - first * kNR, g.B + first * kNR * g.csb, g.rsb, g.csb, pc, kc, lay, cb, jp - first,
+                        jp - first + here);
+          b_col = cb + (jp - first) * kNR;
+        }
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
           TileSrc src;
           if (g.direct_a) src.a = g.A + s * kMR * g.rsa + pc * g.csa, src.a_rs = g.rsa, src.a_cs = g.csa;
           else src.a = ap + (s - sb) * kc * kMR, src.a_rs = 1, src.a_cs = kMR;
-          if (bp) src.b = bp + lay.offset(jp), src.b_rs = lay.row_stride();
+          if (b_col) src.b = b_col, src.b_rs = lay.row_stride();
           else src.b = g.B + pc * g.rsb + col, src.b_rs = g.rsb;
           src.prefetch_c = g.prefetch_c;
           return src;
         };
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-        if (g.wide > 1 && jp < whole) {  // AVX-512: all my slivers against up to four whole panels, in one call
-          int64_t here = std::min({g.wide, q1 - jp, whole - jp});  // ... of mine
-          if (bp) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
+        if (wide) {  // all my slivers against these panels, in one call
           const WideColumn column = (g.direct_a ? kWideRows : kWideSlivers)[here - 1];
           column(std::min(g.M, se * kMR) - sb * kMR, kc, source(sb), g.C + sb * kMR * g.ldc + col, g.ldc, add);
           jp += here;
