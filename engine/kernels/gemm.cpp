@@ -196,8 +196,8 @@ constexpr int64_t kPrefetchC = int64_t(1) << 18;
 // packing B is then much of its work. When a thread's panels of a slice are at least
 // kPackAsUsed floats (256 KB), it packs each panel just before its tiles, into a buffer
 // that stays in L1; packed all at once first, they went out to L2 and L3 and came back.
-// Paired runs: 64 x 1024 x 344 (an LSTM step's product) 8% faster at 1 thread and 16% at 2,
-// 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 5-15%. Below that size it lost: 64 x 128
+// Paired runs: 64 x 1024 x 344 (an LSTM step's product) 5-9% faster at 1 thread, 12-16% at 2;
+// 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 6-16%. Below that size it lost: 64 x 128
 // x 4096 with B transposed (the TCN's weight gradient) 13-18% slower at 2 threads. Not done
 // for panels grouped for the AVX-512 tile (K <= 128): no gain measured there.
 constexpr int64_t kPackAsUsed = int64_t(1) << 16;
@@ -267,7 +267,7 @@ static void run_part(const Plan& g, int t, int nt) {
   // instead of all of a slice's panels first (see kPackAsUsed).
   const bool as_used = !g.packed_b && !g.direct_b && tm == 1 && s1 - s0 <= per_block && g.group == 1 &&
                        std::min(g.K, kKC) * (q1 - q0) * kNR >= kPackAsUsed;
-  real* cb = as_used ? scratch(col_buf, (size_t)(g.packed_here().pstride * g.group)) : nullptr;
+  real* cb = as_used ? scratch(col_buf, (size_t)g.packed_here().pstride) : nullptr;  // one panel
   for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
     const int64_t kc = std::min(kKC, g.K - pc);
     const bool add = g.accumulate || pc > 0;
@@ -298,15 +298,13 @@ static void run_part(const Plan& g, int t, int nt) {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
         if (wide) {  // AVX-512: up to four whole panels of mine
           here = std::min({g.wide, q1 - jp, whole - jp});
-          if (bp || cb) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
+          if (bp) here = std::min(here, lay.group - jp % lay.group);  // ... and, packed, side by side
         }
 #endif
         const real* b_col = bp ? bp + lay.offset(jp) : nullptr;  // where this column's panels are packed
-        if (cb) {  // packed now, at their place in a group: panel jp at cb + (jp - first) * NR
-          const int64_t first = jp - jp % lay.group;
-          pack_b_panels(g.N - first * kNR, g.B + first * kNR * g.csb, g.rsb, g.csb, pc, kc, lay, cb, jp - first,
-                        jp - first + here);
-          b_col = cb + (jp - first) * kNR;
+        if (cb) {  // packed now (as_used: one panel at a time, here = 1): B's columns from col, as panel 0
+          pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, 1);
+          b_col = cb;
         }
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
           TileSrc src;
