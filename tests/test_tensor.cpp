@@ -178,6 +178,24 @@ TEST_CASE("matmul: shapes, batching, broadcasting and 1-d operands") {
   expect_error([&] { matmul(Tensor::scalar(1), a); }, {"[matmul]", "at least 1 dim"});
 }
 
+// gemm against gemm_ref on an (M, K) x (K, N) product, for each operand stored as it is or
+// transposed (strides swapped); C starts at 5 and is added into when both or neither are.
+static void check_gemm_every_transpose(int64_t M, int64_t N, int64_t K, Generator& gen) {
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      INFO(M << " x " << N << " x " << K << ", A transposed " << ta << ", B transposed " << tb);
+      Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
+      Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
+      const real* pa = ta ? At.data() : A.data();
+      const real* pb = tb ? Bt.data() : B.data();
+      int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
+      std::vector<real> c1(M * N, 5), c2(M * N, 5);
+      kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
+      kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
+      CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
+    }
+}
+
 TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on both kernels, at 1 and N threads") {
   Generator gen(7);
   on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
@@ -187,18 +205,7 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
       // a wide tile and a one-panel one); 24: a half panel
       for (int64_t N : {1, 7, 16, 24, 48, 64, 65, 80})
         for (int64_t K : {1, 8, 129, 300})
-          for (int ta = 0; ta < 2; ++ta)
-            for (int tb = 0; tb < 2; ++tb) {
-              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
-              Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
-              const real* pa = ta ? At.data() : A.data();
-              const real* pb = tb ? Bt.data() : B.data();
-              int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
-              std::vector<real> c1(M * N, 5), c2(M * N, 5);
-              kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
-              kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
-              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
-            }
+          check_gemm_every_transpose(M, N, K, gen);
   });
 }
 
@@ -208,23 +215,11 @@ TEST_CASE("gemm on few rows and many columns (each panel of B packed just before
   // right edge is a panel of 8 and of 12 columns; K = 600 is three slices, the last 88 deep.
   Generator gen(9);
   on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+    INFO(kernel << " kernel, " << threads << " thread(s)");
     for (int64_t M : {7, 63, 96})
       for (int64_t N : {600, 1100})
         for (int64_t K : {300, 600})
-          for (int ta = 0; ta < 2; ++ta)
-            for (int tb = 0; tb < 2; ++tb) {
-              INFO(kernel << " kernel, " << threads << " thread(s), " << M << " x " << N << " x " << K << " ta=" << ta
-                          << " tb=" << tb);
-              Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
-              Tensor At = A.t().contiguous(), Bt = B.t().contiguous();
-              const real* pa = ta ? At.data() : A.data();
-              const real* pb = tb ? Bt.data() : B.data();
-              int64_t rsa = ta ? 1 : K, csa = ta ? M : 1, rsb = tb ? 1 : N, csb = tb ? K : 1;
-              std::vector<real> c1(M * N, 5), c2(M * N, 5);
-              kernels::gemm_ref(M, N, K, pa, rsa, csa, pb, rsb, csb, c1.data(), N, ta == tb);
-              kernels::gemm(M, N, K, pa, rsa, csa, pb, rsb, csb, c2.data(), N, ta == tb);
-              CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
-            }
+          check_gemm_every_transpose(M, N, K, gen);
   });
 }
 

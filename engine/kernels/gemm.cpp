@@ -293,8 +293,8 @@ static void run_part(const Plan& g, int t, int nt) {
       if (!g.direct_a) pack_a_slivers(g.M, g.A, g.rsa, g.csa, pc, kc, sb, se, ap);
       for (int64_t jp = q0; jp < q1;) {  // a column of tiles spans `here` panels (up to my last)
         const int64_t col = jp * kNR;
-        [[maybe_unused]] const bool wide = g.wide > 1 && jp < whole;
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
+        const bool wide = g.wide > 1 && jp < whole;
         int64_t here = 1;
         if (wide) {  // AVX-512: up to four whole panels of mine
           here = std::min({g.wide, q1 - jp, whole - jp});
