@@ -393,6 +393,11 @@ TEST_CASE("bernoulli draws one uniform per element in order, on both paths") {
     }
   }
   kernels::force_portable_kernels(false);
-  Generator g(1);
+  Generator g(1), same(1);
   expect_error([&] { bernoulli(T({0.5, 1.5}, {2}), g); }, {"[bernoulli]", "1.5", "flat index 1", "outside [0, 1]"});
+  // A bad probability found blocks in (NaN too) leaves the generator as it was.
+  Tensor late = Tensor::full({1300}, 0.5);
+  late.data()[1100] = std::numeric_limits<real>::quiet_NaN();
+  expect_error([&] { bernoulli(late, g); }, {"[bernoulli]", "nan", "flat index 1100"});
+  CHECK(g.next_u64() == same.next_u64());
 }

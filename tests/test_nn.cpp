@@ -112,6 +112,34 @@ TEST_CASE("optimisers read only .grad: a hand-written gradient works") {
   expect_error([] { optim::SGD bad({Tensor::zeros({1})}, 0.1); }, {"[optimizer]", "does not require grad"});
 }
 
+TEST_CASE("SGD on a large parameter: the same bits at 1 and 2 threads as the update written out") {
+  // Above the parallel threshold (32768 elements), each thread updates its block; the
+  // update is element by element in double, so the split cannot change a bit.
+  Generator g(41);
+  const int before = num_threads();
+  for (double momentum : {0.0, 0.9})
+    for (int threads : {1, 2}) {
+      INFO("momentum=" << momentum << " threads=" << threads);
+      set_num_threads(threads);
+      Tensor w = randn({300, 257}, g).requires_grad_();
+      std::vector<real> p = w.to_vector(), buf(p.size(), 0);
+      optim::SGD sgd({w}, 0.1, momentum, /*weight_decay=*/0.01);
+      for (int step = 0; step < 2; ++step) {
+        Tensor grad = randn({300, 257}, g);
+        const std::vector<real> gv = grad.to_vector();
+        for (size_t k = 0; k < p.size(); ++k) {  // torch.optim.SGD, dampening 0
+          double d = gv[k] + 0.01 * p[k];
+          if (momentum > 0) buf[k] = (real)(step == 0 ? d : momentum * buf[k] + d), d = buf[k];
+          p[k] -= (real)(0.1 * d);
+        }
+        w.set_grad(grad);
+        sgd.step();
+        CHECK(w.to_vector() == p);
+      }
+    }
+  set_num_threads(before);
+}
+
 TEST_CASE("optimiser state round-trips for resuming") {
   Tensor p = Tensor::full({3}, 1).requires_grad_(), q = Tensor::full({3}, 1).requires_grad_();
   optim::Adam a({p}, 0.1), b({q}, 0.1);

@@ -4,6 +4,8 @@
 // docs/11-making-it-fast.md ("Use the data's structure"); the RBM uses it (docs/07).
 #include "tests/helpers.h"
 
+#include <tuple>
+
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/spmm.h"
@@ -85,6 +87,42 @@ TEST_CASE("binary_csr finds every one in order, and the first value that is neit
     CHECK(kernels::binary_csr(full.data(), 4, 9, csr, /*max_ones=*/36) == -1);
   }
   kernels::force_portable_kernels(false);
+}
+
+TEST_CASE("binary_csr in parallel: blocks of short rows, the first stray value, too many ones") {
+  // Rows of 9 with 5% ones: a row's ones are often fewer than the 8 lanes write_ones_avx2
+  // stores, so its spare lanes reach several rows on, up to the next thread's block.
+  Generator gen(24);
+  for (auto [rows, cols, p] : {std::tuple<int64_t, int64_t, double>{9000, 9, 0.05}, {9000, 9, 0.5}, {700, 129, 0.02}}) {
+    Tensor a = ones_with(p, rows, cols, gen);
+    std::vector<int32_t> want;
+    std::vector<int64_t> crow = {0};
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j)
+        if (a.data()[i * cols + j] == 1) want.push_back((int32_t)j);
+      crow.push_back((int64_t)want.size());
+    }
+    on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+      INFO(kernel << " threads=" << threads << " rows=" << rows << " cols=" << cols << " p=" << p);
+      for (int rep = 0; rep < 5; ++rep) {  // a race would show in some runs
+        kernels::BinaryCSR csr;
+        REQUIRE(kernels::binary_csr(a.data(), rows, cols, csr) == -1);
+        CHECK(csr.col_indices == want);
+        CHECK(csr.crow_indices == crow);
+      }
+      const int64_t nnz = (int64_t)want.size();
+      kernels::BinaryCSR csr;
+      CHECK(kernels::binary_csr(a.data(), rows, cols, csr, nnz - 1) == -2);
+      CHECK(kernels::binary_csr(a.data(), rows, cols, csr, nnz) == -1);
+      // stray values in both halves: the first one is reported
+      Tensor b = a.clone();
+      b.data()[(rows - 10) * cols + 3] = 0.5f;
+      b.data()[(rows / 2 + 1) * cols + 1] = 2;
+      CHECK(kernels::binary_csr(b.data(), rows, cols, csr) == (rows / 2 + 1) * cols + 1);
+      b.data()[3 * cols] = -1;
+      CHECK(kernels::binary_csr(b.data(), rows, cols, csr) == 3 * cols);
+    });
+  }
 }
 
 TEST_CASE("spmm: the same bits as spmm_ref on awkward shapes and densities, both paths, 1 and 2 threads") {

@@ -4,6 +4,7 @@
 
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
+#include "engine/kernels/strided.h"
 
 using namespace cadenza;
 using namespace testing;
@@ -94,6 +95,43 @@ TEST_CASE("broadcasting follows NumPy, aligning from the right") {
   // Strided operands take the general path and still agree.
   Tensor m = T({1, 2, 3, 4, 5, 6}, {2, 3});
   CHECK((m.t() + m.t()).to_vector() == std::vector<real>{2, 8, 4, 10, 6, 12});
+}
+
+TEST_CASE("broadcast element-wise ops: the repeating-operand path equals the general one, at 1 and N threads") {
+  // x + bias, bias - x, a scalar tensor: one operand whole, the other repeating along
+  // the trailing axes, in parallel over rows. Checked against an index loop.
+  Generator g(31);
+  const int before = num_threads();
+  struct Case { Shape a, b; };
+  for (const Case& c : std::vector<Case>{{{300, 257}, {257}}, {{257}, {300, 257}}, {{40, 3, 700}, {1, 3, 700}},
+                                         {{3, 700}, {40, 3, 700}}, {{}, {200, 300}}, {{200, 300}, {1, 1}},
+                                         {{5, 7}, {7}}, {{1000, 1}, {1000, 1}}}) {
+    Tensor a = randn(c.a, g), b = randn(c.b, g);
+    const Shape out = broadcast_shapes("t", c.a, c.b);
+    // the expected values: each output element from its broadcast indices
+    std::vector<real> want_sub, want_div;
+    const Shape sa = kernels::broadcast_strides(a, out), sb = kernels::broadcast_strides(b, out);
+    int64_t n = 1;
+    for (int64_t d : out) n *= d;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t rem = i, ia = 0, ib = 0;
+      for (size_t d = out.size(); d-- > 0;) {
+        const int64_t k = rem % out[d];
+        rem /= out[d];
+        ia += k * sa[d], ib += k * sb[d];
+      }
+      want_sub.push_back(a.data()[ia] - b.data()[ib]);
+      want_div.push_back(a.data()[ia] / b.data()[ib]);
+    }
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      INFO(shape_str(c.a) << " vs " << shape_str(c.b) << " threads=" << threads);
+      CHECK((a - b).shape() == out);
+      CHECK((a - b).to_vector() == want_sub);
+      CHECK((a / b).to_vector() == want_div);
+    }
+  }
+  set_num_threads(before);
 }
 
 TEST_CASE("unary maths, comparisons and where") {

@@ -87,24 +87,28 @@ Tensor bernoulli(const Tensor& probs, Generator& gen) {
   Tensor pc = probs.contiguous();  // no copy when already compact
   const real* p = pc.data();
   const int64_t n = pc.numel();
-  int64_t good = 0;  // counted with & rather than &&, so the compiler vectorises the check
-  for (int64_t i = 0; i < n; ++i) good += (p[i] >= 0) & (p[i] <= 1);
-  const bool bad = good != n;
-  if (bad)
-    for (int64_t i = 0; i < n; ++i)
-      if (!(p[i] >= 0 && p[i] <= 1))
-        fail("bernoulli", str("probability ", (double)p[i], " at flat index ", i, " is outside [0, 1]"),
-             "pass probabilities, e.g. sigmoid(logits)");
   Tensor out = Tensor::empty(probs.shape());
   real* o = out.data();
   // A block of draws at a time: the same numbers, in the same order, as one
   // gen.uniform_real() per element, compared 8 at a time where the CPU can.
+  // Each block's probabilities are checked just before they are used (they are
+  // then in L1 for the comparison); a bad one puts the generator back as it was.
+  const Generator before = gen;
   constexpr int64_t kBlock = 512;
   uint64_t bits[kBlock];
+  int64_t good = 0;  // counted with & rather than &&, so the compiler vectorises the check
   for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
     const int64_t m = std::min(kBlock, n - i0);
+    for (int64_t i = i0; i < i0 + m; ++i) good += (p[i] >= 0) & (p[i] <= 1);
     gen.fill_u64(bits, m);
     below(bits, p + i0, o + i0, m);
+  }
+  if (good != n) {
+    gen = before;
+    for (int64_t i = 0; i < n; ++i)
+      if (!(p[i] >= 0 && p[i] <= 1))
+        fail("bernoulli", str("probability ", (double)p[i], " at flat index ", i, " is outside [0, 1]"),
+             "pass probabilities, e.g. sigmoid(logits)");
   }
   return out;
 }

@@ -2,6 +2,8 @@
 #include "engine/kernels/spmm.h"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/parallel.h"
@@ -19,13 +21,10 @@ int64_t count_ones_ref(const real* r, int64_t cols, bool& other) {
   other = bad != 0;
   return ones;
 }
-// Writes the columns of the row's ones at col and returns the end. Branch-free: a sample
-// is half ones, so "if (r[j] == 1)" would be mispredicted half the time.
+// Writes the columns of the row's ones at col and returns the end.
 int32_t* write_ones_ref(const real* r, int64_t cols, int32_t* col) {
-  for (int64_t j = 0; j < cols; ++j) {
-    *col = (int32_t)j;
-    col += r[j] == 1;
-  }
+  for (int64_t j = 0; j < cols; ++j)
+    if (r[j] == 1) *col++ = (int32_t)j;
   return col;
 }
 
@@ -44,10 +43,14 @@ CADENZA_AVX2 int64_t count_ones_avx2(const float* r, int64_t cols, bool& other) 
   other = all_01 != 0xFF || tail_other;
   return ones;
 }
-// Eight elements at a time: the 8 comparison bits index a table that lists where the
-// ones are, so a block costs the same whether it holds no one or eight. It stores all
-// eight lanes and moves on by the count, so col needs 8 spare slots past the row's ones.
-CADENZA_AVX2 int32_t* write_ones_avx2(const float* r, int64_t cols, int32_t* col) {
+// Eight elements at a time, without a branch on each (a sample is half ones, so
+// "if (r[j] == 1)" would be mispredicted half the time): the 8 comparison bits index a
+// table that lists where the ones are, so a block costs the same whether it holds no
+// one or eight. It stores all eight lanes and moves on by the count: the spare lanes
+// land where the next row's ones go, and that row, written next, overwrites them. Only
+// blocks whose eight lanes would reach `end` (the end of the rows this thread writes:
+// past it, another thread may be writing) go through a local buffer.
+CADENZA_AVX2 int32_t* write_ones_avx2(const float* r, int64_t cols, int32_t* col, const int32_t* end) {
   static const std::vector<int32_t> table = [] {  // table[8 m .. 8 m + 8): the set bits of m, in order
     std::vector<int32_t> t(256 * 8, 0);
     for (int m = 0; m < 256; ++m)
@@ -59,9 +62,16 @@ CADENZA_AVX2 int32_t* write_ones_avx2(const float* r, int64_t cols, int32_t* col
   int64_t j = 0;
   for (; j + 8 <= cols; j += 8) {
     const unsigned m = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(r + j), one, _CMP_EQ_OQ));
-    const __m256i at = _mm256_loadu_si256((const __m256i*)(table.data() + 8 * m));
-    _mm256_storeu_si256((__m256i*)col, _mm256_add_epi32(at, _mm256_set1_epi32((int)j)));
-    col += __builtin_popcount(m);
+    const __m256i at = _mm256_add_epi32(_mm256_loadu_si256((const __m256i*)(table.data() + 8 * m)), _mm256_set1_epi32((int)j));
+    const int k = __builtin_popcount(m);
+    if (end - col >= 8) {
+      _mm256_storeu_si256((__m256i*)col, at);
+    } else {
+      alignas(32) int32_t lanes[8];
+      _mm256_store_si256((__m256i*)lanes, at);
+      for (int q = 0; q < k; ++q) col[q] = lanes[q];
+    }
+    col += k;
   }
   for (int32_t* p = write_ones_ref(r + j, cols - j, col); col < p; ++col) *col += (int32_t)j;
   return col;
@@ -74,34 +84,51 @@ int64_t count_ones(const real* r, int64_t cols, bool& other) {
 #endif
   return count_ones_ref(r, cols, other);
 }
-int32_t* write_ones(const real* r, int64_t cols, int32_t* col) {
+// end: the end of the rows this thread writes; nothing is written there or past it.
+int32_t* write_ones(const real* r, int64_t cols, int32_t* col, const int32_t* end) {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-  if (cpu_has_avx2_fma()) return write_ones_avx2(r, cols, col);
+  if (cpu_has_avx2_fma()) return write_ones_avx2(r, cols, col, end);
+#else
+  (void)end;
 #endif
   return write_ones_ref(r, cols, col);
 }
 
 }  // namespace
 
-// Two passes over a (rows, cols): count each row's ones, checking every value is 0 or 1,
-// then write their column indices.
+// Two passes over a (rows, cols), each in parallel over blocks of rows: count each
+// row's ones, checking every value is 0 or 1, then write their column indices, each
+// row at its own place (the running sum of the counts before it).
 int64_t binary_csr(const real* a, int64_t rows, int64_t cols, BinaryCSR& out, int64_t max_ones) {
   out.rows = rows, out.cols = cols;
   out.crow_indices.assign((size_t)rows + 1, 0);
-  for (int64_t i = 0; i < rows; ++i) {
-    const real* r = a + i * cols;
-    bool other = false;
-    const int64_t ones = count_ones(r, cols, other);
-    if (other)
-      for (int64_t j = 0;; ++j)
-        if (neither_0_nor_1(r[j])) return i * cols + j;
-    out.crow_indices[(size_t)i + 1] = out.crow_indices[(size_t)i] + ones;
-  }
-  if (out.crow_indices.back() > max_ones) return -2;
-  out.col_indices.resize((size_t)out.crow_indices.back() + 8);  // + 8: write_ones' spare slots
-  int32_t* col = out.col_indices.data();
-  for (int64_t i = 0; i < rows; ++i) col = write_ones(a + i * cols, cols, col);
+  int64_t* ones = out.crow_indices.data() + 1;  // row i's count, then the running sum
+  const int64_t grain = std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(cols, 1));  // rows per block, at least
+  std::atomic<int64_t> total{0}, first_other{std::numeric_limits<int64_t>::max()};
+  parallel_for(rows, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const real* r = a + i * cols;
+      bool other = false;
+      ones[i] = count_ones(r, cols, other);
+      if (other) {  // the first such element of this block; blocks are in order, so the smallest is the first
+        int64_t j = 0;
+        while (!neither_0_nor_1(r[j])) ++j;
+        for (int64_t seen = first_other.load(); i * cols + j < seen && !first_other.compare_exchange_weak(seen, i * cols + j);) {
+        }
+        return;
+      }
+      if (total.fetch_add(ones[i]) + ones[i] > max_ones) return;  // too many ones: no index, stop counting
+    }
+  });
+  if (total.load() > max_ones) return -2;  // (elements past where counting stopped went unchecked)
+  if (first_other.load() != std::numeric_limits<int64_t>::max()) return first_other.load();
+  for (int64_t i = 0; i < rows; ++i) ones[i] += ones[i - 1];  // ones[-1] is crow_indices[0] = 0
   out.col_indices.resize((size_t)out.crow_indices.back());
+  int32_t* col = out.col_indices.data();
+  const int64_t* crow = out.crow_indices.data();
+  parallel_for(rows, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) write_ones(a + i * cols, cols, col + crow[i], col + crow[hi]);
+  });
   return -1;
 }
 

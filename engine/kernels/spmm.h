@@ -33,7 +33,9 @@ struct BinaryCSR {
 // a (rows, cols), compact. Returns -1 and fills out when every element is 0 or 1 and at
 // most max_ones of them are 1; otherwise out.crow_indices is left unfinished, and the
 // result is the flat index of the first element that is neither 0 nor 1, or -2 when
-// there are too many ones. (Counting is a quick first pass; writing the indices is the slow one.)
+// there are too many ones (counting stops there, so later elements go unchecked).
+// Counting is a quick first pass; writing the indices is the slow one. Both run in
+// parallel over blocks of rows, and the result does not depend on the thread count.
 int64_t binary_csr(const real* a, int64_t rows, int64_t cols, BinaryCSR& out,
                    int64_t max_ones = std::numeric_limits<int64_t>::max());
 // The transpose, in CSR too (a counting sort: each row's indices stay increasing).

@@ -146,6 +146,20 @@ Tensor map_unary(const Tensor& a, F f) {
   return out;
 }
 
+// The number of elements after which `t`, broadcast to `shape`, repeats itself: t.numel()
+// when t is compact and its shape (leading 1s aside) is the trailing axes of `shape`,
+// as a bias (H) is for a batch (B, H); 0 otherwise.
+inline int64_t repeat_period(const Tensor& t, const Shape& shape) {
+  if (!t.is_contiguous() || t.numel() == 0) return 0;
+  int64_t skip = 0;
+  while (skip < t.dim() && t.shape()[(size_t)skip] == 1) ++skip;
+  const size_t rest = (size_t)(t.dim() - skip);
+  if (rest > shape.size()) return 0;
+  for (size_t i = 0; i < rest; ++i)
+    if (t.shape()[(size_t)skip + i] != shape[shape.size() - rest + i]) return 0;
+  return t.numel();
+}
+
 // out[i] = f(a[i], b[i]) with a and b broadcast to `shape`.
 template <class F>
 Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
@@ -153,11 +167,45 @@ Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
   real* o = out.data();
   const real* pa = a.impl()->storage->data.data();
   const real* pb = b.impl()->storage->data.data();
-  if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
+  const int64_t n = out.numel();
+  const bool a_full = a.shape() == shape && a.is_contiguous(), b_full = b.shape() == shape && b.is_contiguous();
+  if (a_full && b_full) {
     pa += a.offset();
     pb += b.offset();
-    parallel_for(out.numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+    parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
+    });
+    return out;
+  }
+  // One operand whole, the other repeating every `m` elements (x + bias): rows of m
+  // in parallel, each a plain loop the compiler vectorises.
+  const int64_t ma = a_full ? 0 : repeat_period(a, shape), mb = b_full ? 0 : repeat_period(b, shape);
+  if (n > 0 && ((a_full && mb > 0) || (b_full && ma > 0))) {
+    pa += a.offset();
+    pb += b.offset();
+    const int64_t m = a_full ? mb : ma;
+    if (m == 1) {  // a scalar: one flat loop
+      const real c = a_full ? pb[0] : pa[0];
+      const real* p = a_full ? pa : pb;
+      parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+        if (a_full)
+          for (int64_t i = lo; i < hi; ++i) o[i] = f(p[i], c);
+        else
+          for (int64_t i = lo; i < hi; ++i) o[i] = f(c, p[i]);
+      });
+      return out;
+    }
+    parallel_for(n / m, std::max<int64_t>(1, (1 << 15) / m), [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        real* orow = o + r * m;
+        if (a_full) {
+          const real* arow = pa + r * m;
+          for (int64_t j = 0; j < m; ++j) orow[j] = f(arow[j], pb[j]);
+        } else {
+          const real* brow = pb + r * m;
+          for (int64_t j = 0; j < m; ++j) orow[j] = f(pa[j], brow[j]);
+        }
+      }
     });
     return out;
   }

@@ -44,7 +44,7 @@ struct Batch {
   }
   Tensor t_times(const Tensor& w, real alpha = 1) const {  // alpha * (a^T @ w)
     if (ones) return matmul(ones->t(), w, alpha);
-    return alpha == 1 ? matmul(dense.t(), w) : matmul(dense.t(), w) * alpha;
+    return matmul(dense.t(), alpha == 1 ? w : w * alpha);  // w (B, H) is smaller than the (V, H) product
   }
 };
 // [/doc]

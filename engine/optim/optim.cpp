@@ -78,17 +78,21 @@ void SGD::step() {
     if (!g.defined()) continue;
     real* p = params_[i].data();
     const real* gp = g.data();
-    if (momentum == 0) {
-      sgd_update(p, gp, lr, weight_decay, params_[i].numel());
+    if (momentum == 0) {  // element by element: any thread split gives the same bits
+      parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+        sgd_update(p + lo, gp + lo, lr, weight_decay, hi - lo);
+      });
       continue;
     }
     real* buf = buffer(i, "momentum_buffer").data();
-    for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
-      double d = gp[k] + weight_decay * p[k];
-      buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
-      d = nesterov ? d + momentum * buf[k] : buf[k];
-      p[k] -= (real)(lr * d);
-    }
+    parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t k = lo; k < hi; ++k) {
+        double d = gp[k] + weight_decay * p[k];
+        buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
+        d = nesterov ? d + momentum * buf[k] : buf[k];
+        p[k] -= (real)(lr * d);
+      }
+    });
   }
   ++steps_;
 }
