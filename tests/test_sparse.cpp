@@ -4,8 +4,6 @@
 // docs/11-making-it-fast.md ("Use the data's structure"); the RBM uses it (docs/07).
 #include "tests/helpers.h"
 
-#include <tuple>
-
 #include "engine/kernels/cpu.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/spmm.h"
@@ -93,7 +91,10 @@ TEST_CASE("binary_csr in parallel: blocks of short rows, the first stray value, 
   // Rows of 9 with 5% ones: a row's ones are often fewer than the 8 lanes write_ones_avx2
   // stores, so its spare lanes reach several rows on, up to the next thread's block.
   Generator gen(24);
-  for (auto [rows, cols, p] : {std::tuple<int64_t, int64_t, double>{9000, 9, 0.05}, {9000, 9, 0.5}, {700, 129, 0.02}}) {
+  struct Case { int64_t rows, cols; double p; };
+  for (const Case& c : {Case{9000, 9, 0.05}, Case{9000, 9, 0.5}, Case{700, 129, 0.02}}) {
+    const int64_t rows = c.rows, cols = c.cols;  // (a lambda cannot capture a structured binding in C++17)
+    const double p = c.p;
     Tensor a = ones_with(p, rows, cols, gen);
     std::vector<int32_t> want;
     std::vector<int64_t> crow = {0};
