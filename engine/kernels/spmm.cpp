@@ -62,7 +62,8 @@ CADENZA_AVX2 int32_t* write_ones_avx2(const float* r, int64_t cols, int32_t* col
   int64_t j = 0;
   for (; j + 8 <= cols; j += 8) {
     const unsigned m = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(r + j), one, _CMP_EQ_OQ));
-    const __m256i at = _mm256_add_epi32(_mm256_loadu_si256((const __m256i*)(table.data() + 8 * m)), _mm256_set1_epi32((int)j));
+    const __m256i at =
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i*)(table.data() + 8 * m)), _mm256_set1_epi32((int)j));
     const int k = __builtin_popcount(m);
     if (end - col >= 8) {
       _mm256_storeu_si256((__m256i*)col, at);
@@ -100,28 +101,40 @@ int32_t* write_ones(const real* r, int64_t cols, int32_t* col, const int32_t* en
 // row's ones, checking every value is 0 or 1, then write their column indices, each
 // row at its own place (the running sum of the counts before it).
 int64_t binary_csr(const real* a, int64_t rows, int64_t cols, BinaryCSR& out, int64_t max_ones) {
+  constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
   out.rows = rows, out.cols = cols;
   out.crow_indices.assign((size_t)rows + 1, 0);
   int64_t* ones = out.crow_indices.data() + 1;  // row i's count, then the running sum
   const int64_t grain = std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(cols, 1));  // rows per block, at least
-  std::atomic<int64_t> total{0}, first_other{std::numeric_limits<int64_t>::max()};
+  // Each block counts its rows in order and stops at its first stray value, so the smallest
+  // one any block finds is the first. With a limit, the blocks add their counts to `total`
+  // every 8 rows (not every row: its cache line travels between the cores each time) and
+  // stop once it is passed.
+  const bool limited = max_ones != kNone;
+  std::atomic<int64_t> total{0}, first_other{kNone};
   parallel_for(rows, grain, [&](int64_t lo, int64_t hi) {
+    int64_t mine = 0;  // ones counted here, not yet in total
     for (int64_t i = lo; i < hi; ++i) {
       const real* r = a + i * cols;
       bool other = false;
       ones[i] = count_ones(r, cols, other);
-      if (other) {  // the first such element of this block; blocks are in order, so the smallest is the first
+      if (other) {
         int64_t j = 0;
         while (!neither_0_nor_1(r[j])) ++j;
-        for (int64_t seen = first_other.load(); i * cols + j < seen && !first_other.compare_exchange_weak(seen, i * cols + j);) {
-        }
+        const int64_t at = i * cols + j;
+        for (int64_t seen = first_other.load(); at < seen;)  // first_other = min(first_other, at)
+          if (first_other.compare_exchange_weak(seen, at)) break;
         return;
       }
-      if (total.fetch_add(ones[i]) + ones[i] > max_ones) return;  // too many ones: no index, stop counting
+      mine += ones[i];
+      if (limited && ((i - lo) % 8 == 7 || i + 1 == hi)) {
+        if (total.fetch_add(mine) + mine > max_ones) return;  // too many ones: no index
+        mine = 0;
+      }
     }
   });
-  if (total.load() > max_ones) return -2;  // (elements past where counting stopped went unchecked)
-  if (first_other.load() != std::numeric_limits<int64_t>::max()) return first_other.load();
+  if (limited && total.load() > max_ones) return -2;  // (elements past where counting stopped went unchecked)
+  if (first_other.load() != kNone) return first_other.load();
   for (int64_t i = 0; i < rows; ++i) ones[i] += ones[i - 1];  // ones[-1] is crow_indices[0] = 0
   out.col_indices.resize((size_t)out.crow_indices.back());
   int32_t* col = out.col_indices.data();

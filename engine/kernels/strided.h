@@ -160,6 +160,27 @@ inline int64_t repeat_period(const Tensor& t, const Shape& shape) {
   return t.numel();
 }
 
+// out[r * m + j] = f(whole[r * m + j], rep[j]) into the compact `out`: x + bias, where the
+// bias repeats every m elements. Rows of m in parallel, each a plain loop the compiler
+// vectorises; m = 1 (a scalar) as one flat loop.
+template <class F>
+Tensor map_repeating(Tensor out, const real* whole, const real* rep, int64_t m, F f) {
+  real* o = out.data();
+  const int64_t n = out.numel();
+  if (m == 1) {
+    const real c = rep[0];
+    parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(whole[i], c);
+    });
+    return out;
+  }
+  parallel_for(n / m, std::max<int64_t>(1, (1 << 15) / m), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r)
+      for (int64_t j = 0; j < m; ++j) o[r * m + j] = f(whole[r * m + j], rep[j]);
+  });
+  return out;
+}
+
 // out[i] = f(a[i], b[i]) with a and b broadcast to `shape`.
 template <class F>
 Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
@@ -167,47 +188,20 @@ Tensor map_binary(const Shape& shape, const Tensor& a, const Tensor& b, F f) {
   real* o = out.data();
   const real* pa = a.impl()->storage->data.data();
   const real* pb = b.impl()->storage->data.data();
-  const int64_t n = out.numel();
   const bool a_full = a.shape() == shape && a.is_contiguous(), b_full = b.shape() == shape && b.is_contiguous();
   if (a_full && b_full) {
     pa += a.offset();
     pb += b.offset();
-    parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+    parallel_for(out.numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
     });
     return out;
   }
-  // One operand whole, the other repeating every `m` elements (x + bias): rows of m
-  // in parallel, each a plain loop the compiler vectorises.
-  const int64_t ma = a_full ? 0 : repeat_period(a, shape), mb = b_full ? 0 : repeat_period(b, shape);
-  if (n > 0 && ((a_full && mb > 0) || (b_full && ma > 0))) {
-    pa += a.offset();
-    pb += b.offset();
-    const int64_t m = a_full ? mb : ma;
-    if (m == 1) {  // a scalar: one flat loop
-      const real c = a_full ? pb[0] : pa[0];
-      const real* p = a_full ? pa : pb;
-      parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
-        if (a_full)
-          for (int64_t i = lo; i < hi; ++i) o[i] = f(p[i], c);
-        else
-          for (int64_t i = lo; i < hi; ++i) o[i] = f(c, p[i]);
-      });
-      return out;
-    }
-    parallel_for(n / m, std::max<int64_t>(1, (1 << 15) / m), [&](int64_t lo, int64_t hi) {
-      for (int64_t r = lo; r < hi; ++r) {
-        real* orow = o + r * m;
-        if (a_full) {
-          const real* arow = pa + r * m;
-          for (int64_t j = 0; j < m; ++j) orow[j] = f(arow[j], pb[j]);
-        } else {
-          const real* brow = pb + r * m;
-          for (int64_t j = 0; j < m; ++j) orow[j] = f(pa[j], brow[j]);
-        }
-      }
-    });
-    return out;
+  if (out.numel() > 0) {  // one operand whole, the other repeating (x + bias, bias - x, x * scalar)
+    if (const int64_t m = a_full ? repeat_period(b, shape) : 0)
+      return map_repeating(out, pa + a.offset(), pb + b.offset(), m, f);
+    if (const int64_t m = b_full ? repeat_period(a, shape) : 0)
+      return map_repeating(out, pb + b.offset(), pa + a.offset(), m, [&](real x, real y) { return f(y, x); });
   }
   int64_t i = 0;
   walk2(shape, broadcast_strides(a, shape), a.offset(), broadcast_strides(b, shape), b.offset(),
