@@ -109,6 +109,24 @@ TEST_CASE("optimisers read only .grad: a hand-written gradient works") {
   CHECK(!w.grad().defined());
   sgd.step();  // no grad: parameters untouched
   CHECK(w.to_vector() == std::vector<real>{0, 2});
+  // A gradient set as a view (a transpose, as a hand-written rule might give) is read in its
+  // logical order by every optimiser, not in its storage order: the same step as its compact copy.
+  Tensor gt = Tensor::from_vector({1, -2, 3, -4, 5, -6}, {3, 2}).t();  // (2, 3): 1 3 5 / -2 -4 -6
+  for (int which = 0; which < 3; ++which) {
+    INFO("optimiser " << which);
+    std::vector<real> after[2];
+    for (int compact = 0; compact < 2; ++compact) {
+      Tensor m = Tensor::zeros({2, 3}).requires_grad_();
+      std::unique_ptr<optim::Optimizer> opt;
+      if (which == 0) opt = std::make_unique<optim::SGD>(std::vector<Tensor>{m}, 1.0);
+      if (which == 1) opt = std::make_unique<optim::RMSprop>(std::vector<Tensor>{m}, 1.0);
+      if (which == 2) opt = std::make_unique<optim::Adam>(std::vector<Tensor>{m}, 1.0);
+      m.set_grad(compact ? gt.contiguous() : gt);
+      opt->step();
+      after[compact] = m.to_vector();
+    }
+    CHECK(after[0] == after[1]);
+  }
   expect_error([] { optim::SGD bad({Tensor::zeros({1})}, 0.1); }, {"[optimizer]", "does not require grad"});
 }
 

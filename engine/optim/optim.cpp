@@ -76,8 +76,9 @@ void SGD::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor g = params_[i].grad();
     if (!g.defined()) continue;
+    Tensor gc = g.contiguous();  // set_grad takes any layout, e.g. a transposed view; no copy when compact
     real* p = params_[i].data();
-    const real* gp = g.data();
+    const real* gp = gc.data();
     if (momentum == 0) {  // element by element: any thread split gives the same bits
       parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
         sgd_update(p + lo, gp + lo, lr, weight_decay, hi - lo);
@@ -179,8 +180,9 @@ void RMSprop::step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor g = params_[i].grad();
     if (!g.defined()) continue;
+    Tensor gc = g.contiguous();  // set_grad takes any layout, e.g. a transposed view; no copy when compact
     real* p = params_[i].data();
-    const real* gp = g.data();
+    const real* gp = gc.data();
     real* sq = buffer(i, "square_avg").data();
     real* buf = momentum > 0 ? buffer(i, "momentum_buffer").data() : nullptr;
     for (int64_t k = 0, n = params_[i].numel(); k < n; ++k) {
