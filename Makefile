@@ -173,8 +173,10 @@ $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
 # Benchmarks beside ../shared/peers (PyTorch, OpenBLAS), 1 and 2 threads; results in out/bench/.
+# PASSES=3 runs the whole list three times, Cadenza and each peer in turns, and takes medians.
+PASSES ?= 1
 bench: banner $(BENCH_BIN)
-	@bash tests/bench/run_bench.sh $(BENCH_BIN)
+	@PASSES='$(PASSES)' bash tests/bench/run_bench.sh $(BENCH_BIN)
 
 # ---- libFuzzer on the MIDI reader (clang + libclang-rt from Debian); FUZZ_SECONDS bounds the run ----
 FUZZ_SECONDS ?= 60
@@ -251,6 +253,7 @@ help:
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
+	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 7 minutes a pass)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"

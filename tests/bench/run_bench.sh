@@ -4,8 +4,73 @@
 # libopenblas-dev + gcc for the C OpenBLAS program), the same workloads in
 # ../shared/peers side by side in the same run. Writes out/bench/results.txt and
 # prints a table of medians and ratios. Never part of `make test`.
+#
+# PASSES=N (make bench PASSES=3) runs the whole list N times, Cadenza and its peer back to
+# back for each case (the peer first in even passes), and tags every line pass=N as the
+# peers' own run_all.sh does. The table then gives each side's median over the passes: on a
+# shared machine a slow minute lands on one pass of one side instead of deciding a ratio.
 set -uo pipefail
+# The tables from a results file: each side's median over the passes (pass=N), the ratios, the
+# largest peak RSS, and sgemm 1024^3 against the FP32 peak. Also `run_bench.sh --summarize FILE`
+# (tests/bench/check_summary.sh checks it on a file whose answers are known).
+summarize() {
+  echo
+  echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the peer for times; for GFLOP/s above 1.0 is better) =="
+  passes=$(grep -o " pass=[0-9]*" "$1" | sort -u | wc -l)
+  [ "$passes" -le 1 ] || echo "   (each figure the median over $passes passes; RSS the largest)"
+  # field("gflops"): the value of key=value on a result line; median("3 1 2"): the middle value of a
+  # list (the mean of the two middle ones for an even count); both awk programs below use them.
+  FIELD='function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+    function median(list,   v, n, i, j, x) {
+      n = split(list, v, " "); if (n == 0) return ""
+      for (i = 2; i <= n; i++) { x = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+      return n % 2 ? v[(n + 1) / 2] + 0 : (v[n / 2] + v[n / 2 + 1]) / 2 }'
+  awk "$FIELD"'
+    /^peer=/ {
+      key = field("bench") " " field("shape") field("k") field("H") field("variant") field("causal") " threads=" field("threads")
+      if (key ~ /^fp32_fma_peak/) next
+      t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
+      who = field("peer"); ms[key, who] = ms[key, who] " " t; gf[key, who] = gf[key, who] " " field("gflops")
+      if (field("peak_rss_mb") + 0 > rss[key, who] + 0) rss[key, who] = field("peak_rss_mb")
+      if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+      if (who != "cadenza") peer[key] = who
+    }
+    END {
+      printf "%-40s %12s %12s %10s %10s %8s %8s\n", "workload", "cadenza ms", "peer ms", "ratio", "GFLOP/s", "RSS MB", "peer MB"
+      for (i = 1; i <= n; i++) {
+        k = order[i]; p = peer[k]
+        mc = median(ms[k, "cadenza"]); mp = p != "" ? median(ms[k, p]) : ""
+        gc = median(gf[k, "cadenza"]); gp = p != "" ? median(gf[k, p]) : ""
+        r = (p != "" && mp > 0) ? sprintf("%.2f", mc / mp) : "-"
+        # sgemm: the OpenBLAS peer prints its time to 2 significant digits (sq64: 0.0046 or
+        # 0.0047 ms, 2% apart) but its GFLOP/s to 5, so the ratio of times comes from GFLOP/s
+        if (k ~ /^sgemm / && p != "" && gp > 0 && gc > 0) r = sprintf("%.2f", gp / gc)
+        printf "%-40s %12.4g %12s %10s %10s %8s %8s   (%s)\n", k, mc, (p != "" ? sprintf("%.4g", mp) : "-"), r, (gc != "" ? sprintf("%.2f", gc) : "-"), rss[k, "cadenza"], (p != "" ? rss[k, p] : "-"), (p != "" ? "vs " p : "no peer")
+      }
+    }' "$1"
+  if grep -q "^peer=c_avx2 bench=fp32_fma_peak" "$1"; then
+    echo
+    echo "== the machine's FP32 peak, measured in the same run (anchors.py fp32_peak), and sgemm 1024^3 against it =="
+    awk "$FIELD"'
+      /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = peak[field("threads")] " " field("gflops") }
+      /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = gf[field("threads")] " " field("gflops") }
+      END { for (t = 1; t <= 2; t++) { p = median(peak[t]); g = median(gf[t])
+              if (p > 0 && g > 0)
+                printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)\n", t, g, p, 100 * g / p } }' "$1"
+  fi
+}
+
+if [ "${1:-}" = --summarize ]; then
+  [ -r "${2:-}" ] || { echo "bench: --summarize needs a results file (out/bench/results.txt); cannot read '${2:-}'" >&2; exit 2; }
+  summarize "$2"
+  exit 0
+fi
 BIN=$1
+PASSES=${PASSES:-1}
+case $PASSES in '' | *[!0-9]* | 0)
+  echo "bench: PASSES must be a whole number of passes, 1 or more (got '$PASSES'); e.g. make bench PASSES=3" >&2
+  exit 2 ;;
+esac
 OUT=out/bench
 mkdir -p "$OUT"
 RES="$OUT/results.txt"
@@ -18,54 +83,32 @@ if [ -d "$PEERS" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   cp -r "$PEERS"/. "$WORK"/
 fi
 [ $have_peers = 1 ] || echo "bench: peers not run (needs ../shared/peers and Debian's python3-torch; for OpenBLAS also libopenblas-dev)"
-for threads in 1 2; do
-  for c in $("$BIN" --list); do
-    OMP_NUM_THREADS=$threads "$BIN" --case "$c" | tee -a "$RES"
-    if [ $have_peers = 1 ]; then
-      script=${c%%/*}; name=${c#*/}
-      case $script in
-        sgemm) peer_case="openblas/$name" ;;
-        *) peer_case="$name" ;;
-      esac
-      (cd "$WORK" && PEER_THREADS=$threads /usr/bin/python3 "$script.py" --case "$peer_case" 2>/dev/null) | grep '^peer=' | tee -a "$RES"
-    fi
-  done
-done
-echo
-echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the peer for times; for GFLOP/s above 1.0 is better) =="
-# field("gflops"): the value of key=value on a result line (both awk programs below use it)
-FIELD='function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }'
-awk "$FIELD"'
-  /^peer=/ {
-    key = field("bench") " " field("shape") field("k") field("H") field("variant") field("causal") " threads=" field("threads")
-    t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
-    who = field("peer"); ms[key, who] = t; gf[key, who] = field("gflops"); rss[key, who] = field("peak_rss_mb")
-    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-    if (who != "cadenza") peer[key] = who
-  }
-  END {
-    printf "%-40s %12s %12s %10s %10s %8s %8s\n", "workload", "cadenza ms", "peer ms", "ratio", "GFLOP/s", "RSS MB", "peer MB"
-    for (i = 1; i <= n; i++) {
-      k = order[i]; p = peer[k]
-      r = (p != "" && ms[k, p] > 0) ? sprintf("%.2f", ms[k, "cadenza"] / ms[k, p]) : "-"
-      # sgemm: the OpenBLAS peer prints its time to 2 significant digits (sq64: 0.0046 or
-      # 0.0047 ms, 2% apart) but its GFLOP/s to 5, so the ratio of times comes from GFLOP/s
-      if (k ~ /^sgemm / && p != "" && gf[k, p] > 0 && gf[k, "cadenza"] > 0) r = sprintf("%.2f", gf[k, p] / gf[k, "cadenza"])
-      printf "%-40s %12s %12s %10s %10s %8s %8s   (%s)\n", k, ms[k, "cadenza"], (p != "" ? ms[k, p] : "-"), r, gf[k, "cadenza"], rss[k, "cadenza"], (p != "" ? rss[k, p] : "-"), (p != "" ? "vs " p : "no peer")
-    }
-  }' "$RES"
-if [ $have_peers = 1 ]; then
-  echo
-  echo "== the machine's FP32 peak, measured now (anchors.py fp32_peak), and sgemm 1024^3 against it =="
+tag() { awk -v p="$1" '/^peer=/ { print $0 " pass=" p; fflush() }' | tee -a "$RES"; }
+cadenza() { OMP_NUM_THREADS=$2 "$BIN" --case "$1" | tag "$3"; }
+peer() {  # the same workload in ../shared/peers: sgemm in OpenBLAS, the rest in PyTorch
+  [ $have_peers = 1 ] || return 0
+  local script=${1%%/*} name=${1#*/} peer_case
+  case $script in
+    sgemm) peer_case="openblas/$name" ;;
+    *) peer_case="$name" ;;
+  esac
+  (cd "$WORK" && PEER_THREADS=$2 /usr/bin/python3 "$script.py" --case "$peer_case" 2>/dev/null) | tag "$3"
+}
+for pass in $(seq 1 "$PASSES"); do
+  [ "$PASSES" = 1 ] || echo "== pass $pass of $PASSES =="
   for threads in 1 2; do
-    (cd "$WORK" && PEER_THREADS=$threads /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | grep '^peer=' | tee -a "$RES"
+    for c in $("$BIN" --list); do
+      if [ $((pass % 2)) = 1 ]; then cadenza "$c" $threads $pass; peer "$c" $threads $pass
+      else peer "$c" $threads $pass; cadenza "$c" $threads $pass; fi
+    done
   done
-  awk "$FIELD"'
-    /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = field("gflops") }
-    /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = field("gflops") }
-    END { for (t = 1; t <= 2; t++) if (peak[t] > 0 && gf[t] > 0)
-            printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)\n", t, gf[t], peak[t], 100 * gf[t] / peak[t] }' "$RES"
-fi
+  if [ $have_peers = 1 ]; then  # the machine's FP32 peak, measured in every pass
+    for threads in 1 2; do
+      (cd "$WORK" && PEER_THREADS=$threads /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | tag $pass
+    done
+  fi
+done
+summarize "$RES"
 echo
 echo "== chapter 11's four steps on one 512 x 512 product (docs/11-making-it-fast.md) =="
 "$BIN" --steps | tee -a "$RES"
