@@ -264,18 +264,21 @@ TEST_CASE("gemm on few rows and many columns (each panel of B packed just before
 TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {
   Generator gen(8);
   // Shapes that take each plan: rows split with shared panels (200 x 70, K in two slices),
-  // panels split (64 rows), A read in place (K <= 256), B read in place (128 x 64), each
-  // panel packed just before its tiles (64 x 1100).
+  // panels split (64 rows), A read in place (K <= 256), B read in place with the rows split
+  // (130 x 64 x 128) and with the panels split (64 x 512 x 64), each panel packed just before
+  // its tiles (64 x 1100).
   Tensor A = randn({200, 300}, gen), B = randn({300, 70}, gen), a_few = randn({64, 300}, gen);
   Tensor A2 = randn({130, 128}, gen), B2 = randn({128, 64}, gen), B3 = randn({128, 1000}, gen);
   Tensor B5 = randn({300, 1100}, gen);  // few rows, many columns: each panel packed as used at 1 to 3 threads
+  Tensor A6 = randn({64, 64}, gen), B6 = randn({64, 512}, gen);
   int before = num_threads();
   std::vector<std::vector<real>> one;
   for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
     std::vector<std::vector<real>> now = {matmul(A, B).to_vector(), matmul(a_few, B).to_vector(),
                                           matmul(A2, B2).to_vector(), matmul(A2, B3).to_vector(),
-                                          matmul(A.t(), A).to_vector(), matmul(a_few, B5).to_vector()};
+                                          matmul(A.t(), A).to_vector(), matmul(a_few, B5).to_vector(),
+                                          matmul(A6, B6).to_vector()};
     if (threads == 1) one = now;
     else
       for (size_t i = 0; i < now.size(); ++i) {

@@ -203,8 +203,11 @@ constexpr int64_t kPrefetchC = int64_t(1) << 18;
 constexpr int64_t kPackAsUsed = int64_t(1) << 16;
 
 // Below this many multiply-adds a product runs on one thread: waking a second
-// core costs more than it saves (sq64 is 0.26M).
-constexpr double kParallelMacs = 0.6e6;
+// core costs more than it saves. Measured at 2 threads, processes taken in turns: 64^3
+// (0.26M) 4.6 -> 3.2 us in most runs and 4.4-5.2 in the rest (about one-thread speed);
+// 64 x 64 x 32 (0.13M) 2.4 -> 2.1 us and 48^3 2.0 -> 1.7-1.9, too little to risk a worker that
+// has gone to sleep; 32^3 gained nothing. (It was 0.6M, set when sq64 lost on two threads.)
+constexpr double kParallelMacs = 0.2e6;
 
 // Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
 // run for why); otherwise one panel at a time. pack_b and run both ask here.
@@ -236,14 +239,20 @@ struct Plan {
 // Threads form a grid of tm row groups x tn panel groups (tm * tn = nt), chosen
 // to minimise one thread's work: its tiles, packing its slivers of A, and, when
 // several row groups share the packed panels of B, reading the panels another
-// core packed (a cache-to-cache copy costs about two tiles' time per panel).
-static void choose_grid(int nt, int64_t slivers, int64_t panels, bool direct_a, int& tm, int& tn) {
+// core packed (a cache-to-cache copy costs about two tiles' time per panel). A B read
+// in place is packed by nobody, so sharing it costs nothing. A thread's panels count in
+// whole tiles: with the 64-wide AVX-512 tile (wide = 4), two panels cost a tile of four.
+// (64^3 at 2 threads: the panel split gave each thread 64 x 32 tiles, half as fast per
+// multiply-add; the row split gives each 32 rows of 64-wide tiles.)
+static void choose_grid(const Plan& g, int nt, int64_t slivers, int64_t panels, int& tm, int& tn) {
   double best = 1e300;
   for (int m = 1; m <= nt; ++m) {
     if (nt % m) continue;
     const int n = nt / m;
-    const double rows = (double)((slivers + m - 1) / m), cols = (double)((panels + n - 1) / n);
-    const double cost = rows * cols + (direct_a ? 0 : 0.5 * rows) + (m > 1 ? 2.0 * panels * (nt - 1) / nt : 0);
+    const int64_t mine = (panels + n - 1) / n;  // my panels, in whole tiles of g.wide
+    const double rows = (double)((slivers + m - 1) / m), cols = (double)((mine + g.wide - 1) / g.wide * g.wide);
+    const double shared_b = m > 1 && !g.direct_b ? 2.0 * panels * (nt - 1) / nt : 0;
+    const double cost = rows * cols + (g.direct_a ? 0 : 0.5 * rows) + shared_b;
     if (cost < best) best = cost, tm = m, tn = n;
   }
 }
@@ -256,7 +265,7 @@ static void run_part(const Plan& g, int t, int nt) {
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
   if (nt > 1) {  // (skipped on one thread: choose_grid's arithmetic was 1% of a 64^3 product)
-    choose_grid(nt, slivers, panels, g.direct_a, tm, tn);
+    choose_grid(g, nt, slivers, panels, tm, tn);
     const int ti = t / tn, tj = t % tn;
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
   }
