@@ -253,7 +253,7 @@ help:
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
-	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 7 minutes a pass)"
+	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make examples     build every example"
