@@ -16,16 +16,18 @@ set -uo pipefail
 summarize() {
   echo
   echo "== medians (ms) and ratios: cadenza / peer (below 1.0 is faster than the peer for times; for GFLOP/s above 1.0 is better) =="
+  local passes
   passes=$(grep -o " pass=[0-9]*" "$1" | sort -u | wc -l)
   [ "$passes" -le 1 ] || echo "   (each figure the median over $passes passes; RSS the largest)"
-  # field("gflops"): the value of key=value on a result line; median("3 1 2"): the middle value of a
-  # list (the mean of the two middle ones for an even count); both awk programs below use them.
-  FIELD='function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
+  # Two awk functions both programs below use. field("gflops"): the value of key=value on a
+  # result line; median("3 1 2"): the middle value of a list (the mean of the two middle ones
+  # for an even count).
+  local AWK_FUNCS='function field(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
     function median(list,   v, n, i, j, x) {
       n = split(list, v, " "); if (n == 0) return ""
       for (i = 2; i <= n; i++) { x = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
       return n % 2 ? v[(n + 1) / 2] + 0 : (v[n / 2] + v[n / 2 + 1]) / 2 }'
-  awk "$FIELD"'
+  awk "$AWK_FUNCS"'
     /^peer=/ {
       key = field("bench") " " field("shape") field("k") field("H") field("variant") field("causal") " threads=" field("threads")
       if (key ~ /^fp32_fma_peak/) next
@@ -51,7 +53,7 @@ summarize() {
   if grep -q "^peer=c_avx2 bench=fp32_fma_peak" "$1"; then
     echo
     echo "== the machine's FP32 peak, measured in the same run (anchors.py fp32_peak), and sgemm 1024^3 against it =="
-    awk "$FIELD"'
+    awk "$AWK_FUNCS"'
       /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = peak[field("threads")] " " field("gflops") }
       /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = gf[field("threads")] " " field("gflops") }
       END { for (t = 1; t <= 2; t++) { p = median(peak[t]); g = median(gf[t])
