@@ -247,10 +247,12 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
   });
 }
 
-TEST_CASE("gemm on few rows and many columns (each panel of B packed just before its tiles) matches the reference") {
+TEST_CASE("gemm on few rows and many columns (panels of B packed four at a time just before their tiles) matches the reference") {
   // M <= 96 is one block of rows; with K > 128 and at least 256 KB of a thread's panels per
-  // slice (N = 600 at 1 and 2 threads, 1100 at 3), gemm packs each panel as it is used. The
-  // right edge is a panel of 8 and of 12 columns; K = 600 is three slices, the last 88 deep.
+  // slice (N = 600 at 1 and 2 threads, 1100 at 3), gemm packs its panels as they are used,
+  // four at a time. The right edge is a panel of 8 and of 12 columns, in a group of two
+  // panels (N = 600 at 1 thread: 38 panels) and alone (N = 1100: 69); a thread's last group
+  // can be short (19 or 23 panels each); K = 600 is three slices, the last 88 deep.
   Generator gen(9);
   on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
     INFO(kernel << " kernel, " << threads << " thread(s)");

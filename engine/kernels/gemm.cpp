@@ -194,13 +194,17 @@ constexpr int64_t kPrefetchC = int64_t(1) << 18;
 
 // A product of few rows (one block of MC) uses each panel of B for one column of tiles:
 // packing B is then much of its work. When a thread's panels of a slice are at least
-// kPackAsUsed floats (256 KB), it packs each panel just before its tiles, into a buffer
-// that stays in L1; packed all at once first, they went out to L2 and L3 and came back.
-// Paired runs: 64 x 1024 x 344 (an LSTM step's product) 5-9% faster at 1 thread, 12-16% at 2;
-// 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 6-16%. Below that size it lost: 64 x 128
-// x 4096 with B transposed (the TCN's weight gradient) 13-18% slower at 2 threads. Not done
-// for panels grouped for the AVX-512 tile (K <= 128): no gain measured there.
-constexpr int64_t kPackAsUsed = int64_t(1) << 16;
+// kPackAsUsed floats (256 KB), it packs them a few at a time, each group just before its
+// tiles, into a buffer that stays in L2; packed all at once first, they went out to L3 and
+// came back. Paired runs: 64 x 1024 x 344 (an LSTM step's product) 5-9% faster at 1 thread,
+// 12-16% at 2; 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 6-16%. Below that size it
+// lost: 64 x 128 x 4096 with B transposed (the TCN's weight gradient) 13-18% slower at 2
+// threads. Not done for panels grouped for the AVX-512 tile (K <= 128): no gain measured.
+// kPanelsAsUsed = 4 at a time, not one: a row of B then gives four cache lines side by side,
+// not one line every few KB (on a Zen 3 core, AVX2 tile, best of 5 taken in turns with
+// OpenBLAS: 64 x 2048 x 600 70 -> 76 GFLOP/s, OpenBLAS 77; 64 x 1024 x 344 68 -> 73, OpenBLAS
+// 71; 64 x 344 x 1024, and all three at 2 threads, unchanged). Four panels are 64 KB.
+constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 
 // Below this many multiply-adds a product runs on one thread: waking a second
 // core costs more than it saves. Measured at 2 threads, processes taken in turns: 64^3
@@ -272,11 +276,11 @@ static void run_part(const Plan& g, int t, int nt) {
   static thread_local std::vector<real> a_buf, col_buf;
   real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * kKC));
   // One block of rows, panels not shared, and my panels of a slice more than a quarter of
-  // L2: pack each panel just before its column of tiles, into a buffer that stays in L1,
-  // instead of all of a slice's panels first (see kPackAsUsed).
+  // L2: pack a few panels just before their columns of tiles, into a buffer that stays in
+  // L2, instead of all of a slice's panels first (see kPackAsUsed).
   const bool as_used = !g.packed_b && !g.direct_b && tm == 1 && s1 - s0 <= per_block && g.group == 1 &&
                        std::min(g.K, kKC) * (q1 - q0) * kNR >= kPackAsUsed;
-  real* cb = as_used ? scratch(col_buf, (size_t)g.packed_here().pstride) : nullptr;  // one panel
+  real* cb = as_used ? scratch(col_buf, (size_t)(g.packed_here().pstride * kPanelsAsUsed)) : nullptr;
   for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
     const int64_t kc = std::min(kKC, g.K - pc);
     const bool add = g.accumulate || pc > 0;
@@ -311,9 +315,10 @@ static void run_part(const Plan& g, int t, int nt) {
         }
 #endif
         const real* b_col = bp ? bp + lay.offset(jp) : nullptr;  // where this column's panels are packed
-        if (cb) {  // packed now (as_used: one panel at a time, here = 1): B's columns from col, as panel 0
-          pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, 1);
-          b_col = cb;
+        if (cb) {  // as_used (here = 1): every fourth panel of mine packs B's columns from col as panels 0-3
+          const int64_t k = (jp - q0) % kPanelsAsUsed;
+          if (k == 0) pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, std::min(kPanelsAsUsed, q1 - jp));
+          b_col = cb + lay.offset(k);
         }
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
           TileSrc src;
