@@ -223,22 +223,24 @@ TEST_CASE("softmax and scaled_masked_softmax give the same bits at 1 and 2 threa
 
 TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, both kernels, 1 and 2 threads") {
   Generator gen(12);
-  on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
-    for (int64_t M : {1, 7, 64, 129})
-      for (int64_t N : {1, 17, 1024})
-        for (int64_t K : {1, 63, 600})
-          for (int tb = 0; tb < 2; ++tb) {
-            INFO(kernel << " threads=" << threads << " M=" << M << " N=" << N << " K=" << K << " transposed B=" << tb);
-            Tensor A = randn({M, K}, gen), B = randn({K, N}, gen), Bt = B.t().contiguous();
-            const real* pb = tb ? Bt.data() : B.data();
-            int64_t rsb = tb ? 1 : N, csb = tb ? K : 1;
-            std::vector<real> c1((size_t)(M * N), 2), c2((size_t)(M * N), 2);
-            kernels::gemm_ref(M, N, K, A.data(), K, 1, pb, rsb, csb, c1.data(), N, true);
+  for (int64_t M : {1, 7, 64, 129})
+    for (int64_t N : {1, 17, 1024})
+      for (int64_t K : {1, 63, 600})
+        for (int tb = 0; tb < 2; ++tb) {
+          INFO("M=" << M << " N=" << N << " K=" << K << " transposed B=" << tb);
+          Tensor A = randn({M, K}, gen), B = randn({K, N}, gen), Bt = B.t().contiguous();
+          const real* pb = tb ? Bt.data() : B.data();
+          int64_t rsb = tb ? 1 : N, csb = tb ? K : 1;
+          std::vector<real> c1((size_t)(M * N), 2);
+          kernels::gemm_ref(M, N, K, A.data(), K, 1, pb, rsb, csb, c1.data(), N, true);  // once per product
+          on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
+            INFO(std::string(kernel) << " threads=" << threads);
+            std::vector<real> c2((size_t)(M * N), 2);
             kernels::PackedB packed = kernels::pack_b(K, N, pb, rsb, csb);
             kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, true);
             CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
-          }
-  });
+          });
+        }
   // Panels packed for one kernel (side by side in fours for the AVX-512 tile, or one by one)
   // and multiplied by another: the product reads the layout the panels record.
   using kernels::CpuCapability;

@@ -28,11 +28,12 @@ double spmm_worst(const Tensor& a, const Tensor& b, real alpha, bool wrong = fal
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   std::vector<real> c((size_t)(m * n), -7);
   kernels::spmm(csr, b.data(), n, n, alpha, c.data(), n);
+  const real *pa = a.data(), *pb = b.data();  // (Tensor::data() checks the layout: not per element)
   double worst = 0;
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       double d = 0;
-      for (int64_t q = 0; q < k; ++q) d += (double)a.data()[i * k + q] * b.data()[q * n + j];
+      for (int64_t q = 0; q < k; ++q) d += (double)pa[i * k + q] * pb[q * n + j];
       worst = std::max(worst, std::fabs(c[(size_t)(i * n + j)] - alpha * d) / (1 + std::fabs(alpha * d)));
     }
   return worst;
@@ -48,14 +49,15 @@ TEST_CASE("binary_csr finds every one in order, and the first value that is neit
       INFO("cols=" << cols << " p=" << p);
       Tensor a = ones_with(p, 5, cols, gen);
       on_each_kernel_and_thread_count([&](const char* kernel, int) {
-        INFO(kernel);
+        INFO(std::string(kernel));
         kernels::BinaryCSR csr;
         REQUIRE(kernels::binary_csr(a.data(), 5, cols, csr) == -1);
         std::vector<int32_t> want;
         std::vector<int64_t> crow = {0};
+        const real* pa = a.data();
         for (int64_t i = 0; i < 5; ++i) {
           for (int64_t j = 0; j < cols; ++j)
-            if (a.data()[i * cols + j] == 1) want.push_back((int32_t)j);
+            if (pa[i * cols + j] == 1) want.push_back((int32_t)j);
           crow.push_back((int64_t)want.size());
         }
         CHECK(csr.col_indices == want);
@@ -98,13 +100,14 @@ TEST_CASE("binary_csr in parallel: blocks of short rows, the first stray value, 
     Tensor a = ones_with(p, rows, cols, gen);
     std::vector<int32_t> want;
     std::vector<int64_t> crow = {0};
+    const real* pa = a.data();
     for (int64_t i = 0; i < rows; ++i) {
       for (int64_t j = 0; j < cols; ++j)
-        if (a.data()[i * cols + j] == 1) want.push_back((int32_t)j);
+        if (pa[i * cols + j] == 1) want.push_back((int32_t)j);
       crow.push_back((int64_t)want.size());
     }
     on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
-      INFO(kernel << " threads=" << threads << " rows=" << rows << " cols=" << cols << " p=" << p);
+      INFO(std::string(kernel) << " threads=" << threads << " rows=" << rows << " cols=" << cols << " p=" << p);
       for (int rep = 0; rep < 5; ++rep) {  // a race would show in some runs
         kernels::BinaryCSR csr;
         REQUIRE(kernels::binary_csr(a.data(), rows, cols, csr) == -1);
@@ -138,7 +141,7 @@ TEST_CASE("spmm: the same bits as spmm_ref on awkward shapes and densities, both
           std::vector<real> ref((size_t)(m * n));
           kernels::spmm_ref(csr, b.data(), n, n, 0.25f, ref.data(), n);
           on_each_kernel_and_thread_count([&](const char* kernel, int threads) {
-            INFO(kernel << " threads=" << threads << " m=" << m << " k=" << k << " n=" << n << " p=" << p);
+            INFO(std::string(kernel) << " threads=" << threads << " m=" << m << " k=" << k << " n=" << n << " p=" << p);
             std::vector<real> c((size_t)(m * n), -7);
             kernels::spmm(csr, b.data(), n, n, 0.25f, c.data(), n);
             CHECK(c == ref);
