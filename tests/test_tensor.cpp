@@ -249,14 +249,16 @@ TEST_CASE("gemm matches the reference on awkward shapes and every transpose, on 
       for (int64_t K : {1, 8, 129, 300}) check_gemm_every_transpose(M, N, K, gen);
 }
 
-TEST_CASE("gemm on few rows and many columns (panels of B packed four at a time just before their tiles) matches the reference") {
-  // M <= 96 is one block of rows (7: two slivers, the last one row; 96: the whole block); with K > 128 and at least 256 KB of a thread's panels per
-  // slice (N = 600 at 1 and 2 threads, 1100 at 3), gemm packs its panels as they are used,
-  // four at a time. The right edge is a panel of 8 and of 12 columns, in a group of two
-  // panels (N = 600 at 1 thread: 38 panels) and alone (N = 1100: 69); a thread's last group
-  // can be short (19 or 23 panels each); K = 600 is three slices, the last 88 deep.
+TEST_CASE("gemm on few rows and many columns (B packed four panels at a time, just before their tiles) matches the reference") {
+  // M <= 96 is one block of rows (7: two slivers, the last of one row; 63: eleven, the last of
+  // three; 96: the whole block).
+  // With K > 128 and at least 256 KB of a thread's panels per slice (N = 600 or 1100 at 1 and
+  // 2 threads), gemm packs its panels as they are used, four at a time. The right edge is a
+  // panel of 8 and of 12 columns, in a group of two panels (N = 600 at 1 thread: 38 panels)
+  // and alone (N = 1100: 69); at 2 threads a thread's last group is short (19, 34 or 35
+  // panels each). K = 600 is three slices, the last 88 deep.
   Generator gen(9);
-  for (int64_t M : {7, 96})
+  for (int64_t M : {7, 63, 96})
     for (int64_t N : {600, 1100})
       for (int64_t K : {300, 600}) check_gemm_every_transpose(M, N, K, gen);
 }

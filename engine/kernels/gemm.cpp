@@ -317,7 +317,8 @@ static void run_part(const Plan& g, int t, int nt) {
         const real* b_col = bp ? bp + lay.offset(jp) : nullptr;  // where this column's panels are packed
         if (cb) {  // as_used (here = 1): every fourth panel of mine packs B's columns from col as panels 0-3
           const int64_t k = (jp - q0) % kPanelsAsUsed;
-          if (k == 0) pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, std::min(kPanelsAsUsed, q1 - jp));
+          if (k == 0)
+            pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, std::min(kPanelsAsUsed, q1 - jp));
           b_col = cb + lay.offset(k);
         }
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B
