@@ -35,7 +35,7 @@ Tensor Tensor::empty(const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>();
   impl->storage->data.resize((size_t)numel_of(shape));  // UninitAllocator: not zeroed
-#if !defined(__OPTIMIZE__)
+#if defined(CADENZA_DEBUG)
   std::fill(impl->storage->data.begin(), impl->storage->data.end(), std::numeric_limits<real>::quiet_NaN());
 #endif
   impl->shape = shape;

@@ -68,8 +68,8 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- factories (torch.zeros, torch.tensor, ...) ----
-  // Uninitialised, as torch.empty: for an op that writes every element. (Unoptimised
-  // builds, such as DEBUG=1, fill it with NaN, so a read before a write shows.)
+  // Uninitialised, as torch.empty: for an op that writes every element. (The sanitizer
+  // build, DEBUG=1, defines CADENZA_DEBUG and fills it with NaN, so a read before a write shows.)
   static Tensor empty(const Shape& shape);
   static Tensor zeros(const Shape& shape);
   static Tensor ones(const Shape& shape);
