@@ -54,11 +54,22 @@ summarize() {
     echo
     echo "== the machine's FP32 peak, measured in the same run (anchors.py fp32_peak), and sgemm 1024^3 against it =="
     awk "$AWK_FUNCS"'
-      /^peer=c_avx2 bench=fp32_fma_peak/ { peak[field("threads")] = peak[field("threads")] " " field("gflops") }
-      /^peer=cadenza bench=sgemm shape=sq1024 / { gf[field("threads")] = gf[field("threads")] " " field("gflops") }
+      /^peer=c_avx2 bench=fp32_fma_peak/ { t = field("threads"); peak[t] = peak[t] " " field("gflops"); pk[t, field("pass")] = field("gflops") }
+      /^peer=cadenza bench=sgemm shape=sq1024 / { t = field("threads"); gf[t] = gf[t] " " field("gflops"); cg[t, field("pass")] = field("gflops") }
+      /^peer=openblas bench=sgemm shape=sq1024 / { t = field("threads"); og[t, field("pass")] = field("gflops") }
+      { q = field("pass") + 0; if (q > np) np = q }
       END { for (t = 1; t <= 2; t++) { p = median(peak[t]); g = median(gf[t])
-              if (p > 0 && g > 0)
-                printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)\n", t, g, p, 100 * g / p } }' "$1"
+              if (p > 0 && g > 0) {
+                printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)", t, g, p, 100 * g / p
+                # each pass against the peak measured right beside it, and OpenBLAS likewise
+                mine = ""; blas = ""; cl = ""; bl = ""
+                for (q = 1; q <= np; q++) if (pk[t, q] > 0) {
+                  if (cg[t, q] > 0) { mine = mine sprintf(" %.0f%%", 100 * cg[t, q] / pk[t, q]); cl = cl " " 100 * cg[t, q] / pk[t, q] }
+                  if (og[t, q] > 0) { bl = bl " " 100 * og[t, q] / pk[t, q] }
+                }
+                if (np > 1 && cl != "") printf "; each pass against its own peak:%s, median %.0f%%", mine, median(cl)
+                if (bl != "") printf "; OpenBLAS: median %.0f%%", median(bl)
+                printf "\n" } } }' "$1"
   fi
 }
 
