@@ -16,8 +16,8 @@ else
 endif
 ifeq ($(DEBUG),1)
   # ASan + UBSan at -O0, except engine/kernels/ at -O1 (KERNEL_OPT, below): the gemm tiles take a
-  # third of the suite's time at -O0. (The whole library at -O1 runs faster still, but takes four
-  # times as long to compile as it saves.)
+  # third of the suite's time at -O0. (The whole library at -O1 runs faster still, but compiles
+  # four times as slowly under the sanitizers, which costs more than the run saves.)
   # CADENZA_DEBUG makes Tensor::empty fill with NaN, so a read before a write shows in the results.
   OPT        := -O0 -g -fno-omit-frame-pointer -fsanitize=address,undefined -DCADENZA_DEBUG
   KERNEL_OPT := -O1

@@ -62,10 +62,10 @@ summarize() {
               if (p > 0 && g > 0) {
                 printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)", t, g, p, 100 * g / p
                 # each pass against the peak measured right beside it, and OpenBLAS likewise
-                mine = ""; blas = ""; cl = ""; bl = ""
+                mine = ""; cl = ""; bl = ""
                 for (q = 1; q <= np; q++) if (pk[t, q] > 0) {
-                  if (cg[t, q] > 0) { mine = mine sprintf(" %.0f%%", 100 * cg[t, q] / pk[t, q]); cl = cl " " 100 * cg[t, q] / pk[t, q] }
-                  if (og[t, q] > 0) { bl = bl " " 100 * og[t, q] / pk[t, q] }
+                  if (cg[t, q] > 0) { r = 100 * cg[t, q] / pk[t, q]; mine = mine sprintf(" %.0f%%", r); cl = cl " " r }
+                  if (og[t, q] > 0) bl = bl " " 100 * og[t, q] / pk[t, q]
                 }
                 if (np > 1 && cl != "") printf "; each pass against its own peak:%s, median %.0f%%", mine, median(cl)
                 if (bl != "") printf "; OpenBLAS: median %.0f%%", median(bl)
