@@ -3,7 +3,9 @@
 // docs/04-modules-losses-optimisers.md ("Checkpoints").
 #include "tests/helpers.h"
 
+#include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <unistd.h>
 
 #include "engine/io/file.h"
@@ -12,12 +14,23 @@ using namespace cadenza;
 using namespace testing;
 
 namespace {
-std::string tmpdir() {
-  static std::string dir = [] {
+// One scratch directory per run, removed (with everything the tests wrote in
+// it) when the test binary exits, so runs leave nothing behind in /tmp.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
     char tmpl[] = "/tmp/cadenza-test-XXXXXX";
-    return std::string(mkdtemp(tmpl));
-  }();
-  return dir;
+    if (!mkdtemp(tmpl)) throw std::runtime_error("[test_io] cannot create a scratch directory in /tmp");
+    path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;  // never throw from a destructor; a leftover is only untidy
+    std::filesystem::remove_all(path, ec);
+  }
+};
+std::string tmpdir() {
+  static ScratchDir dir;
+  return dir.path;
 }
 bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 std::string python_with_numpy() {
