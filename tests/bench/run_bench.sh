@@ -9,6 +9,8 @@
 # back for each case (the peer first in even passes), and tags every line pass=N as the
 # peers' own run_all.sh does. The table then gives each side's median over the passes: on a
 # shared machine a slow minute lands on one pass of one side instead of deciding a ratio.
+# sgemm 1024^3 runs PEAK_ROUNDS times a pass (round=N), each run followed by the FP32 peak it is
+# divided by.
 set -uo pipefail
 # The tables from a results file: each side's median over the passes (pass=N), the ratios, the
 # largest peak RSS, and sgemm 1024^3 against the FP32 peak. Also `run_bench.sh --summarize FILE`
@@ -53,23 +55,27 @@ summarize() {
   if grep -q "^peer=c_avx2 bench=fp32_fma_peak" "$1"; then
     echo
     echo "== the machine's FP32 peak, measured in the same run (anchors.py fp32_peak), and sgemm 1024^3 against it =="
+    # Each sgemm 1024^3 run (pass=, round=) is divided by the peak measured right after it, and the
+    # goal is read on the median of those ratios: a slow minute then lowers a run and its peak
+    # together. The medians of all runs, divided, are printed too.
     awk "$AWK_FUNCS"'
-      /^peer=c_avx2 bench=fp32_fma_peak/ { t = field("threads"); peak[t] = peak[t] " " field("gflops"); pk[t, field("pass")] = field("gflops") }
-      /^peer=cadenza bench=sgemm shape=sq1024 / { t = field("threads"); gf[t] = gf[t] " " field("gflops"); cg[t, field("pass")] = field("gflops") }
-      /^peer=openblas bench=sgemm shape=sq1024 / { t = field("threads"); og[t, field("pass")] = field("gflops") }
-      { q = field("pass") + 0; if (q > np) np = q }
-      END { for (t = 1; t <= 2; t++) { p = median(peak[t]); g = median(gf[t])
-              if (p > 0 && g > 0) {
-                printf "sgemm 1024^3, %d thread(s): %.1f of %.1f GFLOP/s, %.0f%% of the peak (goal: 80%%)", t, g, p, 100 * g / p
-                # each pass against the peak measured right beside it, and OpenBLAS likewise
-                mine = ""; cl = ""; bl = ""
-                for (q = 1; q <= np; q++) if (pk[t, q] > 0) {
-                  if (cg[t, q] > 0) { r = 100 * cg[t, q] / pk[t, q]; mine = mine sprintf(" %.0f%%", r); cl = cl " " r }
-                  if (og[t, q] > 0) bl = bl " " 100 * og[t, q] / pk[t, q]
-                }
-                if (np > 1 && cl != "") printf "; each pass against its own peak:%s, median %.0f%%", mine, median(cl)
-                if (bl != "") printf "; OpenBLAS: median %.0f%%", median(bl)
-                printf "\n" } } }' "$1"
+      { id = field("pass") " " field("round"); t = field("threads") }
+      /^peer=c_avx2 bench=fp32_fma_peak/ { peak[t] = peak[t] " " field("gflops"); pk[t, id] = field("gflops"); ids[t, ++nid[t]] = id }
+      /^peer=cadenza bench=sgemm shape=sq1024 / { gf[t] = gf[t] " " field("gflops"); cg[t, id] = field("gflops") }
+      /^peer=openblas bench=sgemm shape=sq1024 / { og[t, id] = field("gflops") }
+      END { for (t = 1; t <= 2; t++) {
+              mine = ""; cl = ""; bl = ""; runs = 0
+              for (i = 1; i <= nid[t]; i++) {
+                id = ids[t, i]
+                if (cg[t, id] > 0) { r = 100 * cg[t, id] / pk[t, id]; mine = mine sprintf(" %.0f%%", r); cl = cl " " r; runs++ }
+                if (og[t, id] > 0) bl = bl " " 100 * og[t, id] / pk[t, id]
+              }
+              if (runs == 0) continue
+              printf "sgemm 1024^3, %d thread(s): %.0f%% of the FP32 peak measured beside it (goal: 80%%)", t, median(cl)
+              if (runs > 1) printf ", the median of %d runs:%s", runs, mine
+              if (bl != "") printf "; OpenBLAS the same way: %.0f%%", median(bl)
+              p = median(peak[t]); g = median(gf[t])
+              printf "; medians of all runs: %.1f of %.1f GFLOP/s (%.0f%%)\n", g, p, 100 * g / p } }' "$1"
   fi
 }
 
@@ -96,8 +102,9 @@ if [ -d "$PEERS" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   cp -r "$PEERS"/. "$WORK"/
 fi
 [ $have_peers = 1 ] || echo "bench: peers not run (needs ../shared/peers and Debian's python3-torch; for OpenBLAS also libopenblas-dev)"
-tag() { awk -v p="$1" '/^peer=/ { print $0 " pass=" p; fflush() }' | tee -a "$RES"; }
-cadenza() { OMP_NUM_THREADS=$2 "$BIN" --case "$1" | tag "$3"; }
+# tag PASS [ROUND]: append pass=PASS (and round=ROUND) to each result line, and keep it in $RES
+tag() { awk -v p="$1" -v r="${2:-}" '/^peer=/ { print $0 " pass=" p (r != "" ? " round=" r : ""); fflush() }' | tee -a "$RES"; }
+cadenza() { OMP_NUM_THREADS=$2 "$BIN" --case "$1" | tag "$3" "${4:-}"; }
 peer() {  # the same workload in ../shared/peers: sgemm in OpenBLAS, the rest in PyTorch
   [ $have_peers = 1 ] || return 0
   local script=${1%%/*} name=${1#*/} peer_case
@@ -105,22 +112,28 @@ peer() {  # the same workload in ../shared/peers: sgemm in OpenBLAS, the rest in
     sgemm) peer_case="openblas/$name" ;;
     *) peer_case="$name" ;;
   esac
-  (cd "$WORK" && PEER_THREADS=$2 /usr/bin/python3 "$script.py" --case "$peer_case" 2>/dev/null) | tag "$3"
+  (cd "$WORK" && PEER_THREADS=$2 /usr/bin/python3 "$script.py" --case "$peer_case" 2>/dev/null) | tag "$3" "${4:-}"
 }
 fp32_peak() {  # the machine's FP32 peak (../shared/peers/anchors.py) at $1 threads
   [ $have_peers = 1 ] || return 0
-  (cd "$WORK" && PEER_THREADS=$1 /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | tag "$2"
+  (cd "$WORK" && PEER_THREADS=$1 /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | tag "$2" "${3:-}"
 }
+# sgemm 1024^3 is measured PEAK_ROUNDS times a pass, each time right before the FP32 peak that the
+# summary divides it by: this machine's clock moves by 10-20% within minutes, and a peak taken at
+# the end of the pass, or a median of peaks, measured another clock.
+PEAK_ROUNDS=3
 for pass in $(seq 1 "$PASSES"); do
   [ "$PASSES" = 1 ] || echo "== pass $pass of $PASSES =="
   for threads in 1 2; do
     for c in $("$BIN" --list); do
-      if [ $((pass % 2)) = 1 ]; then cadenza "$c" $threads $pass; peer "$c" $threads $pass
-      else peer "$c" $threads $pass; cadenza "$c" $threads $pass; fi
-      # The peak right beside sgemm 1024^3, which the summary divides by it: this machine's
-      # clock moves by 10-20% within minutes, and a peak taken at the end of the pass measured
-      # another clock.
-      [ "$c" = sgemm/sq1024 ] && fp32_peak $threads $pass
+      rounds=1 round=""
+      [ "$c" = sgemm/sq1024 ] && [ $have_peers = 1 ] && rounds=$PEAK_ROUNDS
+      for r in $(seq 1 $rounds); do
+        [ $rounds = 1 ] || round=$r
+        if [ $(((pass + r) % 2)) = 0 ]; then cadenza "$c" $threads $pass $round; peer "$c" $threads $pass $round
+        else peer "$c" $threads $pass $round; cadenza "$c" $threads $pass $round; fi
+        [ "$c" = sgemm/sq1024 ] && fp32_peak $threads $pass $round
+      done
     done
   done
 done
