@@ -263,16 +263,25 @@ TEST_CASE("gemm on few rows and many columns (B packed four panels at a time, ju
       for (int64_t K : {300, 600}) check_gemm_every_transpose(M, N, K, gen);
 }
 
+TEST_CASE("gemm on many rows and a long K (slices 512 deep) matches the reference") {
+  // M >= 256 rows and K >= 512 take K in slices of 512 (kKCDeep in gemm.cpp): K = 512 is one
+  // slice, 1100 two and a last of 76. M = 301 ends in a sliver of one row; N = 70 in a panel of 6.
+  Generator gen(10);
+  for (int64_t M : {256, 301})
+    for (int64_t K : {512, 1100}) check_gemm_every_transpose(M, 70, K, gen);
+}
+
 TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {
   Generator gen(8);
   // Shapes that take each plan: rows split with shared panels (200 x 70, K in two slices),
   // panels split (64 rows), A read in place (K <= 256), B read in place with the rows split
   // (130 x 64 x 128) and with the panels split (64 x 512 x 64), each panel packed just before
-  // its tiles (64 x 1100).
+  // its tiles (64 x 1100), and K in slices of 512 (300 x 1100 x 70).
   Tensor A = randn({200, 300}, gen), B = randn({300, 70}, gen), a_few = randn({64, 300}, gen);
   Tensor A2 = randn({130, 128}, gen), B2 = randn({128, 64}, gen), B3 = randn({128, 1000}, gen);
   Tensor B5 = randn({300, 1100}, gen);  // few rows, many columns: each panel packed as used at 1 to 3 threads
   Tensor A6 = randn({64, 64}, gen), B6 = randn({64, 512}, gen);
+  Tensor A7 = randn({300, 1100}, gen), B7 = randn({1100, 70}, gen);
   int before = num_threads();
   std::vector<std::vector<real>> one;
   for (int threads : {1, 2, 3}) {
@@ -280,7 +289,7 @@ TEST_CASE("gemm gives bit-identical results at 1 and 2 threads") {
     std::vector<std::vector<real>> now = {matmul(A, B).to_vector(), matmul(a_few, B).to_vector(),
                                           matmul(A2, B2).to_vector(), matmul(A2, B3).to_vector(),
                                           matmul(A.t(), A).to_vector(), matmul(a_few, B5).to_vector(),
-                                          matmul(A6, B6).to_vector()};
+                                          matmul(A6, B6).to_vector(), matmul(A7, B7).to_vector()};
     if (threads == 1) one = now;
     else
       for (size_t i = 0; i < now.size(); ++i) {

@@ -213,6 +213,17 @@ constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 // has gone to sleep; 32^3 gained nothing. (It was 0.6M, set when sq64 lost on two threads.)
 constexpr double kParallelMacs = 0.2e6;
 
+// Products of many rows (M >= kDeepRows) and K >= 2 * kKC take K in slices of kKCDeep = 512
+// instead of kKC = 256: each slice reads and writes all of C once more (eight times 16 MB for
+// 2048^3), and a block of A twice as deep feeds each panel of B for twice as many multiply-adds.
+// Taken in turns with OpenBLAS on a Zen 3 core (AVX2 tile) whose L3 other programs crowd:
+// 2048^3 at 2 threads 143 -> 126 ms (faster in 9 rounds of 9; OpenBLAS 125), again 133 -> 126
+// (OpenBLAS 123); 1024^3, 512^3, 344 x 1024 x 2048 and the LSTM steps moved within the noise
+// (+-5%), at 1 and 2 threads. Few rows keep 256: their C stays in cache, and with 512 the
+// 2-thread 64 x 344 x 1024 and 64 x 2048 x 600 measured slower (1.19x, 1.26x; 5 noisy rounds).
+// gemm_packed keeps 256 too: pack_b's slices are kKC deep.
+constexpr int64_t kKCDeep = 512, kDeepRows = 256;
+
 // Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
 // run for why); otherwise one panel at a time. pack_b and run both ask here.
 static int64_t panel_group(int64_t K) { return cpu_has_avx512() && K <= 128 ? 4 : 1; }
@@ -227,6 +238,7 @@ struct Plan {
   real* C;
   int64_t ldc;
   bool accumulate;
+  int64_t kc = kKC;                // K is taken in slices this deep (kKC, or kKCDeep for many rows)
   const real* packed_b = nullptr;  // gemm_packed: B already in panels (see pack_b)
   bool direct_a = false;           // broadcast A's elements in place: no packing of A
   bool direct_b = false;           // read B's rows in place: no packing of B
@@ -237,7 +249,7 @@ struct Plan {
   real* shared_b = nullptr;  // panels packed by all threads together (two slices, alternately)
   // Where run_part packs B's panels: a slice's room is a full slice's (or the whole K's, if
   // shorter) whatever its kc, so a group of panels sits at the same place in every slice.
-  PanelLayout packed_here() const { return {std::min(K, kKC) * kNR, group}; }
+  PanelLayout packed_here() const { return {std::min(K, kc) * kNR, group}; }
 };
 
 // Threads form a grid of tm row groups x tn panel groups (tm * tn = nt), chosen
@@ -274,15 +286,15 @@ static void run_part(const Plan& g, int t, int nt) {
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
   }
   static thread_local std::vector<real> a_buf, col_buf;
-  real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * kKC));
+  real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * g.kc));
   // One block of rows, panels not shared, and my panels of a slice more than a quarter of
   // L2: pack a few panels just before their columns of tiles, into a buffer that stays in
   // L2, instead of all of a slice's panels first (see kPackAsUsed).
   const bool as_used = !g.packed_b && !g.direct_b && tm == 1 && s1 - s0 <= per_block && g.group == 1 &&
-                       std::min(g.K, kKC) * (q1 - q0) * kNR >= kPackAsUsed;
+                       std::min(g.K, g.kc) * (q1 - q0) * kNR >= kPackAsUsed;
   real* cb = as_used ? scratch(col_buf, (size_t)(g.packed_here().pstride * kPanelsAsUsed)) : nullptr;
-  for (int64_t pc = 0, slice = 0; pc < g.K; pc += kKC, ++slice) {
-    const int64_t kc = std::min(kKC, g.K - pc);
+  for (int64_t pc = 0, slice = 0; pc < g.K; pc += g.kc, ++slice) {
+    const int64_t kc = std::min(g.kc, g.K - pc);
     const bool add = g.accumulate || pc > 0;
     const real* bp = nullptr;
     // Panel jp of this slice starts at bp + lay.offset(jp). Packed here, a group of panels
@@ -385,6 +397,7 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 // [doc:gemm-fast]
 // Decide what to pack and how many threads to wake, then run the loops on each thread.
 static void run(Plan& g) {
+  if (!g.packed_b && g.M >= kDeepRows && g.K >= 2 * kKC) g.kc = kKCDeep;
   g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
   // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile, 256 KB (a
   // quarter of L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at once
@@ -403,7 +416,7 @@ static void run(Plan& g) {
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
     g.group = g.wide;
     const int64_t size = g.packed_here().size((g.N + kNR - 1) / kNR);
-    g.shared_b = scratch(b_buf, (size_t)((g.K > kKC && g.threads > 1 ? 2 : 1) * size));
+    g.shared_b = scratch(b_buf, (size_t)((g.K > g.kc && g.threads > 1 ? 2 : 1) * size));
   }
   parallel_region(g.threads, [&](int t, int nt) { run_part(g, t, nt); });
 }
