@@ -219,7 +219,8 @@ constexpr double kParallelMacs = 0.2e6;
 // Taken in turns with OpenBLAS on a Zen 3 core (AVX2 tile) whose L3 other programs crowd:
 // 2048^3 at 2 threads 143 -> 126 ms (faster in 9 rounds of 9; OpenBLAS 125), again 133 -> 126
 // (OpenBLAS 123); 1024^3, 512^3, 344 x 1024 x 2048 and the LSTM steps moved within the noise
-// (+-5%), at 1 and 2 threads. Few rows keep 256: their C stays in cache, and with 512 the
+// (+-5%), at 1 and 2 threads. Under a heavier load neither depth kept up with OpenBLAS (2048^3
+// at 2 threads: 192 and 189 ms against 172). Few rows keep 256: their C stays in cache, and with 512 the
 // 2-thread 64 x 344 x 1024 and 64 x 2048 x 600 measured slower (1.19x, 1.26x; 5 noisy rounds).
 // gemm_packed keeps 256 too: pack_b's slices are kKC deep.
 constexpr int64_t kKCDeep = 512, kDeepRows = 256;
