@@ -213,7 +213,7 @@ constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 // has gone to sleep; 32^3 gained nothing. (It was 0.6M, set when sq64 lost on two threads.)
 constexpr double kParallelMacs = 0.2e6;
 
-// Products of many rows (M >= kDeepRows) and K >= 2 * kKC take K in slices of kKCDeep = 512
+// Products of many rows (M >= kDeepRows) and K >= kKCDeep take K in slices of kKCDeep = 512
 // instead of kKC = 256: each slice reads and writes all of C once more (eight times 16 MB for
 // 2048^3), and a block of A twice as deep feeds each panel of B for twice as many multiply-adds.
 // Taken in turns with OpenBLAS on a Zen 3 core (AVX2 tile) whose L3 other programs crowd:
@@ -398,7 +398,7 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 // [doc:gemm-fast]
 // Decide what to pack and how many threads to wake, then run the loops on each thread.
 static void run(Plan& g) {
-  if (!g.packed_b && g.M >= kDeepRows && g.K >= 2 * kKC) g.kc = kKCDeep;
+  if (!g.packed_b && g.M >= kDeepRows && g.K >= kKCDeep) g.kc = kKCDeep;  // many rows, long K (see kKCDeep)
   g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
   // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile, 256 KB (a
   // quarter of L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at once

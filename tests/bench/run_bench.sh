@@ -10,7 +10,8 @@
 # peers' own run_all.sh does. The table then gives each side's median over the passes: on a
 # shared machine a slow minute lands on one pass of one side instead of deciding a ratio.
 # sgemm 1024^3 runs PEAK_ROUNDS times a pass (round=N), each run followed by the FP32 peak it is
-# divided by.
+# divided by: this machine's clock moves by 10-20% within minutes, so a peak taken at the end of
+# the pass, or a median of peaks, measured another clock.
 set -uo pipefail
 # The tables from a results file: each side's median over the passes (pass=N), the ratios, the
 # largest peak RSS, and sgemm 1024^3 against the FP32 peak. Also `run_bench.sh --summarize FILE`
@@ -118,21 +119,18 @@ fp32_peak() {  # the machine's FP32 peak (../shared/peers/anchors.py) at $1 thre
   [ $have_peers = 1 ] || return 0
   (cd "$WORK" && PEER_THREADS=$1 /usr/bin/python3 anchors.py --case fp32_peak 2>/dev/null) | tag "$2" "${3:-}"
 }
-# sgemm 1024^3 is measured PEAK_ROUNDS times a pass, each time right before the FP32 peak that the
-# summary divides it by: this machine's clock moves by 10-20% within minutes, and a peak taken at
-# the end of the pass, or a median of peaks, measured another clock.
-PEAK_ROUNDS=3
+PEAK_ROUNDS=3  # sgemm 1024^3 runs, each with the FP32 peak right after it, per pass (see the header)
 for pass in $(seq 1 "$PASSES"); do
   [ "$PASSES" = 1 ] || echo "== pass $pass of $PASSES =="
   for threads in 1 2; do
     for c in $("$BIN" --list); do
-      rounds=1 round=""
+      rounds=1
       [ "$c" = sgemm/sq1024 ] && [ $have_peers = 1 ] && rounds=$PEAK_ROUNDS
       for r in $(seq 1 $rounds); do
-        [ $rounds = 1 ] || round=$r
+        round=""; [ $rounds = 1 ] || round=$r
         if [ $(((pass + r) % 2)) = 0 ]; then cadenza "$c" $threads $pass $round; peer "$c" $threads $pass $round
         else peer "$c" $threads $pass $round; cadenza "$c" $threads $pass $round; fi
-        [ "$c" = sgemm/sq1024 ] && fp32_peak $threads $pass $round
+        [ $rounds = 1 ] || fp32_peak $threads $pass $round
       done
     done
   done
