@@ -220,9 +220,11 @@ constexpr double kParallelMacs = 0.2e6;
 // 2048^3 at 2 threads 143 -> 126 ms (faster in 9 rounds of 9; OpenBLAS 125), again 133 -> 126
 // (OpenBLAS 123); 1024^3, 512^3, 344 x 1024 x 2048 and the LSTM steps moved within the noise
 // (+-5%), at 1 and 2 threads. Under a heavier load neither depth kept up with OpenBLAS (2048^3
-// at 2 threads: 192 and 189 ms against 172). Few rows keep 256: their C stays in cache, and with 512 the
-// 2-thread 64 x 344 x 1024 and 64 x 2048 x 600 measured slower (1.19x, 1.26x; 5 noisy rounds).
-// gemm_packed keeps 256 too: pack_b's slices are kKC deep.
+// at 2 threads: 192 and 189 ms against 172). The price: a panel 512 deep is 32 KB, all of L1, so
+// the tile reads B from L2 (perf, 2048^3 at 1 thread: 133M L1 misses a product against 60M),
+// and L2 keeps up: 2.45G cycles for four products against 2.53G. Few rows keep 256: their C
+// stays in cache, and with 512 the 2-thread 64 x 344 x 1024 and 64 x 2048 x 600 measured slower
+// (1.19x, 1.26x; 5 noisy rounds). gemm_packed keeps 256 too: pack_b's slices are kKC deep.
 constexpr int64_t kKCDeep = 512, kDeepRows = 256;
 
 // Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
