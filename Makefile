@@ -48,11 +48,14 @@ LDFLAGS  := $(OPT) $(OMPFLAGS)
 
 ENGINE_SRC := $(sort $(wildcard engine/*/*.cpp))
 MUSIC_SRC  := $(sort $(wildcard music/*.cpp music/*/*.cpp))
+PLOT_SRC   := $(sort $(wildcard plot/*.cpp))
+# The one layer that joins music/ to engine/ (docs/STYLE.md): data in, training loops, music out.
+PIPE_SRC   := $(sort $(wildcard pipelines/*.cpp))
+CLI_SRC    := $(sort $(wildcard tools/cadenza/*.cpp))
 TEST_SRC   := $(sort $(wildcard tests/test_*.cpp))
 GRAD_TEST  := tests/test_gradcheck.cpp
 FLOAT_TEST := $(filter-out $(GRAD_TEST),$(TEST_SRC))
 EXAMPLES   := $(notdir $(patsubst %/,%,$(dir $(wildcard examples/*/main.cpp))))
-EX_COMMON  := $(sort $(wildcard examples/common/*.cpp))
 
 obj = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(1))
 dobj = $(patsubst %.cpp,$(BUILD)/double/obj/%.o,$(1))
@@ -62,11 +65,11 @@ LIB_DBL   := $(BUILD)/double/libcadenza.a
 TEST_BIN  := $(BUILD)/tests/run_tests
 GRAD_BIN  := $(BUILD)/double/run_gradcheck
 DOCS_BIN  := $(BUILD)/tools/docs_check
-EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(filter-out cadenza,$(EXAMPLES)))
+EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(EXAMPLES))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib examples test test-float test-double docs-check help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
+.PHONY: all lib examples test test-float test-double docs-check lint-layers help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
@@ -93,7 +96,7 @@ $(BUILD)/double/obj/%.o: %.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -DCADENZA_DOUBLE -c $< -o $@
 
-$(LIB): $(call obj,$(ENGINE_SRC) $(MUSIC_SRC))
+$(LIB): $(call obj,$(ENGINE_SRC) $(MUSIC_SRC) $(PLOT_SRC) $(PIPE_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
@@ -103,10 +106,10 @@ $(LIB_DBL): $(call dobj,$(ENGINE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(CLI): $(call obj,$(wildcard examples/cadenza/*.cpp) $(EX_COMMON)) $(LIB)
+$(CLI): $(call obj,$(CLI_SRC)) $(LIB)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
-$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(call obj,$(EX_COMMON)) $(LIB)
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%/main.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
@@ -124,7 +127,7 @@ doctest-check:
 	  else echo "cadenza: the tests need doctest; run: sudo apt-get install doctest-dev"; exit 1; fi; \
 	fi
 
-$(TEST_BIN): $(call obj,tests/main.cpp $(FLOAT_TEST) $(EX_COMMON)) $(LIB) | doctest-check
+$(TEST_BIN): $(call obj,tests/main.cpp $(FLOAT_TEST)) $(LIB) | doctest-check
 	@mkdir -p $(dir $@)
 	$(CXX) $^ -o $@ $(LDFLAGS)
 
@@ -143,12 +146,21 @@ test: banner doctest-check $(TEST_BIN) $(GRAD_BIN)
 	@$(GRAD_BIN) $(SUITE_FLAG)
 
 # ---- docs: chapters quote marked regions of the source; this fails on drift ----
-$(DOCS_BIN): docs/tools/docs_check.cpp
+$(DOCS_BIN): tools/docs_check.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 -O1 -Wall -Wextra $< -o $@
 
 docs-check: $(DOCS_BIN)
 	@$(DOCS_BIN) check docs
+
+# ---- the house: layers only point down (the table in docs/STYLE.md) ----
+LINT_BIN := $(BUILD)/tools/lint_layers
+$(LINT_BIN): tools/lint_layers.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O1 -Wall -Wextra $< -o $@
+
+lint-layers: $(LINT_BIN)
+	@$(LINT_BIN) .
 
 docs-sync: $(DOCS_BIN)
 	@$(DOCS_BIN) sync docs
@@ -189,9 +201,9 @@ bench: banner $(BENCH_BIN)
 # ---- libFuzzer on the MIDI reader (clang + libclang-rt from Debian); FUZZ_SECONDS bounds the run ----
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := build/fuzz/fuzz_midi_read
-$(FUZZ_BIN): tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) music/*.h
+$(FUZZ_BIN): tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h plot/*.h
 	@mkdir -p $(dir $@)
-	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(MUSIC_SRC) -o $@
+	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
 
 fuzz: $(FUZZ_BIN)
 	@rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
@@ -238,7 +250,7 @@ arm-check:
 	@command -v $(ARM_CXX) >/dev/null && command -v qemu-aarch64 >/dev/null || \
 	  { echo "cadenza: make arm-check needs an aarch64 cross-compiler and qemu; run: sudo apt-get install g++-aarch64-linux-gnu qemu-user"; exit 1; }
 	$(MAKE) --no-print-directory CXX=$(ARM_CXX) OMP=1 BUILD=build/arm64 build/arm64/libcadenza.a build/arm64/tests/run_tests \
-	  $(patsubst %,build/arm64/examples/%,$(filter-out cadenza,$(EXAMPLES))) build/arm64/cadenza
+	  $(patsubst %,build/arm64/examples/%,$(EXAMPLES)) build/arm64/cadenza
 	@[ "$$(od -An -tx1 -j18 -N2 build/arm64/tests/run_tests | tr -d ' ')" = b700 ] || \
 	  { echo "cadenza: build/arm64/tests/run_tests is not an aarch64 binary"; exit 1; }
 	@echo "== $(ARM_SUITES) on aarch64 (qemu-aarch64, 2 threads) =="
@@ -264,6 +276,7 @@ help:
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
+	@echo "  make lint-layers  fail if a file includes a layer above its own (the table in docs/STYLE.md)"
 	@echo "  make examples     build every example"
 	@echo "  make arm-check    cross-compile for aarch64 and run the kernel, tensor and RBM suites under qemu-aarch64"
 	@echo "  make tsan         both suites under ThreadSanitizer at TSAN_THREADS=3, built with clang and LLVM's OpenMP"

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "music/svg.h"
+#include "plot/svg.h"
 
 namespace music {
 
@@ -24,7 +24,7 @@ std::string piano_roll_svg(const MidiFile& midi, const RollSvgOptions& opt) {
   double pw = opt.width - left - right, ph = opt.height - top - bottom, row = ph / (hi - lo + 1);
   auto X = [&](double s) { return left + s / end * pw; };
   auto Y = [&](int p) { return top + (hi - p) * row; };
-  svg::Canvas c(opt.width, opt.height);
+  plot::Canvas c(opt.width, opt.height);
   if (!opt.title.empty()) c.text(opt.width / 2, 22, opt.title, 14, "middle");
   for (int p = lo; p <= hi; ++p) {  // black keys get a darker lane
     int pc = p % 12;
@@ -56,7 +56,7 @@ std::string piano_roll_svg(const MidiFile& midi, const RollSvgOptions& opt) {
     double x0 = X(n.start_s), x1 = X(std::min(n.end_s, end));
     double shade = 0.35 + 0.65 * n.velocity / 127.0;  // louder notes are darker
     size_t colour = midi.tracks.size() > 1 ? (size_t)n.track : (size_t)n.channel;  // one-track files: by channel
-    c.rect(x0, Y(n.pitch) + 0.5, std::max(x1 - x0, 1.5), std::max(row - 1, 1.0), svg::palette(colour), shade);
+    c.rect(x0, Y(n.pitch) + 0.5, std::max(x1 - x0, 1.5), std::max(row - 1, 1.0), plot::palette(colour), shade);
   }
   c.text(left, opt.height - 6, midi.tracks.size() > 1 ? "bars from the time signature · colour = track · shade = velocity"
                                                          : "bars from the time signature · colour = channel · shade = velocity", 9, "start", "#777");

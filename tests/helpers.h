@@ -8,7 +8,7 @@
 #include <string>
 
 #include "engine/cadenza.h"
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 
 namespace testing {
 using namespace cadenza;
@@ -81,16 +81,15 @@ inline void skip_or_fail(const std::string& why) {
 template <class F>
 void on_each_kernel_and_thread_count(F fn) {
   const int before = num_threads();
-  using kernels::CpuCapability;
   for (CpuCapability level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
-    if (level > kernels::cpu_best_capability()) continue;
+    if (level > cpu_best_capability()) continue;
     for (int threads : {1, 2}) {
-      kernels::set_cpu_capability_limit(level);
+      set_cpu_capability_limit(level);
       set_num_threads(threads);
-      fn(kernels::cpu_capability_name(level), threads);
+      fn(cpu_capability_name(level), threads);
     }
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
   set_num_threads(before);
 }
 

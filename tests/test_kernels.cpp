@@ -9,8 +9,9 @@
 #include <random>
 
 #include "engine/core/mt19937.h"
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
+#include "engine/kernels/rng.h"
 #include "engine/kernels/vmath.h"
 
 using namespace cadenza;
@@ -53,13 +54,13 @@ TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, A
                         Case{"sigmoid", kernels::vsigmoid, kernels::sigmoid_ref, -110, 110},
                         Case{"tanh", kernels::vtanh, kernels::tanh_ref, -12, 12}})
     for (bool portable : {false, true}) {
-      kernels::force_portable_kernels(portable);
+      force_portable_kernels(portable);
       real at = 0;
       double worst = worst_rel_error(c.fast, c.ref, sweep(c.lo, c.hi, 200001), &at);
       INFO(c.name << std::string(portable ? " portable" : " avx2") << ": worst relative error " << worst << " at x = " << at);
       CHECK(worst <= 1e-6);
     }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
 }
 
 TEST_CASE("the accuracy check fails on a deliberately wrong kernel") {
@@ -74,7 +75,7 @@ TEST_CASE("the accuracy check fails on a deliberately wrong kernel") {
 TEST_CASE("vmath: special values, and every element computed the same way wherever it sits") {
   const real inf = std::numeric_limits<real>::infinity(), nan = std::numeric_limits<real>::quiet_NaN();
   for (bool portable : {false, true}) {
-    kernels::force_portable_kernels(portable);
+    force_portable_kernels(portable);
     std::vector<real> x = {inf, -inf, nan, 100, -200, 0, 1, -1, 3};  // 9: one full register and a tail
     std::vector<real> e(9), s(9), t(9);
     kernels::vexp(x.data(), e.data(), 9);
@@ -102,7 +103,7 @@ TEST_CASE("vmath: special values, and every element computed the same way wherev
       for (real v : ys) CHECK(v == one);
     }
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
 }
 
 TEST_CASE("sigmoid, tanh and exp ops give the same bits at 1 and 2 threads") {
@@ -153,7 +154,7 @@ double softmax_worst(int64_t n, real scale, const real* mask, Generator& gen, bo
 TEST_CASE("softmax rows: the fast kernels against the double references, masks, awkward lengths, both paths") {
   Generator gen(5);
   for (bool portable : {false, true}) {
-    kernels::force_portable_kernels(portable);
+    force_portable_kernels(portable);
     for (int64_t n : {1, 7, 8, 9, 63, 128, 129}) {
       std::vector<real> mask((size_t)n);
       for (int64_t j = 0; j < n; ++j) mask[j] = (j * 7 + 3) % 5 != 0 ? 1.0f : 0.0f;
@@ -180,7 +181,7 @@ TEST_CASE("softmax rows: the fast kernels against the double references, masks, 
     kernels::softmax_row(x.data(), y.data(), 8, 0.5f, nullptr);
     for (int j = 0; j < 8; ++j) CHECK(inplace[j] == y[j]);
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
 }
 
 TEST_CASE("the softmax check fails on a backward without its - sum(g * y) term") {
@@ -243,29 +244,27 @@ TEST_CASE("gemm_packed matches gemm_ref on awkward shapes, several K slices, bot
         }
   // Panels packed for one kernel (side by side in fours for the AVX-512 tile, or one by one)
   // and multiplied by another: the product reads the layout the panels record.
-  using kernels::CpuCapability;
   for (CpuCapability pack_level : {CpuCapability::avx512, CpuCapability::avx2})
     for (CpuCapability run_level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
-      if (pack_level > kernels::cpu_best_capability() || run_level > kernels::cpu_best_capability()) continue;
+      if (pack_level > cpu_best_capability() || run_level > cpu_best_capability()) continue;
       const int64_t M = 13, N = 70, K = 100;
-      INFO("packed for " << std::string(kernels::cpu_capability_name(pack_level)) << ", run on "
-                         << std::string(kernels::cpu_capability_name(run_level)));
+      INFO("packed for " << std::string(cpu_capability_name(pack_level)) << ", run on "
+                         << std::string(cpu_capability_name(run_level)));
       Tensor A = randn({M, K}, gen), B = randn({K, N}, gen);
       std::vector<real> c1((size_t)(M * N)), c2((size_t)(M * N));
       kernels::gemm_ref(M, N, K, A.data(), K, 1, B.data(), N, 1, c1.data(), N, false);
-      kernels::set_cpu_capability_limit(pack_level);
+      set_cpu_capability_limit(pack_level);
       kernels::PackedB packed = kernels::pack_b(K, N, B.data(), N, 1);
-      kernels::set_cpu_capability_limit(run_level);
+      set_cpu_capability_limit(run_level);
       kernels::gemm_packed(M, A.data(), K, 1, packed, c2.data(), N, false);
-      kernels::force_portable_kernels(false);
+      force_portable_kernels(false);
       CHECK_TENSOR_CLOSE(T(c2, {M, N}), T(c1, {M, N}), 1e-3, 1e-4);
     }
 }
 
 TEST_CASE("the kernels named match the CPU: x86-64 reports what it detects, other CPUs run the portable loops") {
-  using kernels::CpuCapability;
-  const CpuCapability best = kernels::cpu_best_capability();
-  MESSAGE("this CPU: " << std::string(kernels::cpu_capability_name(best)) << ", gemm tile: "
+  const CpuCapability best = cpu_best_capability();
+  MESSAGE("this CPU: " << std::string(cpu_capability_name(best)) << ", gemm tile: "
                         << std::string(kernels::gemm_kernel_name()));
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
   // A second opinion: the flags Linux lists for the CPU (it drops the ones the OS does not save).
@@ -287,15 +286,14 @@ TEST_CASE("the kernels named match the CPU: x86-64 reports what it detects, othe
 #endif
   const char* tile = best == CpuCapability::avx512 ? "avx512 6x64" : best == CpuCapability::avx2 ? "avx2-fma 6x16" : "portable 6x16";
   CHECK(std::string(kernels::gemm_kernel_name()) == tile);
-  kernels::set_cpu_capability_limit(CpuCapability::portable);  // a lower limit is what the kernels then report
+  set_cpu_capability_limit(CpuCapability::portable);  // a lower limit is what the kernels then report
   CHECK(std::string(kernels::gemm_kernel_name()) == "portable 6x16");
-  kernels::force_portable_kernels(false);
-  CHECK(kernels::cpu_capability() == best);
+  force_portable_kernels(false);
+  CHECK(cpu_capability() == best);
 }
 
 TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fails on the portable loops") {
-  using kernels::CpuCapability;
-  if (kernels::cpu_best_capability() < CpuCapability::avx512) {
+  if (cpu_best_capability() < CpuCapability::avx512) {
     MESSAGE("skipped: this CPU has no AVX-512 (the AVX2 and portable paths are tested above)");
     return;
   }
@@ -309,11 +307,11 @@ TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fai
   // x 64 is 62 whole panels and one of 8 columns (the 6 x 16 tile), split between 2 or 3
   // threads at panels that are not multiples of four; 100 x 250 x 128 ends in a panel of 10.
   auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
-    kernels::set_cpu_capability_limit(level);
+    set_cpu_capability_limit(level);
     const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
     std::vector<real> c((size_t)(M * N), 0.5f);
     kernels::gemm(M, N, K, A.data(), K, 1, B.data(), N, 1, c.data(), N, accumulate);
-    kernels::force_portable_kernels(false);
+    force_portable_kernels(false);
     return c;
   };
   const int before = num_threads();
@@ -356,17 +354,19 @@ TEST_CASE("sum over leading axes (the bias-gradient path) gives the same bits as
 
 TEST_CASE("the Mersenne Twister gives std::mt19937_64's stream, one at a time or in blocks, on both paths") {
   for (bool portable : {false, true}) {
-    kernels::force_portable_kernels(portable);
+    force_portable_kernels(portable);
     INFO(std::string(portable ? "portable" : "avx2") << " twist and tempering");
     for (uint64_t seed : {0ULL, 5489ULL, 20261121ULL, ~0ULL}) {
       std::mt19937_64 want(seed);
       MT19937_64 mt(seed);
-      std::vector<uint64_t> block(700);
+      std::vector<uint64_t> block(700 + 624);
       bool same = true;
       // One at a time, then blocks of awkward sizes that straddle the 312-word twists.
       for (int i = 0; i < 1000; ++i) same &= mt() == want();
-      for (int64_t n : {1, 3, 311, 312, 313, 700, 0, 5}) {
-        mt.fill(block.data(), n);
+      // The kernel (AVX2 or portable) and the scalar fill take turns on the same state.
+      for (int64_t n : {1, 3, 311, 312, 313, 700, 0, 5, 624, 2}) {
+        if (n % 2) mt.fill(block.data(), n);
+        else kernels::mt19937_fill(mt, block.data(), n);
         for (int64_t i = 0; i < n; ++i) same &= block[(size_t)i] == want();
       }
       CHECK_MESSAGE(same, "seed " << seed);
@@ -378,12 +378,12 @@ TEST_CASE("the Mersenne Twister gives std::mt19937_64's stream, one at a time or
     for (int i = 0; i < 100; ++i) all_same &= mt() == other();
     CHECK_FALSE(all_same);
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
 }
 
 TEST_CASE("bernoulli draws one uniform per element in order, on both paths") {
   for (bool portable : {false, true}) {
-    kernels::force_portable_kernels(portable);
+    force_portable_kernels(portable);
     for (int64_t n : {1, 7, 511, 512, 513, 2000}) {
       INFO(std::string(portable ? "portable" : "avx2") << " n=" << n);
       Generator g(3), ref(3), pg(4);
@@ -394,7 +394,7 @@ TEST_CASE("bernoulli draws one uniform per element in order, on both paths") {
       CHECK(g.next_u64() == ref.next_u64());  // and leaves the generator where the loop would
     }
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
   Generator g(1), same(1);
   expect_error([&] { bernoulli(T({0.5, 1.5}, {2}), g); }, {"[bernoulli]", "1.5", "flat index 1", "outside [0, 1]"});
   // A bad probability found blocks in (NaN too) leaves the generator as it was.

@@ -1,10 +1,10 @@
-// Chapter 8 tests: the polyphonic benchmark pipeline (examples/common/poly.*):
+// Chapter 8 tests: the polyphonic benchmark pipeline (pipelines/poly.*):
 // batches, the NLL and accuracy bookkeeping (checked against the Note 1-Gram's
 // published 11.06 on JSB), the machine-readable line, and a short training run.
 // docs/08-recurrent-networks.md ("The polyphonic benchmark").
 #include "tests/helpers.h"
 
-#include "examples/common/poly.h"
+#include "pipelines/poly.h"
 
 using namespace cadenza;
 using namespace testing;
@@ -27,13 +27,13 @@ std::unique_ptr<models::FrameModel> one_gram_model(const poly::Data& d, Generato
 
 TEST_SUITE("ch08-rnn") {
 
-TEST_CASE("make_batch: x is the target shifted right by one step, padded with zeros") {
+TEST_CASE("frame_batch: x is the target shifted right by one step, padded with zeros") {
   music::PianoRoll a, b;
   a.steps = 3, b.steps = 1;
   a.data.assign(3 * 88, 0), b.data.assign(88, 0);
   a.data[0 * 88 + 5] = a.data[1 * 88 + 6] = a.data[2 * 88 + 7] = 1;
   b.data[9] = 1;
-  poly::Batch bt = poly::make_batch({&a, &b});
+  pipelines::FrameBatch bt = pipelines::frame_batch({&a, &b});
   CHECK(bt.x.shape() == Shape{2, 3, 88});
   CHECK(bt.lengths == std::vector<int64_t>{3, 1});
   CHECK(bt.y.at({0, 0, 5}) == 1);

@@ -1,9 +1,9 @@
-// Chapter 7 tests: the RBM music pipeline of `make rbm-demo` (examples/common/rbm_music.cpp):
+// Chapter 7 tests: the RBM music pipeline of `make rbm-demo` (pipelines/rbm_music.cpp):
 // the faithful recipe's dataset numbers from ../shared/notes/seed-rbm-demo.md, and the
 // improved pipeline end to end on a few tunes. docs/07-rbm.md.
 #include "tests/helpers.h"
 
-#include "examples/common/rbm_music.h"
+#include "pipelines/rbm_music.h"
 #include "music/corpus.h"
 
 using namespace cadenza;
@@ -44,8 +44,10 @@ TEST_CASE("improved pipeline: train briefly on three tunes, sample, and the samp
   CHECK(rbm.reconstruction_error(ex.x) < 0.8 * before);
   auto pieces = rbm_music::generate(rbm, ex, r, 2, 3, 20, gen);
   REQUIRE(pieces.size() == 2);
-  CHECK(pieces[0].size() == 16 + 2 * 12);  // the first window whole, then 12 new steps per window
-  for (auto& row : pieces[0]) CHECK(row.size() == 156);
+  CHECK(pieces[0].steps() == 16 + 2 * 12);  // the first window whole, then 12 new steps per window
+  for (auto& row : pieces[0].rows) CHECK(row.size() == 156);
+  CHECK(pieces[0].lowest == 24);
+  CHECK(pieces[0].keys == 78);
 }
 
 }  // TEST_SUITE

@@ -4,7 +4,7 @@
 // docs/11-making-it-fast.md ("Use the data's structure"); the RBM uses it (docs/07).
 #include "tests/helpers.h"
 
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
 #include "engine/kernels/spmm.h"
 
@@ -72,7 +72,7 @@ TEST_CASE("binary_csr finds every one in order, and the first value that is neit
     }
   // a stray value anywhere (first element, inside a block of 8, in the tail) is found, on both paths
   for (bool portable : {false, true}) {
-    kernels::force_portable_kernels(portable);
+    force_portable_kernels(portable);
     for (int64_t at : {0, 5, 8, 20, 21}) {  // of 2 x 11: block, tail, last
       for (real bad : {0.5f, -1.0f, 2.0f, std::numeric_limits<real>::quiet_NaN()}) {
         Tensor a = Tensor::zeros({2, 11});
@@ -86,7 +86,7 @@ TEST_CASE("binary_csr finds every one in order, and the first value that is neit
     CHECK(kernels::binary_csr(full.data(), 4, 9, csr, /*max_ones=*/35) == -2);
     CHECK(kernels::binary_csr(full.data(), 4, 9, csr, /*max_ones=*/36) == -1);
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
 }
 
 TEST_CASE("binary_csr in parallel: blocks of short rows, the first stray value, too many ones") {

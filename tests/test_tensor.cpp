@@ -2,9 +2,9 @@
 // matmul, randomness and error messages. docs/01-tensors.md.
 #include "tests/helpers.h"
 
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 
 using namespace cadenza;
 using namespace testing;
@@ -110,7 +110,7 @@ TEST_CASE("broadcast element-wise ops: the repeating-operand path equals the gen
     const Shape out = broadcast_shapes("t", c.a, c.b);
     // the expected values: each output element from its broadcast indices
     std::vector<real> want_sub, want_div;
-    const Shape sa = kernels::broadcast_strides(a, out), sb = kernels::broadcast_strides(b, out);
+    const Shape sa = broadcast_strides(a, out), sb = broadcast_strides(b, out);
     int64_t n = 1;
     for (int64_t d : out) n *= d;
     for (int64_t i = 0; i < n; ++i) {

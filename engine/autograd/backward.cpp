@@ -13,7 +13,7 @@
 #include <unordered_set>
 
 #include "engine/autograd/node.h"
-#include "engine/ops/ops.h"
+#include "engine/core/strided.h"
 
 namespace cadenza {
 
@@ -46,6 +46,14 @@ static bool sole_owner(const Tensor& t) {
          (int64_t)ti->storage->data.size() == t.numel() && !ti->grad_fn;
 }
 
+// A compact copy of t in new storage (the clone op's result, made here with the core's
+// layout walk: the backward engine sits below the ops and does not call them).
+static Tensor copy_of(const Tensor& t) {
+  Tensor c = Tensor::empty(t.shape());
+  copy_strided(t, c.data());
+  return c;
+}
+
 // Adds g into a leaf's .grad (allocating it the first time). g is passed by value
 // and moved in by the caller: when nothing else holds it (one owner, its own compact
 // storage: typically a fresh matmul result) it becomes .grad as it is; otherwise .grad
@@ -53,7 +61,7 @@ static bool sole_owner(const Tensor& t) {
 static void accumulate_leaf(const Tensor& leaf, Tensor g) {
   TensorImpl* impl = leaf.impl();
   if (!impl->grad) {
-    impl->grad = sole_owner(g) ? g.impl_ptr() : clone(g).impl_ptr();
+    impl->grad = sole_owner(g) ? g.impl_ptr() : copy_of(g).impl_ptr();
   } else {
     Tensor acc(impl->grad);
     acc.add_(g);
@@ -65,8 +73,8 @@ static void accumulate_leaf(const Tensor& leaf, Tensor g) {
 // does); else a new tensor. In place saves writing a new buffer: a gated TCN step sums 16
 // gradients of 4-8 MB.
 static void accumulate(Tensor& sum, const Tensor& g) {
-  if (sole_owner(sum)) sum.add_(g);
-  else sum = sum + g;
+  if (!sole_owner(sum)) sum = copy_of(sum);  // a new tensor: sum + g, without the op
+  sum.add_(g);
 }
 
 void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
@@ -135,6 +143,12 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
     }
   }
   // [/doc]
+}
+
+// Declared with the Tensor (engine/core/tensor.h); defined here, with the engine it starts.
+void Tensor::backward(const Tensor& grad, bool retain_graph) const {
+  check_defined("backward");
+  run_backward(*this, grad, retain_graph);
 }
 
 }  // namespace cadenza

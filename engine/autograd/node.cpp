@@ -1,4 +1,4 @@
-// node.cpp: grad mode, the Op helper, the NaN trap and the per-op profiler.
+// node.cpp: the Op helper, the NaN trap and the per-op profiler.
 // Chapters: docs/02-autograd.md, docs/03-gradcheck-and-debugging.md.
 #include "engine/autograd/node.h"
 
@@ -10,38 +10,11 @@
 #include <map>
 #include <mutex>
 
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 
 namespace cadenza {
 
-// A graph unrolled over 10,000 time steps is a chain 10,000 nodes long. If each
-// Node's destructor released the next one recursively, dropping the graph would
-// overflow the stack. Instead we steal the inputs' nodes into a local worklist
-// whenever we hold the last reference to them.
-Node::~Node() {
-  std::vector<std::shared_ptr<Node>> work;
-  auto steal = [&work](std::vector<Tensor>& ins) {
-    for (Tensor& t : ins) {
-      const auto& impl = t.impl_ptr();
-      if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
-        work.push_back(std::move(impl->grad_fn));
-    }
-    ins.clear();
-  };
-  steal(inputs);
-  backward = nullptr;  // releases saved tensors (which are detached: no grad_fn)
-  while (!work.empty()) {
-    std::shared_ptr<Node> n = std::move(work.back());
-    work.pop_back();
-    steal(n->inputs);
-    n->backward = nullptr;
-  }  // n dies here with no inputs left: no recursion
-}
 
-static thread_local bool g_grad_enabled = true;
-bool grad_enabled() { return g_grad_enabled; }
-NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
 
 // ---------------- debugging switches ----------------
 static bool env_on(const char* name) {
@@ -98,7 +71,7 @@ void check_finite(const Tensor& t, const std::string& where) {
   const real* s = t.impl()->storage->data.data();
   int64_t i = 0, bad = -1;
   real bad_value = 0;
-  kernels::for_each_offset(t, [&](int64_t off) {
+  for_each_offset(t, [&](int64_t off) {
     if (bad < 0 && !std::isfinite(s[off])) { bad = i; bad_value = s[off]; }
     ++i;
   });

@@ -1,11 +1,7 @@
-// node.h: one node of the autograd graph, the grad-mode switch, and the Op helper
-// that every differentiable op uses to record its backward.
-//
-// The graph is built eagerly as ops run (like PyTorch and micrograd): each result
-// that needs a gradient gets a Node holding its inputs and a closure that maps
-// dL/d(output) to dL/d(each input). Closures capture *detached* saved values and
-// never the output itself, so there are no reference cycles.
-// Chapter: docs/02-autograd.md.
+// node.h: the Op helper that every differentiable op uses to record its backward on
+// the graph (the Node itself and grad mode are in engine/core/graph.h), the op
+// registry, the debugging switches, and the backward engine's entry point.
+// Chapters: docs/02-autograd.md, docs/03-gradcheck-and-debugging.md.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -14,38 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/graph.h"
 #include "engine/core/tensor.h"
 
 namespace cadenza {
 
-// dL/d(input i) for each input, in order; an undefined Tensor means "no gradient".
-using Grads = std::vector<Tensor>;
-using BackwardFn = std::function<Grads(const Tensor& grad_out)>;
 
-// [doc:node]
-struct Node {
-  const char* op = "";      // "mul", "matmul": shown in errors, DOT pictures and the profiler
-  std::vector<Tensor> inputs;  // strong references keep the graph alive until backward
-  BackwardFn backward;         // grad_out -> one gradient per input
-  Shape out_shape;             // the shape of the tensor this node produced
-  bool freed = false;          // set after a backward without retain_graph
-  ~Node();                     // frees long chains iteratively (no stack overflow)
-};
-// [/doc]
-
-// ---- grad mode ----
-bool grad_enabled();
-// While one of these is alive (on this thread), ops record no graph.
-class NoGradGuard {
- public:
-  NoGradGuard();
-  ~NoGradGuard();
-  NoGradGuard(const NoGradGuard&) = delete;
-  NoGradGuard& operator=(const NoGradGuard&) = delete;
-
- private:
-  bool prev_;
-};
 
 // ---- the Op helper: profiling, the NaN trap and graph recording in one place ----
 // [doc:op-helper]

@@ -6,7 +6,7 @@
 // Why not just std::mt19937_64? Gibbs sampling draws a random number per unit per
 // step (234,000 for one RBM update), and the standard library's twist has a branch
 // that the CPU guesses wrong half the time. Here the twist is branch-free and
-// fill() tempers whole blocks, loops the compiler vectorises.
+// fill() tempers whole blocks; engine/kernels/rng.cpp does both four words at a time.
 // Chapter: docs/01-tensors.md ("Randomness you can reproduce"), docs/11-making-it-fast.md.
 #pragma once
 #include <cstdint>
@@ -32,7 +32,16 @@ class MT19937_64 {
   }
 
   // The next n outputs, in order: the same numbers as n calls of operator().
+  // (kernels::mt19937_fill, engine/kernels/rng.h, makes them with AVX2 where it can.)
   void fill(uint64_t* out, int64_t n);
+  // Makes the next 312 words of state (one word at a time; see mt19937.cpp).
+  void twist();
+
+  // The state, for kernels that make the same stream faster: 312 words, and the index
+  // of the next word to temper (312: twist first).
+  uint64_t* state() { return state_; }
+  int index() const { return index_; }
+  void set_index(int i) { index_ = i; }
 
   // The output function: scrambles a word of state into a number.
   static uint64_t temper(uint64_t z) {
@@ -43,10 +52,11 @@ class MT19937_64 {
   }
 
  private:
-  void twist();
-
   uint64_t state_[kN];
   int index_ = kN;
 };
+
+// One word of the twist (shared by the scalar twist and the SIMD kernel's last words).
+void mt19937_twist_word(uint64_t* s, int k, int next, int far);
 
 }  // namespace cadenza

@@ -1,4 +1,4 @@
-// random.h: an explicit, seeded random number Generator and random tensors.
+// random.h: an explicit, seeded random number Generator (random tensors: engine/ops/random.h).
 //
 // Every random choice in Cadenza (initialisation, dropout, shuffling, Gibbs
 // sampling) draws from a Generator passed in by the caller, or from the default
@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #include "engine/core/mt19937.h"
-#include "engine/core/tensor.h"
+#include "engine/core/tensor.h"  // real
 
 namespace cadenza {
 
@@ -24,6 +24,7 @@ class Generator {
 
   uint64_t next_u64() { return engine_(); }
   void fill_u64(uint64_t* out, int64_t n) { engine_.fill(out, n); }  // n calls of next_u64, at once
+  MT19937_64& engine() { return engine_; }  // for kernels::mt19937_fill (engine/kernels/rng.h)
   double uniform();                   // [0, 1) with 53 random bits
   real uniform_real() { return to_real(next_u64()); }  // [0, 1) in the tensor type, never rounds up to 1
   // The top bits of a draw as a uniform number in [0, 1): 24 bits for float (exactly
@@ -48,15 +49,5 @@ class Generator {
 Generator& default_generator();
 void manual_seed(uint64_t seed);
 
-// Random tensors (torch.rand, torch.randn, torch.bernoulli, ...). They carry no gradient.
-Tensor rand(const Shape& shape, Generator& gen = default_generator());   // U[0, 1)
-Tensor randn(const Shape& shape, Generator& gen = default_generator());  // N(0, 1)
-Tensor uniform(const Shape& shape, real lo, real hi, Generator& gen = default_generator());
-Tensor normal(const Shape& shape, real mean, real std, Generator& gen = default_generator());
-// Each element is 1 with the probability given by the same element of `probs`.
-Tensor bernoulli(const Tensor& probs, Generator& gen = default_generator());
-Tensor randint(int64_t high, const Shape& shape, Generator& gen = default_generator());
-// A random permutation of 0..n-1 (Fisher–Yates), as integers in a std::vector.
-std::vector<int64_t> randperm(int64_t n, Generator& gen = default_generator());
 
 }  // namespace cadenza

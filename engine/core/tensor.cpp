@@ -1,5 +1,7 @@
 // tensor.cpp: the Tensor handle's factories, accessors and in-place updates.
-// Views and maths live in engine/ops/. Chapter: docs/01-tensors.md.
+// The view methods (reshape, slice, ...) are defined with the ops they forward to, in
+// engine/ops/tensor_methods.cpp, and backward() with the backward engine, in
+// engine/autograd/backward.cpp: core does not reach up to them. Chapter: docs/01-tensors.md.
 #include "engine/core/tensor.h"
 
 #include <algorithm>
@@ -10,9 +12,9 @@
 #include <malloc.h>
 #endif
 
-#include "engine/autograd/node.h"
-#include "engine/kernels/strided.h"
-#include "engine/ops/ops.h"
+#include "engine/core/graph.h"
+#include "engine/core/parallel.h"
+#include "engine/core/strided.h"
 
 namespace cadenza {
 
@@ -194,25 +196,10 @@ Tensor Tensor::detach() const {
   d.impl()->name = impl_->name;
   return d;
 }
-void Tensor::backward(const Tensor& grad, bool retain_graph) const {
-  check_defined("backward");
-  run_backward(*this, grad, retain_graph);
-}
 const std::shared_ptr<Node>& Tensor::grad_fn() const { check_defined("grad_fn"); return impl_->grad_fn; }
 
 const std::string& Tensor::name() const { check_defined("name"); return impl_->name; }
 Tensor& Tensor::set_name(const std::string& n) { check_defined("set_name"); impl_->name = n; return *this; }
-
-Tensor Tensor::clone() const { return cadenza::clone(*this); }
-Tensor Tensor::contiguous() const { return cadenza::contiguous(*this); }
-Tensor Tensor::reshape(const Shape& s) const { return cadenza::reshape(*this, s); }
-Tensor Tensor::permute(const std::vector<int64_t>& d) const { return cadenza::permute(*this, d); }
-Tensor Tensor::transpose(int64_t a, int64_t b) const { return cadenza::transpose(*this, a, b); }
-Tensor Tensor::slice(int64_t d, int64_t a, int64_t b, int64_t s) const { return cadenza::slice(*this, d, a, b, s); }
-Tensor Tensor::select(int64_t d, int64_t i) const { return cadenza::select(*this, d, i); }
-Tensor Tensor::expand(const Shape& s) const { return cadenza::expand(*this, s); }
-Tensor Tensor::unsqueeze(int64_t d) const { return cadenza::unsqueeze(*this, d); }
-Tensor Tensor::squeeze(int64_t d) const { return cadenza::squeeze(*this, d); }
 
 // In-place updates write through the storage. They are how optimisers and
 // initialisers change parameters; they are refused while autograd could be
@@ -225,7 +212,7 @@ static void check_inplace(const Tensor& t, const char* op) {
 }
 Tensor& Tensor::fill_(real v) {
   check_inplace(*this, "fill_");
-  kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = v; });
+  for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = v; });
   return *this;
 }
 Tensor& Tensor::copy_(const Tensor& src) {
@@ -236,11 +223,11 @@ Tensor& Tensor::copy_(const Tensor& src) {
   int64_t i = 0;
   if (src.is_contiguous() && src.impl()->storage != impl_->storage) {  // the usual case (a gradient): read it in place
     const real* s = src.data();
-    kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = s[i++]; });
+    for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = s[i++]; });
     return *this;
   }
   std::vector<real> v = src.to_vector();  // via a buffer: src may alias this tensor
-  kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = v[i++]; });
+  for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] = v[i++]; });
   return *this;
 }
 Tensor& Tensor::add_(const Tensor& other, real alpha) {
@@ -258,12 +245,12 @@ Tensor& Tensor::add_(const Tensor& other, real alpha) {
   }
   std::vector<real> v = other.to_vector();
   int64_t i = 0;
-  kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] += alpha * v[i++]; });
+  for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] += alpha * v[i++]; });
   return *this;
 }
 Tensor& Tensor::mul_(real s) {
   check_inplace(*this, "mul_");
-  kernels::for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] *= s; });
+  for_each_offset(*this, [&](int64_t off) { impl_->storage->data[off] *= s; });
   return *this;
 }
 

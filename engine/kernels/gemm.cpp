@@ -7,9 +7,9 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm_tiles.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
 
 #if defined(__x86_64__)

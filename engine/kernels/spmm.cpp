@@ -5,8 +5,9 @@
 #include <atomic>
 #include <limits>
 
-#include "engine/kernels/cpu.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/cpu.h"
+#include "engine/kernels/simd.h"
+#include "engine/core/parallel.h"
 
 namespace cadenza::kernels {
 

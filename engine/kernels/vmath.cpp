@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
+#include "engine/kernels/simd.h"
 #include "engine/kernels/scalar.h"
 
 #if defined(__x86_64__)

@@ -7,7 +7,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/core/tensor.h"
 
 namespace cadenza::models {

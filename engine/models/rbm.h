@@ -13,7 +13,7 @@
 #pragma once
 #include <functional>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/nn/module.h"
 #include "engine/ops/ops.h"
 

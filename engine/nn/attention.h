@@ -9,7 +9,7 @@
 #pragma once
 #include <memory>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/nn/layers.h"
 
 namespace cadenza::nn {

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/nn/layers.h"
 #include "engine/ops/ops.h"
 

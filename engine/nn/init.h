@@ -5,7 +5,7 @@
 // neither explode nor vanish through tanh layers; Kaiming uses 2 / fan_in for
 // ReLU, which zeroes half its inputs. Chapter: docs/04-modules-losses-optimisers.md.
 #pragma once
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/core/tensor.h"
 
 namespace cadenza::nn::init {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/nn/module.h"
 
 namespace cadenza::nn {

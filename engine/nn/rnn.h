@@ -10,7 +10,7 @@
 #pragma once
 #include <vector>
 
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/nn/layers.h"
 #include "engine/nn/module.h"
 

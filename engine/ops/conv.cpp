@@ -17,9 +17,9 @@
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 #include "engine/kernels/scalar.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -96,13 +96,13 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
     for (int64_t k = 0; k < K; ++k) {
       int64_t t0, t1, s = span(k, t0, t1);
       if (t1 <= t0) continue;
-      if (first) kernels::zero_outside(po + b * Cout * Lout, Cout, Lout, t0, t1);
+      if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, t0, t1);
       // out_b[:, t0:t1] (Cout, n) += W_k (Cout, Cin; strides Cin*K, K) @ x_b[:, t0+s : t1+s] (Cin, n)
       kernels::gemm(Cout, t1 - t0, Cin, pw + k, Cin * K, K, px + b * Cin * L + t0 + s, L, 1, po + b * Cout * Lout + t0,
                     Lout, !first);
       first = false;
     }
-    if (first) kernels::zero_outside(po + b * Cout * Lout, Cout, Lout, 0, 0);  // no tap reaches an output
+    if (first) zero_outside(po + b * Cout * Lout, Cout, Lout, 0, 0);  // no tap reaches an output
   }
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
@@ -137,13 +137,13 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
         for (int64_t k = 0; k < K; ++k) {
           int64_t t0, t1, s = span(k, t0, t1);
           if (t1 <= t0) continue;
-          if (first) kernels::zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
+          if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
           // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
           kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
                         dx.data() + b * Cin * L + t0 + s, L, !first);
           first = false;
         }
-        if (first) kernels::zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
+        if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
       }
       out[0] = dx;
     }

@@ -2,7 +2,7 @@
 // forward and backward side by side.
 //
 // Pattern of every op here:
-//   1. compute the result with a kernel (engine/kernels/strided.h),
+//   1. compute the result with a kernel (engine/core/strided.h),
 //   2. hand Op::finish the inputs and a closure that maps dL/dout to dL/dinput.
 // Broadcasting in the forward becomes sum_to in the backward: if `b` of shape
 // (3,) was stretched to (2, 3), its gradient is summed back over that axis.
@@ -11,9 +11,10 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 #include "engine/kernels/scalar.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
+#include "engine/kernels/map.h"
 #include "engine/kernels/vmath.h"
 #include "engine/ops/ops.h"
 
@@ -75,8 +76,8 @@ Tensor neg(const Tensor& a) {
 // cost a clone of 4 MB per call in the TCN step. Other views are copied first.
 static Tensor map_array(const Tensor& a, void (*f)(const real*, real*, int64_t)) {
   Tensor x = a, y = Tensor::empty(a.shape());
-  kernels::Runs runs = kernels::contiguous_runs(x);
-  if (runs.count > 1 && runs.length < 1024) x = a.contiguous(), runs = kernels::contiguous_runs(x);  // short runs
+  Runs runs = contiguous_runs(x);
+  if (runs.count > 1 && runs.length < 1024) x = a.contiguous(), runs = contiguous_runs(x);  // short runs
   const real* px = x.impl()->storage->data.data();
   real* py = y.data();
   parallel_for(x.numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
@@ -230,12 +231,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   // Read all three through broadcast views (detached: the views are not part of the graph).
   Tensor c = cond.detach().expand(s), x = a.detach().expand(s), y = b.detach().expand(s);
   Tensor mask = make_tensor(s), out = make_tensor(s);
-  kernels::copy_strided(c, mask.data());
-  kernels::copy_strided(y, out.data());
+  copy_strided(c, mask.data());
+  copy_strided(y, out.data());
   const real *m = mask.data(), *px = x.impl()->storage->data.data();
   real* o = out.data();
   int64_t i = 0;  // then the elements where the condition holds come from a
-  kernels::for_each_offset(x, [&](int64_t off) {
+  for_each_offset(x, [&](int64_t off) {
     if (m[i] != 0) o[i] = px[off];
     ++i;
   });

@@ -10,7 +10,7 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -120,7 +120,7 @@ Tensor scatter_add(const Tensor& a, int64_t dim, const Tensor& index, const Tens
   std::vector<int64_t> idx = read_indices("scatter_add", index, a.shape()[d]);
   Op op("scatter_add");
   Tensor out = make_tensor(a.shape());
-  kernels::copy_strided(a, out.data());
+  copy_strided(a, out.data());
   Tensor sc = src.detach().contiguous();
   const real* s = sc.data();
   real* o = out.data();

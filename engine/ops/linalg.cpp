@@ -8,7 +8,7 @@
 // docs/01-tensors.md ("Under the hood": the kernel).
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -37,10 +37,10 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Shape full_a = batch, full_b = batch;
   full_a.insert(full_a.end(), {n, k});
   full_b.insert(full_b.end(), {k, m});
-  Shape sa = kernels::broadcast_strides(a, full_a), sb = kernels::broadcast_strides(b, full_b);
+  Shape sa = broadcast_strides(a, full_a), sb = broadcast_strides(b, full_b);
   Shape batch_sa(sa.begin(), sa.end() - 2), batch_sb(sb.begin(), sb.end() - 2);
   std::vector<int64_t> offs_a, offs_b;
-  kernels::walk2(batch, batch_sa, a.offset(), batch_sb, b.offset(), [&](int64_t oa, int64_t ob) {
+  walk2(batch, batch_sa, a.offset(), batch_sb, b.offset(), [&](int64_t oa, int64_t ob) {
     offs_a.push_back(oa);
     offs_b.push_back(ob);
   });

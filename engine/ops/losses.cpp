@@ -7,7 +7,8 @@
 #include <cmath>
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
+#include "engine/kernels/map.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 #include "engine/kernels/scalar.h"
 #include "engine/ops/ops.h"
 

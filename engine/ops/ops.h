@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/core/tensor.h"
+#include "engine/ops/random.h"
 
 namespace cadenza {
 namespace kernels {

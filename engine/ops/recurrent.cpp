@@ -20,7 +20,7 @@
 // Chapter: docs/08-recurrent-networks.md.
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 #include "engine/kernels/rnn_cells.h"
 #include "engine/ops/ops.h"
 

@@ -20,7 +20,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/gemm.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 #include "engine/kernels/rnn_cells.h"
 #include "engine/ops/ops.h"
 

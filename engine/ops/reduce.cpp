@@ -18,7 +18,7 @@
 
 #include "engine/autograd/node.h"
 #include "engine/kernels/scalar.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 #include "engine/kernels/vmath.h"
 #include "engine/ops/ops.h"
 
@@ -58,7 +58,7 @@ std::vector<real> rows_of(const Tensor& a, const ReducePlan& p) {
   for (int64_t d : perm) sh.push_back(a.shape()[d]), st.push_back(a.strides()[d]);
   std::vector<real> buf((size_t)a.numel());
   Tensor view = make_view(a, sh, st, a.offset());
-  kernels::copy_strided(view, buf.data());
+  copy_strided(view, buf.data());
   return buf;
 }
 
@@ -217,7 +217,7 @@ static Tensor along_axis(const char* name, const Tensor& a, int64_t dim, RowFn f
   Tensor out = make_tensor(moved.shape());
   real* buf = out.data();
   const real* src = buf;
-  if (copy_first) kernels::copy_strided(moved, buf);
+  if (copy_first) copy_strided(moved, buf);
   else src = a.data();
   int64_t rows = n ? moved.numel() / n : 0;
   parallel_rows(rows, n, [&](int64_t r) { f(src + r * n, buf + r * n, n); });

@@ -9,7 +9,7 @@
 #include <algorithm>
 
 #include "engine/autograd/node.h"
-#include "engine/kernels/strided.h"
+#include "engine/core/strided.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -28,7 +28,7 @@ Tensor clone(const Tensor& a) {
   need(a, "clone");
   Op op("clone");
   Tensor out = Tensor::empty(a.shape());  // copy_strided writes every element
-  kernels::copy_strided(a, out.data());
+  copy_strided(a, out.data());
   return op.finish(out, {a}, [](const Tensor& g) -> Grads { return {g}; });
 }
 
@@ -64,7 +64,7 @@ Tensor reshape(const Tensor& a, const Shape& shape_in) {
     out = make_view(a, shape, contiguous_strides(shape), a.offset());
   } else {
     out = make_tensor(shape);
-    kernels::copy_strided(a, out.data());
+    copy_strided(a, out.data());
   }
   return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
 }
@@ -124,7 +124,7 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t 
     make_view(z, shape, st, off).copy_(g);
     if (step == 1) {  // zero what the copy did not write: z is rows of sa[d] * inner, the slice a block of each
       const int64_t inner = z.strides()[d], row = sa[d] * inner;
-      if (row > 0) kernels::zero_outside(z.data(), z.numel() / row, row, off, off + shape[d] * inner);
+      if (row > 0) zero_outside(z.data(), z.numel() / row, row, off, off + shape[d] * inner);
     }
     return {z};
   });
@@ -158,7 +158,7 @@ Tensor expand(const Tensor& a, const Shape& shape) {
   }
   if (target == a.shape()) return a;
   Op op("expand");
-  Tensor out = make_view(a, target, kernels::broadcast_strides(a, target), a.offset());
+  Tensor out = make_view(a, target, broadcast_strides(a, target), a.offset());
   return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {sum_to(g, sa)}; });
 }
 // [/doc]

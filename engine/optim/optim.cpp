@@ -1,7 +1,7 @@
 // optim.cpp: see optim.h. Each step() is a plain loop over the numbers, the
 // update rule in one line of maths above it. Chapter: docs/04-modules-losses-optimisers.md.
-#include "engine/kernels/cpu.h"
-#include "engine/kernels/parallel.h"
+#include "engine/core/cpu.h"
+#include "engine/core/parallel.h"
 #include "engine/optim/optim.h"
 
 #include <cmath>
@@ -162,7 +162,7 @@ void Adam::step() {
     parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
       // element by element (adam_update, above): any thread split gives the same bits
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
-      if (kernels::cpu_has_avx2_fma()) return adam_update_avx2(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
+      if (cpu_has_avx2_fma()) return adam_update_avx2(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
 #endif
       adam_update(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
     });

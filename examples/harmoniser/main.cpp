@@ -7,9 +7,9 @@
 #include <csignal>
 #include <cstdio>
 
-#include "examples/common/flags.h"
-#include "examples/common/outputs.h"
-#include "examples/common/poly.h"
+#include "pipelines/flags.h"
+#include "pipelines/outputs.h"
+#include "pipelines/poly.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -78,20 +78,20 @@ music::MidiFile to_midi(const std::vector<int>& s, const std::vector<int64_t>& g
 
 int main(int argc, char** argv) {
   flags::Parser a("harmoniser", "Seq2Seq with attention: write alto, tenor and bass under a chorale soprano (trained on JSB Chorales).");
-  a.add("data", "../shared/data/jsb_chorales", "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt)");
-  a.add("epochs", "8", "passes over the training windows");
+  flags::SharedFlags sf;
+  sf.data = "../shared/data/jsb_chorales", sf.data_help = "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt)";
+  sf.epochs = "8", sf.epochs_help = "passes over the training windows";
+  sf.out = "out/harmoniser";
+  a.add_shared(sf);
   a.add("beam", "4", "beam width for decoding (1: greedy)");
-  a.add("seed", "0", "random seed");
-  a.add("out", "out/harmoniser", "output folder");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
   a.parse(argc, argv);
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   std::string out = a.str("out");
   std::signal(SIGINT, [](int) { g_stop = true; });
   try {
     poly::Data d = poly::load(a.str("data"));
     a.make_output_dir(out);
-    Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+    Generator gen(seed);
     const size_t T = 32;  // steps per training window (quarter notes, 8 bars): 96 decoder tokens
     std::vector<Example> train;
     for (const music::PianoRoll& r : d.train) {

@@ -5,9 +5,9 @@
 #include <csignal>
 #include <cstdio>
 
-#include "examples/common/flags.h"
-#include "examples/common/outputs.h"
-#include "examples/common/rbm_music.h"
+#include "pipelines/flags.h"
+#include "pipelines/outputs.h"
+#include "pipelines/rbm_music.h"
 #include "music/dataset.h"
 #include "music/pianoroll.h"
 
@@ -36,23 +36,23 @@ struct MelodyLSTM : nn::Module {
 
 int main(int argc, char** argv) {
   flags::Parser a("melody_lstm", "Train a melody LSTM on the bundled corpus and continue primers; writes MIDI, WAV and SVG.");
-  a.add("data", "", "a folder of MIDI files (default: the bundled corpus)");
-  a.add("epochs", "5", "passes over the training windows");
+  flags::SharedFlags sf;
+  sf.data_help = "a folder of MIDI files (default: the bundled corpus)";
+  sf.epochs = "5", sf.epochs_help = "passes over the training windows";
+  sf.out = "out/melody-lstm";
+  a.add_shared(sf);
   a.add("hidden", "256", "LSTM width");
   a.add("samples", "3", "pieces to write");
   a.add("length", "128", "tokens (16th notes) per sample, primer included");
   a.add("temperature", "0.9", "sampling temperature (0: greedy)");
   a.add("top-p", "0.95", "nucleus sampling: keep the most likely tokens up to this probability");
-  a.add("seed", "0", "random seed");
-  a.add("out", "out/melody-lstm", "output folder");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
   a.parse(argc, argv);
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   std::string out = a.str("out");
   a.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_stop = true; });
   try {
-    Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+    Generator gen(seed);
     std::string summary;
     std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), &summary);
     std::printf("melody_lstm: %s\n", summary.c_str());

@@ -10,8 +10,8 @@
 #include <cstdio>
 
 #include "engine/cadenza.h"
-#include "examples/common/flags.h"
-#include "music/svg.h"
+#include "pipelines/flags.h"
+#include "plot/svg.h"
 
 using namespace cadenza;
 
@@ -56,7 +56,7 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
     }
   NoGradGuard no_grad;
   std::vector<real> p = sigmoid(model.forward(Tensor::from_vector(grid, {cells * cells, 2}))).to_vector();
-  music::svg::Canvas canvas(size, size + 30);
+  plot::Canvas canvas(size, size + 30);
   canvas.text(size / 2, 20, "Decision boundary: P(class 1) as colour", 14, "middle");
   double cw = size / cells;
   for (int r = 0; r < cells; ++r)
@@ -76,17 +76,16 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
 
 int main(int argc, char** argv) {
   flags::Parser args("mlp_moons", "Train an MLP to separate two half-moons; writes a loss curve, a decision boundary and a checkpoint.");
-  args.add("epochs", "150", "passes over the training set");
-  args.add("seed", "0", "random seed (same seed, same result at 1 thread)");
-  args.add("out", "out/mlp-demo", "output folder");
-  args.add("threads", "0", "OpenMP threads (0: the default)");
+  flags::SharedFlags sf;  // no --data: the two moons are made here
+  sf.epochs = "150", sf.epochs_help = "passes over the training set";
+  sf.out = "out/mlp-demo";
+  args.add_shared(sf);
   args.add("lr", "0.01", "Adam learning rate");
   args.parse(argc, argv);
   int64_t epochs = args.integer("epochs", 1, 100000);
-  uint64_t seed = (uint64_t)args.integer("seed", 0, 1LL << 62);
+  const uint64_t seed = args.apply_shared();
   double lr = args.number("lr", 1e-6, 10);
   std::string out = args.str("out");
-  if (int t = (int)args.integer("threads", 0, 256)) set_num_threads(t);
   args.make_output_dir(out);
 
   try {
@@ -134,7 +133,7 @@ int main(int argc, char** argv) {
     std::snprintf(info, sizeof info, "val loss %.4f  val accuracy %.1f%%", val_loss.back(), 100 * acc);
     bar.finish(info);
 
-    std::string loss_svg = music::svg::line_plot(
+    std::string loss_svg = plot::line_plot(
         {{"train", epoch_axis, train_loss, ""}, {"validation", epoch_axis, val_loss, ""}},
         {"MLP on two moons: BCE loss", "epoch", "loss", 640, 400, true});
     io::write_file_atomic(out + "/loss.svg", loss_svg, "mlp_moons");

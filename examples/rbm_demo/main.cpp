@@ -2,13 +2,13 @@
 // bundled corpus (or any MIDI folder), then dreams up new ones by Gibbs
 // sampling; the result is written as MIDI, WAV and SVG with a report.
 // The RBM is engine/models/rbm.h; the data and output plumbing is
-// examples/common/rbm_music.cpp. Chapter: docs/07-rbm.md.
+// pipelines/rbm_music.cpp. Chapter: docs/07-rbm.md.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 
-#include "examples/common/flags.h"
-#include "examples/common/rbm_music.h"
+#include "pipelines/flags.h"
+#include "pipelines/rbm_music.h"
 
 using namespace cadenza;
 
@@ -16,19 +16,18 @@ static volatile bool g_interrupted = false;
 
 int main(int argc, char** argv) {
   flags::Parser args("rbm_demo", "Train an RBM on music and write samples as MIDI, WAV and SVG, with a report.");
-  args.add("data", "", "a folder of MIDI files (default: the bundled corpus in music/corpus)");
-  args.add("epochs", "0", "passes over the data (0: the recipe's default: 25, or 200 faithful)");
-  args.add("seed", "0", "random seed: the same seed gives the same result at 1 thread");
-  args.add("out", "out/rbm-demo", "output folder");
-  args.add("threads", "0", "OpenMP threads (0: the default)");
+  flags::SharedFlags sf;
+  sf.data_help = "a folder of MIDI files (default: the bundled corpus in music/corpus)";
+  sf.epochs = "0", sf.epochs_help = "passes over the data (0: the recipe's default: 25, or 200 faithful)";
+  sf.out = "out/rbm-demo";
+  args.add_shared(sf);
   args.add("samples", "4", "pieces to generate");
   args.add_switch("faithful", "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
   args.parse(argc, argv);
   rbm_music::Recipe recipe = args.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   if (long long e = args.integer("epochs", 0, 100000)) recipe.epochs = (int)e;
-  uint64_t seed = (uint64_t)args.integer("seed", 0, 1LL << 62);
+  const uint64_t seed = args.apply_shared();
   int samples = (int)args.integer("samples", 1, 50);
-  if (int t = (int)args.integer("threads", 0, 256)) set_num_threads(t);
   std::string out = args.str("out");
   args.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_interrupted = true; });

@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <sys/stat.h>
 
-#include "examples/common/flags.h"
-#include "examples/common/outputs.h"
-#include "examples/common/poly.h"
-#include "examples/common/rbm_music.h"
+#include "pipelines/flags.h"
+#include "pipelines/outputs.h"
+#include "pipelines/poly.h"
+#include "pipelines/rbm_music.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -18,20 +18,20 @@ static volatile bool g_stop = false;
 
 int main(int argc, char** argv) {
   flags::Parser a("tcn_pianoroll", "Train a TCN on piano rolls and continue primers; writes MIDI, WAV and SVG.");
-  a.add("data", "", "a MIDI folder or a polyphonic benchmark folder (default: the bundled corpus)");
-  a.add("epochs", "15", "maximum epochs (early stopping on the valid split)");
+  flags::SharedFlags sf;
+  sf.data_help = "a MIDI folder or a polyphonic benchmark folder (default: the bundled corpus)";
+  sf.epochs = "15", sf.epochs_help = "maximum epochs (early stopping on the valid split)";
+  sf.out = "out/tcn-pianoroll";
+  a.add_shared(sf);
   a.add("samples", "3", "pieces to write");
   a.add("length", "96", "steps (16th notes) per sample, the 16-step primer included");
-  a.add("seed", "0", "random seed");
-  a.add("out", "out/tcn-pianoroll", "output folder");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
   a.parse(argc, argv);
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   std::string out = a.str("out"), data = a.str("data");
   a.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_stop = true; });
   try {
-    Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+    Generator gen(seed);
     poly::Data d;
     struct stat st;
     if (!data.empty() && ::stat((data + "/train.txt").c_str(), &st) == 0) {
@@ -66,20 +66,17 @@ int main(int argc, char** argv) {
       const music::PianoRoll& primer = pool[(size_t)(gen.next_u64() % pool.size())];
       music::PianoRoll piece = primer;
       piece.steps = std::min<int64_t>(16, primer.steps);
-      piece.data.resize((size_t)(piece.steps * 88));
+      piece.data.resize((size_t)(piece.steps * piece.keys()));
       piece.onset.assign(piece.data.size(), 0);
       // [doc:tcn-sample]
       while (piece.steps < length) {  // feed everything so far, draw the next frame key by key
-        poly::Batch b = poly::make_batch({&piece});
+        pipelines::FrameBatch b = pipelines::frame_batch({&piece});
         Tensor next = concat({b.x.slice(1, 1, piece.steps), b.y.slice(1, piece.steps - 1, piece.steps)}, 1);
         Tensor frame = m->predict(next, {}, -1, gen).select(1, -1).reshape({-1});
-        for (real v : frame.to_vector()) piece.data.push_back((float)v), piece.onset.push_back(0);
-        ++piece.steps;
+        pipelines::append_frame(piece, frame);
       }
       // [/doc]
-      for (int64_t t = 0; t < piece.steps; ++t)  // a note starts where a key was off one step before
-        for (int k = 0; k < 88; ++k)
-          piece.onset[(size_t)(t * 88 + k)] = piece.data[(size_t)(t * 88 + k)] > 0 && (t == 0 || piece.data[(size_t)((t - 1) * 88 + k)] == 0);
+      pipelines::mark_onsets(piece);  // a note starts where a key was off one step before
       music::DecodeOptions dec;
       dec.qpm = 100;
       auto f = outputs::write_piece(out + "/sample_" + std::to_string(s + 1), music::from_piano_roll(piece, dec),

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "engine/cadenza.h"
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
 
 using namespace cadenza;
@@ -226,7 +226,7 @@ void steps(int64_t n) {
   struct Step { const char* name; bool fast, portable; int threads; };
   for (Step st : {Step{"reference", false, true, 1}, Step{"blocked", true, true, 1}, Step{"simd", true, false, 1},
                   Step{"threads", true, false, all}}) {
-    kernels::force_portable_kernels(st.portable);
+    force_portable_kernels(st.portable);
     set_num_threads(st.threads);
     Timing t = time_it([&] {
       if (st.fast) kernels::gemm(n, n, n, A.data(), n, 1, B.data(), n, 1, C.data(), n, false);
@@ -236,7 +236,7 @@ void steps(int64_t n) {
                 (long long)n, st.threads, t.median * 1e3, flop / t.median / 1e9);
     std::fflush(stdout);
   }
-  kernels::force_portable_kernels(false);
+  force_portable_kernels(false);
   set_num_threads(all);
 }
 
@@ -262,15 +262,15 @@ int main(int argc, char** argv) {
   if (argc >= 3 && !std::strcmp(argv[1], "--simd")) {
     const std::string want = argv[2];
     bool known = false;
-    for (auto level : {kernels::CpuCapability::portable, kernels::CpuCapability::avx2, kernels::CpuCapability::avx512})
-      if (want == kernels::cpu_capability_name(level)) kernels::set_cpu_capability_limit(level), known = true;
+    for (auto level : {CpuCapability::portable, CpuCapability::avx2, CpuCapability::avx512})
+      if (want == cpu_capability_name(level)) set_cpu_capability_limit(level), known = true;
     if (!known) {
       std::fprintf(stderr, "bench: unknown SIMD level '%s' — use portable, avx2 or avx512\n", argv[2]);
       return 2;
     }
-    if (want != kernels::cpu_capability_name(kernels::cpu_capability()))
+    if (want != cpu_capability_name(cpu_capability()))
       std::fprintf(stderr, "bench: this CPU has no %s; running %s\n", argv[2],
-                   kernels::cpu_capability_name(kernels::cpu_capability()));
+                   cpu_capability_name(cpu_capability()));
     argc -= 2, argv += 2;
   }
   if (argc == 2 && !std::strcmp(argv[1], "--list")) {

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/kernels/parallel.h"
+#include "engine/core/parallel.h"
 
 int main(int argc, char** argv) {
   const bool race = argc > 1 && std::strcmp(argv[1], "race") == 0;

@@ -9,6 +9,7 @@
 
 #include "engine/cadenza.h"
 #include "music/midi.h"
+#include "pipelines/rolls.h"
 
 namespace rbm_music {
 
@@ -54,11 +55,11 @@ TrainLog train(cadenza::models::RBM& rbm, cadenza::optim::Optimizer& opt, const 
 // Improved generation: pieces of `windows` windows; each window starts clamped on the
 // last `prime` steps of the previous one (the first on a training window's opening),
 // then `gibbs_steps` annealed Gibbs steps; the last sample is the music.
-std::vector<std::vector<std::vector<uint8_t>>> generate(const cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r,
-                                                        int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
+std::vector<pipelines::NoteStatePiece> generate(const cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r,
+                                             int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
 
 // Writes MIDI, WAV, SVG roll for each piece, the loss curve, the report; returns the list of files.
-std::vector<std::string> write_outputs(const std::string& out, const std::vector<std::vector<std::vector<uint8_t>>>& pieces,
+std::vector<std::string> write_outputs(const std::string& out, const std::vector<pipelines::NoteStatePiece>& pieces,
                                        const std::vector<music::MidiFile>& songs, const TrainLog& log, const Recipe& r,
                                        const std::string& data_name, double train_seconds);
 

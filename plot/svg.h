@@ -1,13 +1,15 @@
-// svg.h: SVG pictures from plain C++: a small canvas and a line plot (loss curves).
-// The piano-roll picture builds on the same canvas. Output is a string; callers
-// save it (atomically) where they like. Chapter: docs/04-modules-losses-optimisers.md
-// (loss curves); the music chapters use it for piano rolls.
+// svg.h: SVG pictures from plain C++ (the standard library only): a small canvas,
+// line plots (loss curves) and heatmaps (attention maps). The piano-roll picture
+// (music/roll_svg.h) builds on the same canvas. Output is a string; callers save it
+// (atomically) where they like. Chapter: docs/04-modules-losses-optimisers.md
+// (loss curves); chapters 5 and 9 use it for piano rolls and attention maps.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace music::svg {
+namespace plot {
 
 class Canvas {
  public:
@@ -43,9 +45,17 @@ struct PlotOptions {
 // A line plot with axes, ticks, a legend and a title.
 std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt);
 
+struct HeatmapOptions {
+  std::string title, row_label, col_label;
+  std::string color = "#1f4e8c";  // a cell of value 1 is this colour; 0 is the white background
+  double max_size = 720;          // the longer side of the grid, in pixels (cells of 2 to 14 px)
+};
+// values (rows x cols, row-major) in [0, 1] as a grid of shaded cells; row 0 at the top.
+std::string heatmap(const std::vector<double>& values, int64_t rows, int64_t cols, const HeatmapOptions& opt);
+
 // Escapes &, <, > and quotes for SVG text.
 std::string escape(const std::string& s);
 // A colour from a fixed, colour-blind-friendly palette.
 std::string palette(size_t i);
 
-}  // namespace music::svg
+}  // namespace plot

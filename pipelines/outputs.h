@@ -5,12 +5,16 @@
 #include <vector>
 
 #include "engine/core/tensor.h"
+#include "engine/core/error.h"  // cadenza::Error, which the writers throw
 #include "music/midi.h"
+#include "music/roll_svg.h"
 
 namespace outputs {
 
 // Writes base.mid, base.wav and base.svg (each atomically); returns the three paths.
 std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title);
+// The piano-roll picture of m (music/roll_svg.h), written atomically.
+void write_roll_svg(const std::string& path, const music::MidiFile& m, const music::RollSvgOptions& opt);
 // A line plot of one or two curves against epochs (valid may be empty).
 std::string write_curve(const std::string& path, const std::string& title, const std::vector<double>& train,
                         const std::vector<double>& valid);

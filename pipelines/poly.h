@@ -11,6 +11,7 @@
 #include "engine/cadenza.h"
 #include "music/metrics.h"
 #include "music/pianoroll.h"
+#include "pipelines/rolls.h"
 
 namespace poly {
 
@@ -40,12 +41,6 @@ Recipe recipe_from_metadata(const std::map<std::string, std::string>& m);
 
 std::unique_ptr<cadenza::models::FrameModel> build(const Recipe& r, cadenza::Generator& gen);
 
-// A padded batch: x[:, t] = frame t-1 (zeros at t = 0), y[:, t] = frame t.
-struct Batch {
-  cadenza::Tensor x, y;
-  std::vector<int64_t> lengths;
-};
-Batch make_batch(const std::vector<const music::PianoRoll*>& rolls);
 
 struct Score {
   music::FrameScore all;     // every step scored (the dataset READMEs' convention)

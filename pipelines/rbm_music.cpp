@@ -1,5 +1,5 @@
 // rbm_music.cpp: see rbm_music.h. Chapter: docs/07-rbm.md.
-#include "examples/common/rbm_music.h"
+#include "pipelines/rbm_music.h"
 
 #include <cmath>
 #include <cstdio>
@@ -10,7 +10,7 @@
 #include "music/pianoroll.h"
 #include "music/roll_svg.h"
 #include "music/seed_compat.h"
-#include "music/svg.h"
+#include "plot/svg.h"
 #include "music/synth.h"
 
 namespace rbm_music {
@@ -109,9 +109,9 @@ TrainLog train(models::RBM& rbm, optim::Optimizer& opt, const Examples& ex, cons
 // [/doc]
 
 // [doc:rbm-generate]
-std::vector<std::vector<std::vector<uint8_t>>> generate(const models::RBM& rbm, const Examples& ex, const Recipe& r, int pieces,
+std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Examples& ex, const Recipe& r, int pieces,
                                                         int windows, int gibbs_steps, Generator& gen) {
-  std::vector<std::vector<std::vector<uint8_t>>> out;
+  std::vector<pipelines::NoteStatePiece> out;
   const int64_t width = r.window * kRow, prime = r.window / 4;
   NoGradGuard no_grad;
   if (r.faithful) {  // the seed: one Gibbs step from zeros for 50 chains; empty samples are skipped
@@ -123,7 +123,7 @@ std::vector<std::vector<std::vector<uint8_t>>> generate(const models::RBM& rbm, 
       bool any = false;
       for (int64_t t = 0; t < r.window; ++t)
         for (int c = 0; c < kRow; ++c) any |= (rows[(size_t)t][(size_t)c] = v[(size_t)(i * width + t * kRow + c)] > 0.5f);
-      if (any) out.push_back(rows);
+      if (any) out.push_back({kLow, kKeys, rows});
     }
     return out;
   }
@@ -137,7 +137,7 @@ std::vector<std::vector<std::vector<uint8_t>>> generate(const models::RBM& rbm, 
     std::copy(w.begin(), w.begin() + prime * kRow, start.begin() + p * width);
   }
   Tensor v = Tensor::from_vector(start, {P, width});
-  out.assign((size_t)P, {});
+  out.assign((size_t)P, pipelines::NoteStatePiece{kLow, kKeys, {}});
   for (int w = 0; w < windows; ++w) {
     v = where(mask, v, bernoulli(Tensor::full({P, width}, 0.02), gen));  // unclamped units start sparse
     models::RBM::GibbsOptions opt;
@@ -154,7 +154,7 @@ std::vector<std::vector<std::vector<uint8_t>>> generate(const models::RBM& rbm, 
           row[(size_t)k] = s[t * kRow + k] > 0.5f;
           row[(size_t)(kKeys + k)] = row[(size_t)k] && s[t * kRow + kKeys + k] > 0.5f;  // articulation only on sounding keys
         }
-        out[(size_t)p].push_back(row);
+        out[(size_t)p].rows.push_back(row);
       }
       // The next window starts clamped on this one's last `prime` steps.
       std::copy(s + (r.window - prime) * kRow, s + r.window * kRow, next.begin() + p * width);
@@ -186,7 +186,7 @@ music::PianoRoll roll_of(const music::MidiFile& m) {
 }
 }  // namespace
 
-std::vector<std::string> write_outputs(const std::string& out, const std::vector<std::vector<std::vector<uint8_t>>>& pieces,
+std::vector<std::string> write_outputs(const std::string& out, const std::vector<pipelines::NoteStatePiece>& pieces,
                                        const std::vector<music::MidiFile>& songs, const TrainLog& log, const Recipe& r,
                                        const std::string& data_name, double train_seconds) {
   std::vector<std::string> files;
@@ -201,13 +201,13 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
     std::string base = out + "/sample_" + std::to_string(i + 1);
     music::MidiFile m;
     if (r.faithful) {
-      std::vector<uint8_t> bytes = music::seed::note_state_to_midi_bytes(pieces[i]);  // the seed's exact writer
+      std::vector<uint8_t> bytes = music::seed::note_state_to_midi_bytes(pieces[i].rows);  // the seed's exact writer
       io::write_file_atomic(base + ".mid", std::string(bytes.begin(), bytes.end()), "rbm");
       m = music::read_midi(bytes);
     } else {
       music::DecodeOptions d;
       d.qpm = 100;
-      m = music::note_state_to_midi(pieces[i], kLow, d);
+      m = music::note_state_to_midi(pieces[i].rows, pieces[i].lowest, d);
       music::write_midi_file(base + ".mid", m);
     }
     music::write_wav(base + ".wav", music::render(m));
@@ -219,11 +219,11 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
     add_stats(samples, pr);
     copies += str("| sample_", i + 1, " | ", pr.steps, " | ", music::longest_copied_run(pr, train_rolls), " |\n");
   }
-  music::svg::PlotOptions po;
+  plot::PlotOptions po;
   po.title = "RBM training: reconstruction error per epoch";
   po.xlabel = "epoch";
   po.ylabel = "mean squared reconstruction error";
-  io::write_file_atomic(out + "/loss.svg", music::svg::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po), "rbm");
+  io::write_file_atomic(out + "/loss.svg", plot::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po), "rbm");
   files.push_back(out + "/loss.svg");
   std::string csv = "epoch,reconstruction_error,pseudo_log_likelihood_per_step\n";
   for (size_t i = 0; i < log.epoch.size(); ++i) csv += str(log.epoch[i], ",", log.recon[i], ",", log.pll[i], "\n");

@@ -6,9 +6,9 @@
 #include <csignal>
 #include <cstdio>
 
-#include "examples/common/flags.h"
-#include "examples/common/poly.h"
-#include "music/svg.h"
+#include "pipelines/flags.h"
+#include "pipelines/poly.h"
+#include "plot/svg.h"
 
 using namespace cadenza;
 
@@ -18,11 +18,11 @@ int cmd_train_seq(int argc, char** argv) {
   flags::Parser a("cadenza train --model lstm|gru|tcn|rnn-nade",
                   "Train a frame model on a polyphonic benchmark folder; save the best-on-valid checkpoint and report test NLL.");
   a.add("model", "lstm", "lstm, gru, tcn or rnn-nade");
-  a.add("data", "", "a polyphonic benchmark folder with train/valid/test.txt, e.g. ../shared/data/jsb_chorales");
-  a.add("out", "", "output folder (default out/<model>-<dataset>)");
-  a.add("seed", "0", "random seed");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
-  a.add("epochs", "0", "maximum epochs (0: the recipe's)");
+  flags::SharedFlags sf;
+  sf.data_help = "a polyphonic benchmark folder with train/valid/test.txt, e.g. ../shared/data/jsb_chorales";
+  sf.epochs = "0", sf.epochs_help = "maximum epochs (0: the recipe's)";
+  sf.out_help = "output folder (default out/<model>-<dataset>)";
+  a.add_shared(sf);
   a.add("hidden", "0", "recurrent width, or the TCN's channels per level (0: the recipe's)");
   a.add("layers", "0", "recurrent layers (0: the recipe's)");
   a.add("dropout", "-1", "dropout (-1: the recipe's)");
@@ -31,7 +31,7 @@ int cmd_train_seq(int argc, char** argv) {
   a.add("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)");
   a.parse(argc, argv, 2);
   if (a.str("data").empty()) a.die("--data is required", "e.g. --data ../shared/data/jsb_chorales");
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   poly::Data d = poly::load(a.str("data"));
   poly::Recipe r = poly::default_recipe(a.str("model"), d.name);
   if (long long v = a.integer("epochs", 0, 100000)) r.epochs = (int)v;
@@ -46,7 +46,6 @@ int cmd_train_seq(int argc, char** argv) {
   if (long long v = a.integer("patience", 0, 100000)) r.patience = (int)v;
   std::string out = a.str("out").empty() ? "out/" + r.model + "-" + d.name : a.str("out");
   a.make_output_dir(out);
-  uint64_t seed = (uint64_t)a.integer("seed", 0, 1LL << 62);
   Generator gen(seed);
   auto m = poly::build(r, gen);
   std::printf("cadenza train: %s on %s (%zu train / %zu valid / %zu test pieces), %lld parameters\n  %s\n",
@@ -62,10 +61,10 @@ int cmd_train_seq(int argc, char** argv) {
   io::save_checkpoint(out + "/model.safetensors", *m, meta);
   std::vector<double> ep;
   for (size_t i = 0; i < log.train_nll.size(); ++i) ep.push_back((double)i + 1);
-  music::svg::PlotOptions po;
+  plot::PlotOptions po;
   po.title = r.model + " on " + d.name, po.xlabel = "epoch", po.ylabel = "NLL (nats per step)";
   io::write_file_atomic(out + "/learning_curve.svg",
-                        music::svg::line_plot({{"train", ep, log.train_nll, ""}, {"valid", ep, log.valid_nll, ""}}, po), "cadenza train");
+                        plot::line_plot({{"train", ep, log.train_nll, ""}, {"valid", ep, log.valid_nll, ""}}, po), "cadenza train");
   poly::print_table(d.name, {{r.model, s}});
   std::printf("%s\n", poly::machine_line(r.model, d.name, s).c_str());
   std::printf("best valid NLL %.3f at epoch %d; trained in %s\nwrote %s/model.safetensors and %s/learning_curve.svg\n",
@@ -77,11 +76,12 @@ int cmd_train_seq(int argc, char** argv) {
 int cmd_eval_seq(int argc, char** argv) {
   flags::Parser a("cadenza eval", "Evaluate frame-model checkpoints on a polyphonic test split, beside the published numbers.");
   a.add("checkpoint", "", "one or more model.safetensors from cadenza train --model ..., separated by commas");
-  a.add("data", "", "the benchmark folder (default: the one the first checkpoint was trained on)");
-  a.add("seed", "0", "random seed");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
+  flags::SharedFlags sf;  // nothing is trained or written: no --epochs, no --out
+  sf.data_help = "the benchmark folder (default: the one the first checkpoint was trained on)";
+  sf.out_help = "";
+  a.add_shared(sf);
   a.parse(argc, argv, 2);
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   std::vector<std::string> paths;
   std::string list = a.str("checkpoint");
   for (size_t p = 0; p < list.size();) {
@@ -98,7 +98,7 @@ int cmd_eval_seq(int argc, char** argv) {
     dir = md["data"];
   }
   poly::Data d = poly::load(dir);
-  Generator gen((uint64_t)a.integer("seed", 0, 1LL << 62));
+  Generator gen(seed);
   std::vector<std::pair<std::string, poly::Score>> rows;
   std::vector<std::string> lines;
   for (const std::string& p : paths) {

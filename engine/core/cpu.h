@@ -9,20 +9,12 @@
 #include <immintrin.h>
 #endif
 
-namespace cadenza::kernels {
+namespace cadenza {
 
 // Compile one function for AVX2/FMA (or AVX-512F), whatever flags the rest of the build
 // has. Call such a function only when cpu_has_avx2_fma() (cpu_has_avx512()) is true.
 #define CADENZA_AVX2 __attribute__((target("avx2,fma")))
 #define CADENZA_AVX512 __attribute__((target("avx512f,avx2,fma")))
-
-#if defined(__x86_64__)
-// The mask of lanes 0 .. r-1 (r from 0 to 8), for _mm256_maskload_ps / _mm256_maskstore_ps
-// on the last few floats of a row: the softmax rows (vmath.cpp), the 0/1 product (spmm.cpp).
-CADENZA_AVX2 inline __m256i lanes_below(int64_t r) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-#endif
 
 // The SIMD levels Cadenza has kernels for, lowest first (PyTorch calls this the CPU
 // capability: torch.backends.cpu.get_cpu_capability()). Every kernel has a portable
@@ -42,4 +34,4 @@ void set_cpu_capability_limit(CpuCapability limit);
 // The same as set_cpu_capability_limit(portable) when on, no limit when off.
 void force_portable_kernels(bool on);
 
-}  // namespace cadenza::kernels
+}  // namespace cadenza

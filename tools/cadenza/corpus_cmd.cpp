@@ -4,7 +4,7 @@
 #include <cstring>
 #include <sys/stat.h>
 
-#include "examples/common/flags.h"
+#include "pipelines/flags.h"
 #include "music/corpus.h"
 
 using namespace music;

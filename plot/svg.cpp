@@ -1,11 +1,11 @@
-// svg.cpp: see svg.h.
-#include "music/svg.h"
+// svg.cpp: see svg.h. Chapter: docs/04-modules-losses-optimisers.md (loss curves).
+#include "plot/svg.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-namespace music::svg {
+namespace plot {
 
 static std::string num(double v) {
   char buf[32];
@@ -129,4 +129,23 @@ std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt)
   return c.str();
 }
 
-}  // namespace music::svg
+// [doc:heatmap]
+std::string heatmap(const std::vector<double>& v, int64_t R, int64_t C, const HeatmapOptions& opt) {
+  const double cell = std::max(2.0, std::min(14.0, opt.max_size / (double)std::max<int64_t>(1, std::max(R, C))));
+  const double left = 60, top = 40;
+  Canvas cv(left + (double)C * cell + 20, top + (double)R * cell + 40);
+  cv.text(left, 20, opt.title, 14);
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c) {
+      double x = std::min(1.0, std::max(0.0, v[(size_t)(r * C + c)]));
+      if (x < 0.01) continue;  // white background shows through
+      cv.rect(left + (double)c * cell, top + (double)r * cell, cell, cell, opt.color, x);
+    }
+  cv.text(left + (double)C * cell / 2, top + (double)R * cell + 28, opt.col_label + " →", 12, "middle");
+  cv.text(8, top + 12, opt.row_label, 12);
+  cv.text(8, top + 26, "↓", 12);
+  return cv.str();
+}
+// [/doc]
+
+}  // namespace plot

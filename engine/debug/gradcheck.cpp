@@ -1,10 +1,10 @@
 // gradcheck.cpp: see gradcheck.h. Chapter: docs/03-gradcheck-and-debugging.md.
-#include "engine/autograd/gradcheck.h"
+#include "engine/debug/gradcheck.h"
 
 #include <cmath>
 
 #include "engine/autograd/node.h"
-#include "engine/core/random.h"
+#include "engine/ops/random.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {

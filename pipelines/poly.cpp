@@ -1,5 +1,5 @@
 // poly.cpp: see poly.h. Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
-#include "examples/common/poly.h"
+#include "pipelines/poly.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,9 @@
 using namespace cadenza;
 
 namespace poly {
+
+// The benchmark's rolls cover the 88 piano keys, MIDI 21 to 108 (music::read_polyphonic).
+constexpr int64_t kPianoKeys = 88;
 
 Data load(const std::string& dir) {
   Data d;
@@ -101,27 +104,10 @@ std::unique_ptr<models::FrameModel> build(const Recipe& r, Generator& gen) {
   o.num_layers = r.layers;
   o.dropout = r.layers > 1 ? r.dropout : 0;
   if (r.model == "lstm" || r.model == "gru")
-    return std::make_unique<models::FrameRNN>(88, r.hidden, o, r.model == "gru", r.dropout, gen);
-  if (r.model == "tcn") return std::make_unique<models::FrameTCN>(88, r.channels, r.kernel, r.dropout, gen);
-  if (r.model == "rnn-nade") return std::make_unique<models::RNNNADE>(88, r.hidden, r.nade_hidden, o, r.dropout, gen);
+    return std::make_unique<models::FrameRNN>(kPianoKeys, r.hidden, o, r.model == "gru", r.dropout, gen);
+  if (r.model == "tcn") return std::make_unique<models::FrameTCN>(kPianoKeys, r.channels, r.kernel, r.dropout, gen);
+  if (r.model == "rnn-nade") return std::make_unique<models::RNNNADE>(kPianoKeys, r.hidden, r.nade_hidden, o, r.dropout, gen);
   fail("poly", "unknown model '" + r.model + "'", "choose lstm, gru, tcn or rnn-nade");
-}
-
-Batch make_batch(const std::vector<const music::PianoRoll*>& rolls) {
-  Batch b;
-  int64_t T = 0, B = (int64_t)rolls.size();
-  for (auto* r : rolls) T = std::max(T, r->steps), b.lengths.push_back(r->steps);
-  std::vector<real> x((size_t)(B * T * 88), 0), y((size_t)(B * T * 88), 0);
-  for (int64_t i = 0; i < B; ++i)
-    for (int64_t t = 0; t < rolls[i]->steps; ++t)
-      for (int k = 0; k < 88; ++k) {
-        real v = rolls[i]->data[(size_t)(t * 88 + k)] > 0;
-        y[(size_t)((i * T + t) * 88 + k)] = v;
-        if (t + 1 < T) x[(size_t)((i * T + t + 1) * 88 + k)] = v;
-      }
-  b.x = Tensor::from_vector(x, {B, T, 88});
-  b.y = Tensor::from_vector(y, {B, T, 88});
-  return b;
 }
 
 Score evaluate(models::FrameModel& m, const std::vector<music::PianoRoll>& rolls, Generator& gen) {
@@ -131,7 +117,7 @@ Score evaluate(models::FrameModel& m, const std::vector<music::PianoRoll>& rolls
   double skip_sum = 0;
   int64_t skip_steps = 0;
   for (size_t i = 0; i < rolls.size(); ++i) {
-    Batch b = make_batch({&rolls[i]});
+    pipelines::FrameBatch b = pipelines::frame_batch({&rolls[i]});
     Tensor per_key = binary_cross_entropy_with_logits(m.logits(b.x, b.y, {}), b.y, Reduction::None);
     std::vector<real> nll_t = sum(per_key, {0, 2}).to_vector();  // (T,)
     std::vector<real> pred = m.predict(b.x, {}, 0.5, gen).to_vector();  // the most likely frames, for accuracy

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "examples/common/flags.h"
+#include "pipelines/flags.h"
 #include "music/midi.h"
 
 using namespace music;

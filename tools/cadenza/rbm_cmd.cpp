@@ -10,8 +10,9 @@
 #include <cstdio>
 #include <sys/stat.h>
 
-#include "examples/common/flags.h"
-#include "examples/common/rbm_music.h"
+#include "pipelines/flags.h"
+#include "pipelines/rbm_music.h"
+#include "pipelines/rolls.h"
 #include "music/dataset.h"
 #include "music/metrics.h"
 
@@ -26,24 +27,20 @@ bool is_polyphonic(const std::string& dir) {
 }
 // Rolls of a polyphonic split as a (steps, 88) tensor of 0/1 frames.
 Tensor frames(const std::string& dir, const std::string& split) {
-  std::vector<real> v;
-  int64_t n = 0;
-  for (const music::PianoRoll& r : music::read_polyphonic(dir + "/" + split + ".txt")) {
-    for (float x : r.data) v.push_back((real)x);
-    n += r.steps;
-  }
-  return Tensor::from_vector(v, {n, 88});
+  return pipelines::stacked_frames(music::read_polyphonic(dir + "/" + split + ".txt"));
 }
-void common_flags(flags::Parser& a) {
-  a.add("data", "", "a MIDI folder (default: the bundled corpus) or a polyphonic benchmark folder with train.txt");
-  a.add("seed", "0", "random seed");
-  a.add("out", "out/rbm", "output folder");
-  a.add("threads", "0", "OpenMP threads (0: the default)");
+// The shared flags; train also takes --epochs.
+void common_flags(flags::Parser& a, bool epochs = false) {
+  flags::SharedFlags sf;
+  sf.data_help = "a MIDI folder (default: the bundled corpus) or a polyphonic benchmark folder with train.txt";
+  if (epochs) sf.epochs = "0", sf.epochs_help = "total epochs (0: the recipe's default)";
+  sf.out = "out/rbm";
+  a.add_shared(sf);
 }
 uint64_t setup(flags::Parser& a) {
-  if (int t = (int)a.integer("threads", 0, 256)) set_num_threads(t);
+  const uint64_t seed = a.apply_shared();
   a.make_output_dir(a.str("out"));
-  return (uint64_t)a.integer("seed", 0, 1LL << 62);
+  return seed;
 }
 std::string meta(const io::TensorFile& f, const std::string& key, const std::string& path) {
   auto it = f.metadata.find(key);
@@ -54,8 +51,7 @@ std::string meta(const io::TensorFile& f, const std::string& key, const std::str
 
 int cmd_train(int argc, char** argv) {
   flags::Parser a("cadenza train", "Train an RBM and save a safetensors checkpoint (Ctrl-C saves one too).");
-  common_flags(a);
-  a.add("epochs", "0", "total epochs (0: the recipe's default)");
+  common_flags(a, /*epochs=*/true);
   a.add("hidden", "0", "hidden units (0: the recipe's default)");
   a.add("resume", "", "a checkpoint to continue from");
   a.add("model", "rbm", "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");

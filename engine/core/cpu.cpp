@@ -1,9 +1,9 @@
 // cpu.cpp: see cpu.h. Chapter: docs/11-making-it-fast.md.
-#include "engine/kernels/cpu.h"
+#include "engine/core/cpu.h"
 
 #include <algorithm>
 
-namespace cadenza::kernels {
+namespace cadenza {
 
 static CpuCapability g_limit = CpuCapability::avx512;
 
@@ -36,4 +36,4 @@ bool cpu_has_avx512() { return cpu_capability() >= CpuCapability::avx512; }
 void set_cpu_capability_limit(CpuCapability limit) { g_limit = limit; }
 void force_portable_kernels(bool on) { g_limit = on ? CpuCapability::portable : CpuCapability::avx512; }
 
-}  // namespace cadenza::kernels
+}  // namespace cadenza

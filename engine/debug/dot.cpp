@@ -1,5 +1,5 @@
 // dot.cpp: see dot.h. Walks the graph iteratively, like backward does.
-#include "engine/util/dot.h"
+#include "engine/debug/dot.h"
 
 #include <unordered_map>
 

@@ -1,15 +1,16 @@
 // cadenza: the command-line front door. Each subcommand answers --help.
-// Commands arrive with their chapters; today: `info`, `version`, `inspect` (list a
-// checkpoint's tensors), `midi` (midi_cmd.cpp), `render` and `roll`
-// (render_cmd.cpp). The RBM's train/sample/eval come with its chapter (rbm_cmd.cpp);
-// the sequence models' train/eval with chapter 8 (seq_cmd.cpp).
+// Here: `info`, `version` and `inspect` (a checkpoint's tensors). Elsewhere in this
+// folder: `midi` (midi_cmd.cpp), `render` and `roll` (render_cmd.cpp), `score` and
+// `corpus` (corpus_cmd.cpp), the RBM's train/sample/eval (rbm_cmd.cpp, chapter 7),
+// the sequence models' train/eval (seq_cmd.cpp, chapters 8-10).
+// Chapter: README.md ("The command-line tool"); errors end as pipelines/run.h says.
 #include <cstdio>
 #include <cstring>
 
 #include "engine/cadenza.h"
 #include "engine/kernels/gemm.h"
-#include "examples/common/flags.h"
-#include "music/midi.h"
+#include "pipelines/flags.h"
+#include "pipelines/run.h"
 
 using namespace cadenza;
 
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   std::string cmd = argv[1];
-  try {
+  int rc = pipelines::run_main("cadenza " + cmd, [&]() -> int {
     if (cmd == "info") return cmd_info(argc, argv);
     if (cmd == "inspect") return cmd_inspect(argc, argv);
     if (cmd == "midi") return cmd_midi(argc, argv);
@@ -124,16 +125,9 @@ int main(int argc, char** argv) {
       std::printf("cadenza %s\n", CADENZA_VERSION);
       return 0;
     }
-  } catch (const Error& e) {
-    std::fprintf(stderr, "cadenza %s: %s\n", cmd.c_str(), e.what());
-    return 1;
-  } catch (const music::MidiError& e) {
-    std::fprintf(stderr, "cadenza %s: %s [%s]\n", cmd.c_str(), e.what(), e.code.c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cadenza %s: %s\n", cmd.c_str(), e.what());
-    return 1;
-  }
+    return -1;  // not a command
+  });
+  if (rc >= 0) return rc;
   std::fprintf(stderr, "cadenza: unknown command '%s' — run 'cadenza --help' for the list\n", cmd.c_str());
   return 2;
 }

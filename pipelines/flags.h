@@ -1,7 +1,8 @@
 // flags.h: the tiny flag parser every example and the cadenza CLI share.
 //
-// Flags are the same everywhere: --data, --epochs, --seed, --out, --threads,
-// plus a few per program. `--flag value` and `--flag=value` both work. A wrong
+// Flags are the same everywhere: --data, --epochs, --seed, --out, --threads
+// (add_shared: one definition, each program giving its defaults), plus a few per
+// program. `--flag value` and `--flag=value` both work. A wrong
 // flag or a bad value prints one line naming it, and the program exits with 2.
 #pragma once
 #include <cerrno>
@@ -13,7 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/parallel.h"
+
 namespace flags {
+
+// This program's defaults and help for the shared flags. An empty help leaves the flag out.
+struct SharedFlags {
+  std::string data, data_help;      // --data: a folder of music
+  std::string epochs, epochs_help;  // --epochs: passes over the data
+  std::string out, out_help = "output folder";
+  std::string seed_help = "random seed: the same seed gives the same result at one thread";
+};
 
 struct Flag {
   std::string name, value, help;
@@ -31,6 +42,20 @@ class Parser {
   void add_switch(const std::string& name, const std::string& help) {
     flags_[name] = {name, "0", help, true};
     order_.push_back(name);
+  }
+
+  // --data, --epochs, --seed, --out and --threads, in that order, with this program's defaults.
+  void add_shared(const SharedFlags& s) {
+    if (!s.data_help.empty()) add("data", s.data, s.data_help);
+    if (!s.epochs_help.empty()) add("epochs", s.epochs, s.epochs_help);
+    add("seed", "0", s.seed_help);
+    if (!s.out_help.empty()) add("out", s.out, s.out_help);
+    add("threads", "0", "OpenMP threads (0: the default)");
+  }
+  // After parse: --threads takes effect (0 keeps OpenMP's default); returns --seed.
+  uint64_t apply_shared() const {
+    if (int t = (int)integer("threads", 0, 256)) cadenza::set_num_threads(t);
+    return (uint64_t)integer("seed", 0, 1LL << 62);
   }
 
   // Parses argv; prints help and exits 0 on --help; exits 2 on a wrong flag.

@@ -4,11 +4,10 @@
 #include <cstring>
 #include <string>
 
-#include "engine/core/error.h"
-#include "engine/io/file.h"
-#include "examples/common/flags.h"
+#include "pipelines/flags.h"
 #include "music/roll_svg.h"
 #include "music/synth.h"
+#include "pipelines/outputs.h"
 
 using namespace music;
 
@@ -62,7 +61,7 @@ int cmd_roll(int argc, char** argv) {
   opt.title = args.str("title").empty() ? in.substr(in.find_last_of('/') + 1) : args.str("title");
   opt.max_seconds = args.number("seconds", 0, 1e6);
   try {
-    cadenza::io::write_file_atomic(out, piano_roll_svg(read_midi_file(in), opt), "cadenza roll");
+    outputs::write_roll_svg(out, read_midi_file(in), opt);
     std::printf("wrote %s\n", out.c_str());
   } catch (const MidiError& e) {
     std::fprintf(stderr, "%s: %s [%s]\n", in.c_str(), e.what(), e.code.c_str());

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "examples/common/poly.h"
+#include "pipelines/poly.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -22,7 +22,7 @@ double nll_per_step(models::FrameModel& m, const std::vector<music::PianoRoll>& 
   for (size_t i = 0; i < rolls.size(); i += 16) {
     std::vector<const music::PianoRoll*> part;
     for (size_t j = i; j < std::min(rolls.size(), i + 16); ++j) part.push_back(&rolls[j]);
-    Batch b = make_batch(part);
+    pipelines::FrameBatch b = pipelines::frame_batch(part);
     models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
     total += l.total.item(), steps += l.steps;
   }
@@ -67,7 +67,7 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
     for (size_t i = 0; i < batches.size() && !(stop && *stop); ++i) {
       std::vector<const music::PianoRoll*> part;
       for (size_t j : batches[i]) part.push_back(&pieces[j]);
-      Batch b = make_batch(part);
+      pipelines::FrameBatch b = pipelines::frame_batch(part);
       models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
       (l.total / (real)l.steps).backward();
       optim::clip_grad_norm_(m.parameters(), r.clip);
