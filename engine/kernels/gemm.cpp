@@ -184,47 +184,36 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
   }
 }
 
-// Each tile of a C larger than kPrefetchC floats (1 MB, this machine's L2) asks for its rows
-// of C as it starts (TileSrc::prefetch_c): they come from L3, or from memory when other
-// programs crowd L3, while its multiply-adds run; its last step used to wait for them.
-// Paired runs on the busy shared machine: 1024^3 and 2048^3 (6 x 16 tiles) 12-15% faster at 1
-// and 2 threads, 2048 x 1024 x 88 and 64 x 16384 x 128 (AVX-512 tiles) 2-6%. On a C that
-// stays in cache the requests only cost: 64^3 and 64 x 4096 x 64 lost 1-3% with them.
+// Each tile of a C larger than kPrefetchC floats (1 MB, as large as a typical per-core L2)
+// asks for its rows of C as it starts (TileSrc::prefetch_c): a C that large is not in cache, so
+// its rows come from L3 or memory while the tile's multiply-adds run, instead of stalling the
+// tile's last step. A C that fits in cache gains nothing from the requests and pays for them,
+// hence the threshold. (docs/11-making-it-fast.md, "Waiting for memory", has the measurements.)
 constexpr int64_t kPrefetchC = int64_t(1) << 18;
 
 // A product of few rows (one block of MC) uses each panel of B for one column of tiles:
 // packing B is then much of its work. When a thread's panels of a slice are at least
-// kPackAsUsed floats (256 KB), it packs them a few at a time, each group just before its
-// tiles, into a buffer that stays in L2; packed all at once first, they went out to L3 and
-// came back. Paired runs: 64 x 1024 x 344 (an LSTM step's product) 5-9% faster at 1 thread,
-// 12-16% at 2; 64 x 512 x 1408 and 64 x 1408 x 512 (the GAN's) 6-16%. Below that size it
-// lost: 64 x 128 x 4096 with B transposed (the TCN's weight gradient) 13-18% slower at 2
-// threads. Not done for panels grouped for the AVX-512 tile (K <= 128): no gain measured.
-// kPanelsAsUsed = 4 at a time, not one: a row of B then gives four cache lines side by side,
-// not one line every few KB (on a Zen 3 core, AVX2 tile, best of 5 taken in turns with
-// OpenBLAS: 64 x 2048 x 600 70 -> 76 GFLOP/s, OpenBLAS 77; 64 x 1024 x 344 68 -> 73, OpenBLAS
-// 71; 64 x 344 x 1024, and all three at 2 threads, unchanged). Four panels are 64 KB.
+// kPackAsUsed floats (256 KB, more than L2 keeps beside everything else), it packs them a few
+// at a time, each group just before its tiles, into a buffer small enough to stay in L2;
+// packed all at once first, they would go out to L3 and come back. Smaller panels stay in L2
+// anyway, and packing them in pieces only adds passes. It packs kPanelsAsUsed = 4 panels at a
+// time, not one: reading a row of B then fills four cache lines side by side rather than one
+// line every few KB. Four panels 256 deep are 64 KB. (Measurements: docs/11-making-it-fast.md.)
 constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 
-// Below this many multiply-adds a product runs on one thread: waking a second
-// core costs more than it saves. Measured at 2 threads, processes taken in turns: 64^3
-// (0.26M) 4.6 -> 3.2 us in most runs and 4.4-5.2 in the rest (about one-thread speed);
-// 64 x 64 x 32 (0.13M) 2.4 -> 2.1 us and 48^3 2.0 -> 1.7-1.9, too little to risk a worker that
-// has gone to sleep; 32^3 gained nothing. (It was 0.6M, set when sq64 lost on two threads.)
+// Below this many multiply-adds a product runs on one thread: waking a second core costs a
+// few microseconds, about what 0.2M multiply-adds take on one core, so smaller products lose
+// more than they gain. Check it on your machine with `build/bench/bench --case sgemm/sq64` at
+// OMP_NUM_THREADS=1 and 2 (64^3 is 0.26M).
 constexpr double kParallelMacs = 0.2e6;
 
 // Products of many rows (M >= kDeepRows) and K >= kKCDeep take K in slices of kKCDeep = 512
-// instead of kKC = 256: each slice reads and writes all of C once more (eight times 16 MB for
-// 2048^3), and a block of A twice as deep feeds each panel of B for twice as many multiply-adds.
-// Taken in turns with OpenBLAS on a Zen 3 core (AVX2 tile) whose L3 other programs crowd:
-// 2048^3 at 2 threads 143 -> 126 ms (faster in 9 rounds of 9; OpenBLAS 125), again 133 -> 126
-// (OpenBLAS 123); 1024^3, 512^3, 344 x 1024 x 2048 and the LSTM steps moved within the noise
-// (+-5%), at 1 and 2 threads. Under a heavier load neither depth kept up with OpenBLAS (2048^3
-// at 2 threads: 192 and 189 ms against 172). The price: a panel 512 deep is 32 KB, all of L1, so
-// the tile reads B from L2 (perf, 2048^3 at 1 thread: 133M L1 misses a product against 60M),
-// and L2 keeps up: 2.45G cycles for four products against 2.53G. Few rows keep 256: their C
-// stays in cache, and with 512 the 2-thread 64 x 344 x 1024 and 64 x 2048 x 600 measured slower
-// (1.19x, 1.26x; 5 noisy rounds). gemm_packed keeps 256 too: pack_b's slices are kKC deep.
+// instead of kKC = 256: each slice reads and writes all of C once more (for 2048^3, eight
+// passes over 16 MB instead of sixteen), and a block of A twice as deep feeds each panel of B
+// for twice as many multiply-adds. The price: a panel 512 deep is 32 KB, a whole L1 on many
+// cores, so the tile reads B from L2 (`perf stat -e L1-dcache-load-misses` shows it), which
+// keeps up with the tile. Few rows keep 256: their C stays in cache, so there are no passes to
+// save. gemm_packed keeps 256 too: pack_b's slices are kKC deep.
 constexpr int64_t kKCDeep = 512, kDeepRows = 256;
 
 // Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
@@ -283,7 +272,7 @@ static void run_part(const Plan& g, int t, int nt) {
   [[maybe_unused]] const int64_t whole = g.N / kNR;  // panels with all NR columns: the only ones a wide tile takes
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
-  if (nt > 1) {  // (skipped on one thread: choose_grid's arithmetic was 1% of a 64^3 product)
+  if (nt > 1) {  // (skipped on one thread: there is nothing to choose)
     choose_grid(g, nt, slivers, panels, tm, tn);
     const int ti = t / tn, tj = t % tn;
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
@@ -402,18 +391,17 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 static void run(Plan& g) {
   if (!g.packed_b && g.M >= kDeepRows && g.K >= kKCDeep) g.kc = kKCDeep;  // many rows, long K (see kKCDeep)
   g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
-  // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile, 256 KB (a
-  // quarter of L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at once
-  // (measured: 128^3 went from 1.0x to 0.88x OpenBLAS's time, 256^3 from 0.95x to 0.89x).
+  // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile (an L1), 256 KB
+  // (a quarter of an L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at
+  // once: then packing would cost more than the strided reads it saves.
   const bool zmm = cpu_has_avx512();
   g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= (zmm ? 65536 : 8192);
   g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
   g.prefetch_c = g.M * g.N > kPrefetchC;
   // Four panels per tile when B is read in place, or packed with K <= 128: four panels side by
   // side are then at most 32 KB and stay in L1 while every sliver reads them (a TCN layer's
-  // products, K = 64 and 128 by 4096 columns: 84 -> 92 and 80 -> 85 GFLOP/s). Four panels of a
-  // 256-step slice are 64 KB, twice L1: read from L2 for every sliver they made 1024^3 3%
-  // slower and a (64, 2048, 512) product 22% (measured).
+  // products have K = 64 and 128). Four panels of a 256-step slice would be 64 KB, more than
+  // an L1, and would be read from L2 by every sliver.
   g.wide = zmm && g.direct_b ? 4 : panel_group(g.K);
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one

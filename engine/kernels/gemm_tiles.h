@@ -108,9 +108,9 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 // then R broadcasts of A, then 4R fused multiply-adds. It does 4x the work of the 6 x 16
 // tile for the same fixed cost to start and finish, and one tile covers a 64-wide C.
 // All R broadcasts come before the multiply-adds: written one row at a time, the compiler
-// reused one register for all six and a (512, 64, 1024) product ran at 75 GFLOP/s, not 84.
-// (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row
-// stride known only at run time they do not fit in registers, and it measured 12% slower.)
+// reuses one register for all six, and each multiply-add then waits for its broadcast.
+// (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row stride
+// known only at run time they do not fit in the 16 general registers.)
 // It runs where B is read in place, or packed four panels side by side (see run and
 // PanelLayout): whole panels, so a row of its V panels (1 to 4) is 16V contiguous floats
 // at offsets the compiler knows. Each element gets the same multiply-adds in the same order
@@ -127,7 +127,7 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
   const float* a = s.a;
   const float* b = s.b;
   // Four steps per trip: a 64-step tile ends its loop 16 times instead of 64, and the tile
-  // after it starts sooner (64^3: 1% faster, measured).
+  // after it starts sooner.
 #pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
     __m512 bv[V], ar[R];
@@ -166,12 +166,12 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void wide_rest(int64_t rows
 }
 
 // A column of wide tiles against the same V panels: `rows` rows of C from c, their A from
-// first.a. One call runs them all, with the tile inlined: a call per tile, its arguments
-// passed on the stack, cost 5% at 64^3. The source comes by reference: a TileSrc passed by
+// first.a. One call runs them all, with the tile inlined: a call per tile would pass its
+// arguments on the stack for every 64 columns. The source comes by reference: a TileSrc passed by
 // value was written to the stack in 8-byte pieces and read back 16 bytes at a time, which
 // stalls the load (store forwarding fails).
-//   wide_rows: A read in place, in tiles of 4 rows. 4 x 64 beat 6 x 64 by 1-2% at 64^3
-//     (measured; it is also OpenBLAS's small-product tile): 16 sums, 4 broadcasts a step.
+//   wide_rows: A read in place, in tiles of 4 rows (OpenBLAS's small-product tile too):
+//     16 sums and 4 broadcasts a step, which leave registers for A's four row pointers.
 //   wide_slivers: packed A, one tile per sliver of MR rows, each kc * MR floats after the last.
 template <int V>
 CADENZA_AVX512 static void wide_rows(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc,
