@@ -215,6 +215,17 @@ TEST_CASE("the checker refuses to pass when every gradient is zero") {
   CHECK(r.report.find("every gradient is zero") != std::string::npos);
 }
 
+TEST_CASE("the LSTM cell composed from ops (chapter 8) passes gradcheck, every input and weight") {
+  TensorFn cell = [](const std::vector<Tensor>& p) {
+    nn::LSTMCellState s = nn::lstm_cell_composed(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    return concat({s.h, s.c}, 1);
+  };
+  const int64_t B = 2, I = 3, H = 4;
+  GradcheckResult r = gradcheck(cell, {leaf({B, I}), leaf({B, H}), leaf({B, H}), leaf({4 * H, I}), leaf({4 * H, H}),
+                                       leaf({4 * H}), leaf({4 * H})});
+  CHECK_MESSAGE(r.ok, r.report);
+}
+
 TEST_CASE("a whole model: x -> Linear -> tanh -> Linear -> cross_entropy, every parameter checked") {
   TensorFn mlp = [](const std::vector<Tensor>& p) {
     Tensor h = tanh(matmul(p[0], p[1].t()) + p[2]);

@@ -87,6 +87,35 @@ TEST_CASE("the fused LSTM layer equals step-by-step lstm_cell, forward and backw
   set_num_threads(2);
 }
 
+TEST_CASE("the fused lstm_cell equals the LSTM cell composed from ops, forward and backward, at 1 and N threads") {
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    Generator g(21);
+    for (auto [B, I, H] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 5, 7}, {63, 4, 129}}) {
+      INFO("B=" << B << " I=" << I << " H=" << H << ", " << threads << " thread(s)");
+      Tensor x = randn({B, I}, g).requires_grad_(), h = randn({B, H}, g).requires_grad_();
+      Tensor c = randn({B, H}, g).requires_grad_(), w_ih = randn({4 * H, I}, g).requires_grad_();
+      Tensor w_hh = randn({4 * H, H}, g).requires_grad_(), b_ih = randn({4 * H}, g).requires_grad_();
+      Tensor b_hh = randn({4 * H}, g).requires_grad_(), up_h = randn({B, H}, g), up_c = randn({B, H}, g);
+      std::vector<Tensor> leaves = {x, h, c, w_ih, w_hh, b_ih, b_hh};
+      nn::LSTMCellState ref = nn::lstm_cell_composed(x, h, c, w_ih, w_hh, b_ih, b_hh);
+      sum(ref.h * up_h + ref.c * up_c).backward();
+      std::vector<Tensor> want;
+      for (Tensor& t : leaves) want.push_back(t.grad()), t.zero_grad();
+      Tensor hc = lstm_cell(matmul(x, w_ih.t()) + matmul(h, w_hh.t()) + b_ih + b_hh, c);
+      Tensor fh = hc.slice(1, 0, H), fc = hc.slice(1, H, 2 * H);
+      sum(fh * up_h + fc * up_c).backward();
+      CHECK_TENSOR_CLOSE(fh, ref.h, 1e-5, 1e-4);
+      CHECK_TENSOR_CLOSE(fc, ref.c, 1e-5, 1e-4);
+      for (size_t k = 0; k < leaves.size(); ++k) {
+        INFO("gradient of input " << k);
+        CHECK_TENSOR_CLOSE(leaves[k].grad(), want[k], 1e-4, 1e-3);
+      }
+    }
+  }
+  set_num_threads(2);
+}
+
 TEST_CASE("the fused cells are checked: a deliberately wrong reference is caught") {
   // A cell whose forget gate is ignored differs from lstm_cell: the comparison above can fail.
   Tensor a = Tensor::from_vector({0.1, 2.0, -0.3, 0.5}, {1, 4}), c = Tensor::from_vector({1.5}, {1, 1});

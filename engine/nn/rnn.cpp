@@ -36,6 +36,19 @@ std::string RNNBase::type_name() const {
              options.dropout > 0 ? str(", dropout=", options.dropout) : "", ")");
 }
 
+// [doc:lstm-composed]
+LSTMCellState lstm_cell_composed(const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih,
+                                 const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  const int64_t H = h.size(1);
+  Tensor a = matmul(x, w_ih.t()) + matmul(h, w_hh.t());  // (B, 4H): the gates before σ and tanh
+  if (b_ih.defined()) a = a + b_ih + b_hh;
+  Tensor i = sigmoid(a.slice(1, 0, H)), f = sigmoid(a.slice(1, H, 2 * H));
+  Tensor g = tanh(a.slice(1, 2 * H, 3 * H)), o = sigmoid(a.slice(1, 3 * H, 4 * H));
+  Tensor c_next = f * c + i * g;
+  return {o * tanh(c_next), c_next};
+}
+// [/doc]
+
 Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T) {
   std::vector<real> m((size_t)(T * (int64_t)lengths.size()), 0);
   for (size_t b = 0; b < lengths.size(); ++b) {

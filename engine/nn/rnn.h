@@ -65,6 +65,16 @@ class GRU : public RNNBase {
       : RNNBase(Kind::GRU, input_size, hidden_size, opt, gen) {}
 };
 
+// One LSTM step composed from tensor ops, the way chapter 8 first writes it (tinygrad's
+// LSTMCell reads the same): every op records its own node and autograd differentiates it.
+// x: (B, I)  h, c: (B, H)  w_ih: (4H, I)  w_hh: (4H, H)  b_ih, b_hh: (4H) or undefined.
+// The layers run the fused lstm_cell / lstm_layer ops instead; tests check they agree.
+struct LSTMCellState {
+  Tensor h, c;
+};
+LSTMCellState lstm_cell_composed(const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih,
+                                 const Tensor& w_hh, const Tensor& b_ih = {}, const Tensor& b_hh = {});
+
 // A (T, B) tensor of 0/1: 1 while step t is inside sequence b. Checks every length is in 1..T.
 Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T);
 
