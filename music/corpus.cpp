@@ -1,4 +1,4 @@
-// corpus.cpp: see corpus.h.
+// corpus.cpp: see corpus.h. Chapter: docs/05-midi-and-piano-rolls.md ("The bundled corpus").
 #include "music/corpus.h"
 
 #include <algorithm>

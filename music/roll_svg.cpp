@@ -1,4 +1,4 @@
-// roll_svg.cpp: see roll_svg.h.
+// roll_svg.cpp: see roll_svg.h. Chapter: docs/05-midi-and-piano-rolls.md ("Pictures").
 #include "music/roll_svg.h"
 
 #include <algorithm>

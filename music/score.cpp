@@ -1,4 +1,5 @@
 // score.cpp: the score notation's parser and its compiler to MIDI (see score.h).
+// Chapter: docs/05-midi-and-piano-rolls.md ("The bundled corpus").
 #include "music/score.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// seed_compat.cpp: see seed_compat.h. The loops below mirror the Python line by
+// seed_compat.cpp: see seed_compat.h. Chapter: docs/05-midi-and-piano-rolls.md
+// ("The seed demo's format, faithfully"). The loops below mirror the Python line by
 // line, so the two can be read side by side.
 #include "music/seed_compat.h"
 

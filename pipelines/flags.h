@@ -1,4 +1,5 @@
 // flags.h: the tiny flag parser every example and the cadenza CLI share.
+// Chapter: README.md ("The command-line tool"); docs/04-modules-losses-optimisers.md (the demos).
 //
 // Flags are the same everywhere: --data, --epochs, --seed, --out, --threads
 // (add_shared: one definition, each program giving its defaults), plus a few per

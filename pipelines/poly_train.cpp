@@ -1,11 +1,11 @@
 // poly_train.cpp: the training loop and the results table for the polyphonic
 // benchmark (see poly.h). Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "pipelines/poly.h"
+#include "pipelines/train_loop.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -54,48 +54,36 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
   m.init_output_bias(music::note_unigram(d.train));  // start from the Note 1-Gram
   optim::Adam opt(m.parameters(), r.lr);
   std::vector<music::PianoRoll> pieces = chunks(d.train, r.chunk);
-  std::map<std::string, Tensor> best;
+  double sum = 0;     // NLL summed over the epoch's steps so far
+  int64_t steps = 0;
+  pipelines::FitHooks h;
+  h.batches = [&](int) {
+    sum = 0, steps = 0;
+    return music::batches(pieces.size(), (size_t)r.batch, true, gen.next_u64());
+  };
+  h.step = [&](const std::vector<size_t>& batch) {
+    std::vector<const music::PianoRoll*> part;
+    for (size_t j : batch) part.push_back(&pieces[j]);
+    pipelines::FrameBatch b = pipelines::frame_batch(part);
+    models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
+    (l.total / (real)l.steps).backward();
+    optim::clip_grad_norm_(m.parameters(), r.clip);
+    opt.step();
+    opt.zero_grad();
+    sum += l.total.item(), steps += l.steps;
+    return str("train NLL ", sum / (double)steps);
+  };
+  h.train_loss = [&] { return sum / (double)steps; };
+  h.valid_loss = [&] { return nll_per_step(m, d.valid); };
+  h.divide_lr = [&](double f) { return opt.lr /= f; };
+  h.model = &m;  // the best-on-valid parameters are restored at the end
+  pipelines::FitOptions o;
+  o.epochs = r.epochs, o.patience = r.patience, o.decay_every = 3, o.decay_factor = 4;
+  o.loss_label = "train NLL", o.valid_label = "valid NLL", o.stop = stop;
+  pipelines::FitLog f = pipelines::fit(h, o);
   TrainLog log;
-  log.best_valid = 1e30;
-  int bad = 0;
-  auto started = std::chrono::steady_clock::now();
-  for (int epoch = 1; epoch <= r.epochs && !(stop && *stop); ++epoch) {
-    std::vector<std::vector<size_t>> batches = music::batches(pieces.size(), (size_t)r.batch, true, gen.next_u64());
-    ProgressBar bar(str("epoch ", epoch, "/", r.epochs), (int64_t)batches.size());
-    double sum = 0;
-    int64_t steps = 0;
-    for (size_t i = 0; i < batches.size() && !(stop && *stop); ++i) {
-      std::vector<const music::PianoRoll*> part;
-      for (size_t j : batches[i]) part.push_back(&pieces[j]);
-      pipelines::FrameBatch b = pipelines::frame_batch(part);
-      models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
-      (l.total / (real)l.steps).backward();
-      optim::clip_grad_norm_(m.parameters(), r.clip);
-      opt.step();
-      opt.zero_grad();
-      sum += l.total.item(), steps += l.steps;
-      bar.update((int64_t)i + 1, str("train NLL ", sum / (double)steps));
-    }
-    if (stop && *stop) break;
-    double valid = nll_per_step(m, d.valid);
-    log.train_nll.push_back(sum / (double)steps);
-    log.valid_nll.push_back(valid);
-    bool better = valid < log.best_valid - 1e-4;
-    bar.finish(str("train NLL ", sum / (double)steps, "  valid NLL ", valid, better ? "  (best)" : ""));
-    if (better) {
-      log.best_valid = valid, log.best_epoch = epoch, bad = 0;
-      best.clear();
-      for (auto& [k, v] : m.state_dict()) best[k] = v.clone();
-    } else if (++bad >= r.patience) {
-      std::printf("no better valid NLL for %d epochs: stopping\n", r.patience);
-      break;
-    } else if (bad % 3 == 0) {
-      opt.lr /= 4;
-      std::printf("valid NLL has not improved for %d epochs: learning rate now %g\n", bad, opt.lr);
-    }
-  }
-  if (!best.empty()) m.load_state_dict(best);  // the best-on-valid parameters
-  log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log.train_nll = f.train_loss, log.valid_nll = f.valid_loss;
+  log.best_epoch = f.best_epoch, log.best_valid = f.best_valid, log.seconds = f.seconds;
   return log;
 }
 // [/doc]

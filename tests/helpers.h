@@ -1,5 +1,6 @@
 // helpers.h: shared test helpers: tensor comparison with a useful report, error
-// expectations, and where the fixtures and the shared data live.
+// expectations, and where the fixtures and the shared data live. Every suite uses
+// them; chapter 3 (docs/03-gradcheck-and-debugging.md) explains the checks.
 #pragma once
 #include <doctest/doctest.h>
 

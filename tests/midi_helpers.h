@@ -1,4 +1,5 @@
-// midi_helpers.h: build MIDI bytes from annotated hex dumps in tests, e.g.
+// midi_helpers.h: build MIDI bytes from annotated hex dumps in tests (chapter 5,
+// docs/05-midi-and-piano-rolls.md), e.g.
 //   hex("4d 54 68 64  00 00 00 06  # MThd, length 6")
 #pragma once
 #include <cctype>

@@ -1,4 +1,5 @@
 // sha256.h: SHA-256 (FIPS 180-4) for golden checksums in tests. Test-only.
+// Chapter: docs/05-midi-and-piano-rolls.md (the checksums of written piano rolls).
 #pragma once
 #include <cstdint>
 #include <cstdio>

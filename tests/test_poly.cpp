@@ -5,6 +5,7 @@
 #include "tests/helpers.h"
 
 #include "pipelines/poly.h"
+#include "pipelines/train_loop.h"
 
 using namespace cadenza;
 using namespace testing;
@@ -26,6 +27,48 @@ std::unique_ptr<models::FrameModel> one_gram_model(const poly::Data& d, Generato
 }  // namespace
 
 TEST_SUITE("ch08-rnn") {
+
+TEST_CASE("fit: divides the learning rate, stops early, restores the best-on-valid parameters, obeys the stop flag") {
+  Generator g(1);
+  nn::Linear lin(2, 1, true, g);
+  // Valid losses by epoch: best at 2, then four worse ones; decay_every 2 divides the
+  // learning rate after epoch 4 (two bad epochs), and patience 4 stops after epoch 6.
+  std::vector<double> valid = {5, 3, 4, 4, 4, 4, 1, 1};
+  int epoch_seen = 0, steps = 0;
+  Tensor at_best;
+  double lr = 1;
+  pipelines::FitHooks h;
+  h.batches = [&](int e) { epoch_seen = e; return std::vector<std::vector<size_t>>{{0}, {1}}; };
+  h.step = [&](const std::vector<size_t>&) {
+    NoGradGuard ng;
+    lin.weight.add_(Tensor::ones_like(lin.weight));  // the parameters change every step
+    ++steps;
+    return std::string("loss 1");
+  };
+  h.train_loss = [&] { return 1.0; };
+  h.valid_loss = [&] {
+    if (epoch_seen == 2) at_best = lin.weight.clone();
+    return valid[(size_t)epoch_seen - 1];
+  };
+  h.divide_lr = [&](double f) { return lr /= f; };
+  h.model = &lin;
+  pipelines::FitOptions o;
+  o.epochs = 8, o.patience = 4, o.decay_every = 2, o.decay_factor = 4;
+  pipelines::FitLog log = pipelines::fit(h, o);
+  CHECK(log.best_epoch == 2);
+  CHECK(log.best_valid == 3);
+  CHECK(log.valid_loss.size() == 6);  // stopped early: epochs 7 and 8 never ran
+  CHECK(steps == 12);
+  CHECK(lr == doctest::Approx(0.25));  // divided once: at the fourth bad epoch it stops instead
+  CHECK(lin.weight.to_vector() == at_best.to_vector());  // the best-on-valid parameters came back
+  // The stop flag ends it between steps, before the epoch is scored.
+  volatile bool stop = false;
+  h.step = [&](const std::vector<size_t>&) { stop = true; return std::string(); };
+  o.stop = &stop;
+  pipelines::FitLog cut = pipelines::fit(h, o);
+  CHECK(cut.stopped);
+  CHECK(cut.train_loss.empty());
+}
 
 TEST_CASE("frame_batch: x is the target shifted right by one step, padded with zeros") {
   music::PianoRoll a, b;

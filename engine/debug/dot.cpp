@@ -1,4 +1,5 @@
 // dot.cpp: see dot.h. Walks the graph iteratively, like backward does.
+// Chapter: docs/03-gradcheck-and-debugging.md.
 #include "engine/debug/dot.h"
 
 #include <unordered_map>

@@ -1,4 +1,4 @@
-// file.cpp: see file.h.
+// file.cpp: see file.h. Chapter: docs/04-modules-losses-optimisers.md ("Checkpoints").
 #include "engine/io/file.h"
 
 #include <cerrno>

@@ -1,4 +1,5 @@
 // json.cpp: a recursive-descent JSON parser (see json.h).
+// Chapter: docs/04-modules-losses-optimisers.md ("Checkpoints").
 #include "engine/io/json.h"
 
 #include <cctype>

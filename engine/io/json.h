@@ -1,4 +1,5 @@
 // json.h: the small JSON reader and writer that safetensors headers need.
+// Chapter: docs/04-modules-losses-optimisers.md ("Checkpoints").
 // Values, arrays and objects; numbers as double; strings with \uXXXX escapes.
 // The reader refuses anything malformed with the byte offset, and limits
 // nesting depth, so a corrupt header is an error, never a crash.

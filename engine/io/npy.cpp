@@ -1,4 +1,4 @@
-// npy.cpp: see npy.h. The format: "\x93NUMPY", version bytes, a little-endian
+// npy.cpp: see npy.h. Chapter: docs/04-modules-losses-optimisers.md. The format: "\x93NUMPY", version bytes, a little-endian
 // header length, then a Python dict literal such as
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
 // padded with spaces to a multiple of 64 bytes, then the data.

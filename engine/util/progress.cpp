@@ -1,4 +1,4 @@
-// progress.cpp: see progress.h.
+// progress.cpp: see progress.h. Chapter: docs/04-modules-losses-optimisers.md.
 #include "engine/util/progress.h"
 
 #include <cstdio>

@@ -10,6 +10,7 @@
 #include "pipelines/flags.h"
 #include "pipelines/outputs.h"
 #include "pipelines/poly.h"
+#include "pipelines/train_loop.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -106,32 +107,36 @@ int main(int argc, char** argv) {
     int epochs = (int)a.integer("epochs", 1, 1000);
     std::printf("harmoniser: %zu windows of %zu steps from %zu chorales; %lld parameters\n", train.size(), T, d.train.size(),
                 (long long)model.num_parameters());
-    std::vector<double> curve;
-    for (int e = 1; e <= epochs && !g_stop; ++e) {
-      auto batches = music::batches(train.size(), 32, true, gen.next_u64());
-      ProgressBar bar(str("epoch ", e, "/", epochs), (int64_t)batches.size());
-      double sum = 0;
-      for (size_t i = 0; i < batches.size() && !g_stop; ++i) {
-        std::vector<real> src, tin, tout;
-        for (size_t j : batches[i]) {
-          src.insert(src.end(), train[j].src.begin(), train[j].src.end());
-          tin.push_back(kStart);  // teacher forcing: the decoder reads the true previous token
-          tin.insert(tin.end(), train[j].tgt.begin(), train[j].tgt.end() - 1);
-          tout.insert(tout.end(), train[j].tgt.begin(), train[j].tgt.end());
-        }
-        int64_t B = (int64_t)batches[i].size(), L = 3 * (int64_t)T;
-        models::Seq2Seq::Output o = model.forward(Tensor::from_vector(src, {B, (int64_t)T}), {}, Tensor::from_vector(tin, {B, L}));
-        Tensor loss = cross_entropy(o.logits.reshape({B * L, cfg.tgt_vocab}), Tensor::from_vector(tout, {B * L}));
-        loss.backward();
-        optim::clip_grad_norm_(model.parameters(), 1.0);
-        opt.step();
-        opt.zero_grad();
-        sum += loss.item();
-        bar.update((int64_t)i + 1, str("loss ", sum / (double)(i + 1)));
+    // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
+    double sum = 0;
+    int64_t done = 0;
+    pipelines::FitHooks h;
+    h.batches = [&](int) {
+      sum = 0, done = 0;
+      return music::batches(train.size(), 32, true, gen.next_u64());
+    };
+    h.step = [&](const std::vector<size_t>& batch) {
+      std::vector<real> src, tin, tout;
+      for (size_t j : batch) {
+        src.insert(src.end(), train[j].src.begin(), train[j].src.end());
+        tin.push_back(kStart);  // teacher forcing: the decoder reads the true previous token
+        tin.insert(tin.end(), train[j].tgt.begin(), train[j].tgt.end() - 1);
+        tout.insert(tout.end(), train[j].tgt.begin(), train[j].tgt.end());
       }
-      curve.push_back(sum / (double)batches.size());
-      bar.finish(str("loss ", curve.back()));
-    }
+      int64_t B = (int64_t)batch.size(), L = 3 * (int64_t)T;
+      models::Seq2Seq::Output o = model.forward(Tensor::from_vector(src, {B, (int64_t)T}), {}, Tensor::from_vector(tin, {B, L}));
+      Tensor loss = cross_entropy(o.logits.reshape({B * L, cfg.tgt_vocab}), Tensor::from_vector(tout, {B * L}));
+      loss.backward();
+      optim::clip_grad_norm_(model.parameters(), 1.0);
+      opt.step();
+      opt.zero_grad();
+      sum += loss.item();
+      return str("loss ", sum / (double)++done);
+    };
+    h.train_loss = [&] { return sum / (double)done; };
+    pipelines::FitOptions fo;
+    fo.epochs = epochs, fo.stop = &g_stop;
+    std::vector<double> curve = pipelines::fit(h, fo).train_loss;
     // [/doc]
     // Harmonise the opening of a few test chorales; score agreement with Bach note by note.
     std::vector<std::string> files;

@@ -7,6 +7,7 @@
 
 #include "pipelines/flags.h"
 #include "pipelines/outputs.h"
+#include "pipelines/train_loop.h"
 #include "pipelines/rbm_music.h"
 #include "music/dataset.h"
 #include "music/pianoroll.h"
@@ -75,30 +76,34 @@ int main(int argc, char** argv) {
     int epochs = (int)a.integer("epochs", 1, 1000);
     std::printf("melody_lstm: %zu windows of %lld tokens from %zu tunes; %lld parameters\n", windows.size(), (long long)W,
                 tunes.size(), (long long)model.num_parameters());
-    std::vector<double> curve;
-    for (int e = 1; e <= epochs && !g_stop; ++e) {
-      auto batches = music::batches(windows.size(), 32, true, gen.next_u64());
-      ProgressBar bar(str("epoch ", e, "/", epochs), (int64_t)batches.size());
-      double sum = 0;
-      for (size_t i = 0; i < batches.size() && !g_stop; ++i) {
-        std::vector<real> x, y;
-        for (size_t j : batches[i]) {
-          x.insert(x.end(), windows[j].begin(), windows[j].begin() + W);
-          y.insert(y.end(), windows[j].begin() + 1, windows[j].end());
-        }
-        int64_t B = (int64_t)batches[i].size();
-        Tensor logits = model.forward(Tensor::from_vector(x, {B, W}));
-        Tensor loss = cross_entropy(logits.reshape({B * W, music::kMelodyVocab}), Tensor::from_vector(y, {B * W}));
-        loss.backward();
-        optim::clip_grad_norm_(model.parameters(), 1.0);
-        opt.step();
-        opt.zero_grad();
-        sum += loss.item();
-        bar.update((int64_t)i + 1, str("loss ", sum / (double)(i + 1)));
+    // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
+    double sum = 0;
+    int64_t done = 0;
+    pipelines::FitHooks h;
+    h.batches = [&](int) {
+      sum = 0, done = 0;
+      return music::batches(windows.size(), 32, true, gen.next_u64());
+    };
+    h.step = [&](const std::vector<size_t>& batch) {
+      std::vector<real> x, y;
+      for (size_t j : batch) {
+        x.insert(x.end(), windows[j].begin(), windows[j].begin() + W);
+        y.insert(y.end(), windows[j].begin() + 1, windows[j].end());
       }
-      curve.push_back(sum / (double)batches.size());
-      bar.finish(str("loss ", curve.back()));
-    }
+      int64_t B = (int64_t)batch.size();
+      Tensor logits = model.forward(Tensor::from_vector(x, {B, W}));
+      Tensor loss = cross_entropy(logits.reshape({B * W, music::kMelodyVocab}), Tensor::from_vector(y, {B * W}));
+      loss.backward();
+      optim::clip_grad_norm_(model.parameters(), 1.0);
+      opt.step();
+      opt.zero_grad();
+      sum += loss.item();
+      return str("loss ", sum / (double)++done);
+    };
+    h.train_loss = [&] { return sum / (double)done; };
+    pipelines::FitOptions fo;
+    fo.epochs = epochs, fo.stop = &g_stop;
+    std::vector<double> curve = pipelines::fit(h, fo).train_loss;
     // [doc:melody-sample]
     model.eval();
     NoGradGuard ng;

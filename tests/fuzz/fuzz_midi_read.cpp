@@ -1,4 +1,5 @@
 // fuzz_midi_read.cpp: libFuzzer target for the MIDI reader (`make fuzz`).
+// Chapter: docs/05-midi-and-piano-rolls.md.
 // Invariants: no crash, no sanitizer report, diagnostic offsets inside the
 // input, and anything that reads also writes and reads back to the same bytes.
 #include <cstdint>

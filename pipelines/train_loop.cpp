@@ -1,0 +1,60 @@
+// train_loop.cpp: see train_loop.h. Chapters: docs/04-modules-losses-optimisers.md,
+// docs/08-recurrent-networks.md.
+#include "pipelines/train_loop.h"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "engine/util/progress.h"
+
+namespace pipelines {
+
+using cadenza::str;
+using cadenza::Tensor;
+
+// [doc:fit]
+FitLog fit(const FitHooks& h, const FitOptions& opt) {
+  FitLog log;
+  std::map<std::string, Tensor> best;
+  log.best_valid = 1e30;
+  int bad = 0;  // epochs since the valid loss last improved
+  auto stopped = [&] { return opt.stop && *opt.stop; };
+  auto started = std::chrono::steady_clock::now();
+  for (int epoch = 1; epoch <= opt.epochs && !stopped(); ++epoch) {
+    std::vector<std::vector<size_t>> batches = h.batches(epoch);
+    cadenza::ProgressBar bar(str("epoch ", epoch, "/", opt.epochs), (int64_t)batches.size());
+    for (size_t i = 0; i < batches.size() && !stopped(); ++i) bar.update((int64_t)i + 1, h.step(batches[i]));
+    if (stopped()) break;
+    const double train = h.train_loss();
+    log.train_loss.push_back(train);
+    if (!h.valid_loss) {
+      bar.finish(str(opt.loss_label, " ", train));
+      continue;
+    }
+    const double valid = h.valid_loss();
+    log.valid_loss.push_back(valid);
+    const bool better = valid < log.best_valid - 1e-4;
+    bar.finish(str(opt.loss_label, " ", train, "  ", opt.valid_label, " ", valid, better ? "  (best)" : ""));
+    if (better) {
+      log.best_valid = valid, log.best_epoch = epoch, bad = 0;
+      if (h.model) {
+        best.clear();
+        for (auto& [k, v] : h.model->state_dict()) best[k] = v.clone();
+      }
+    } else if (++bad >= opt.patience && opt.patience > 0) {
+      std::printf("no better %s for %d epochs: stopping\n", opt.valid_label.c_str(), opt.patience);
+      break;
+    } else if (opt.decay_every > 0 && bad % opt.decay_every == 0) {
+      const double lr = h.divide_lr(opt.decay_factor);
+      std::printf("%s has not improved for %d epochs: learning rate now %g\n", opt.valid_label.c_str(), bad, lr);
+    }
+  }
+  if (h.model && !best.empty()) h.model->load_state_dict(best);  // the best-on-valid parameters
+  log.stopped = stopped();
+  log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return log;
+}
+// [/doc]
+
+}  // namespace pipelines

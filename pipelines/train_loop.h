@@ -1,0 +1,51 @@
+// train_loop.h: the one training loop every model in pipelines/ and the demos runs:
+// epochs of batches with a progress bar (loss and ETA), validation after each epoch,
+// the learning rate divided when the valid loss stops improving, early stopping, the
+// best-on-valid parameters restored at the end, and a stop flag (Ctrl-C) that ends it
+// cleanly between steps. What a step does is the caller's: the hooks below.
+// Chapters: docs/04-modules-losses-optimisers.md (the loop), docs/08-recurrent-networks.md.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/nn/module.h"
+
+namespace pipelines {
+
+struct FitOptions {
+  int epochs = 1;
+  int patience = 0;            // stop after this many epochs without a better valid loss (0: never)
+  int decay_every = 0;         // divide the learning rate after every this many such epochs (0: never)
+  double decay_factor = 4;
+  std::string loss_label = "loss";  // shown as "loss 0.41" on the bar
+  std::string valid_label = "valid loss";
+  const volatile bool* stop = nullptr;  // set by a signal handler: the loop ends after the current step
+};
+
+struct FitHooks {
+  // The batches of an epoch (indices into the caller's examples), shuffled as the caller likes.
+  std::function<std::vector<std::vector<size_t>>(int epoch)> batches;
+  // One optimiser step on one batch; returns the text for the bar ("train NLL 8.71").
+  std::function<std::string(const std::vector<size_t>& batch)> step;
+  // The epoch's training loss, read after its last step.
+  std::function<double()> train_loss;
+  // The loss on the valid split, or empty: no validation, no early stopping, no restore.
+  std::function<double()> valid_loss;
+  // Divides the learning rate by factor and returns the new one (needed with decay_every).
+  std::function<double(double factor)> divide_lr;
+  // Keeps the best-on-valid parameters of this module and restores them at the end.
+  cadenza::nn::Module* model = nullptr;
+};
+
+struct FitLog {
+  std::vector<double> train_loss, valid_loss;  // one per finished epoch
+  int best_epoch = 0;                          // 0: no epoch finished (or no validation)
+  double best_valid = 0;
+  double seconds = 0;
+  bool stopped = false;                        // the stop flag ended it
+};
+
+FitLog fit(const FitHooks& hooks, const FitOptions& opt);
+
+}  // namespace pipelines
