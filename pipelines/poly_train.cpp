@@ -66,10 +66,7 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
     for (size_t j : batch) part.push_back(&pieces[j]);
     pipelines::FrameBatch b = pipelines::frame_batch(part);
     models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
-    (l.total / (real)l.steps).backward();
-    optim::clip_grad_norm_(m.parameters(), r.clip);
-    opt.step();
-    opt.zero_grad();
+    pipelines::backward_and_step(l.total / (real)l.steps, opt, r.clip);
     sum += l.total.item(), steps += l.steps;
     return str("train NLL ", sum / (double)steps);
   };

@@ -57,4 +57,11 @@ FitLog fit(const FitHooks& h, const FitOptions& opt) {
 }
 // [/doc]
 
+void backward_and_step(const Tensor& loss, cadenza::optim::Optimizer& opt, double max_norm) {
+  loss.backward();
+  if (max_norm > 0) cadenza::optim::clip_grad_norm_(opt.params(), max_norm);
+  opt.step();
+  opt.zero_grad();
+}
+
 }  // namespace pipelines

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/nn/module.h"
+#include "engine/optim/optim.h"
 
 namespace pipelines {
 
@@ -47,5 +48,9 @@ struct FitLog {
 };
 
 FitLog fit(const FitHooks& hooks, const FitOptions& opt);
+
+// The four lines at the end of every step: loss.backward(), the gradients' global norm clipped
+// to max_norm (0: not clipped), opt.step(), opt.zero_grad().
+void backward_and_step(const cadenza::Tensor& loss, cadenza::optim::Optimizer& opt, double max_norm);
 
 }  // namespace pipelines

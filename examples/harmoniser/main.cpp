@@ -126,10 +126,7 @@ int main(int argc, char** argv) {
       int64_t B = (int64_t)batch.size(), L = 3 * (int64_t)T;
       models::Seq2Seq::Output o = model.forward(Tensor::from_vector(src, {B, (int64_t)T}), {}, Tensor::from_vector(tin, {B, L}));
       Tensor loss = cross_entropy(o.logits.reshape({B * L, cfg.tgt_vocab}), Tensor::from_vector(tout, {B * L}));
-      loss.backward();
-      optim::clip_grad_norm_(model.parameters(), 1.0);
-      opt.step();
-      opt.zero_grad();
+      pipelines::backward_and_step(loss, opt, /*max_norm=*/1.0);
       sum += loss.item();
       return str("loss ", sum / (double)++done);
     };

@@ -93,10 +93,7 @@ int main(int argc, char** argv) {
       int64_t B = (int64_t)batch.size();
       Tensor logits = model.forward(Tensor::from_vector(x, {B, W}));
       Tensor loss = cross_entropy(logits.reshape({B * W, music::kMelodyVocab}), Tensor::from_vector(y, {B * W}));
-      loss.backward();
-      optim::clip_grad_norm_(model.parameters(), 1.0);
-      opt.step();
-      opt.zero_grad();
+      pipelines::backward_and_step(loss, opt, /*max_norm=*/1.0);
       sum += loss.item();
       return str("loss ", sum / (double)++done);
     };
