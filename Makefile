@@ -69,7 +69,7 @@ EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(EXAMPLES))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib examples test test-float test-double docs-check lint-layers help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
+.PHONY: all lib examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
@@ -161,6 +161,12 @@ $(LINT_BIN): tools/lint_layers.cpp
 
 lint-layers: $(LINT_BIN)
 	@$(LINT_BIN) .
+
+# The layout in .clang-format, applied to every tracked C++ file (then the chapters' snippets re-synced).
+format: $(DOCS_BIN)
+	@command -v clang-format >/dev/null || { echo "cadenza: make format needs clang-format; run: sudo apt-get install clang-format"; exit 1; }
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+	@$(DOCS_BIN) sync docs
 
 docs-sync: $(DOCS_BIN)
 	@$(DOCS_BIN) sync docs
@@ -276,6 +282,7 @@ help:
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
+	@echo "  make format       lay out every C++ file as .clang-format says (needs clang-format), re-sync the docs"
 	@echo "  make lint-layers  fail if a file includes a layer above its own (the table in docs/STYLE.md)"
 	@echo "  make examples     build every example"
 	@echo "  make arm-check    cross-compile for aarch64 and run the kernel, tensor and RBM suites under qemu-aarch64"
