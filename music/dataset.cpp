@@ -21,10 +21,14 @@ static void walk(const std::string& dir, std::vector<std::string>& out, int dept
     std::string p = dir + "/" + n;
     struct stat st;
     if (::stat(p.c_str(), &st) != 0) continue;
-    if (S_ISDIR(st.st_mode)) { walk(p, out, depth + 1); continue; }
+    if (S_ISDIR(st.st_mode)) {
+      walk(p, out, depth + 1);
+      continue;
+    }
     std::string ext = n.substr(n.find_last_of('.') + 1);
     for (char& c : ext) c = (char)std::tolower((unsigned char)c);
-    if (n.find('.') != std::string::npos && (ext == "mid" || ext == "midi" || ext == "kar" || ext == "rmi")) out.push_back(p);
+    if (n.find('.') != std::string::npos && (ext == "mid" || ext == "midi" || ext == "kar" || ext == "rmi"))
+      out.push_back(p);
   }
   closedir(d);
 }
@@ -41,9 +45,7 @@ MidiFolder load_midi_folder(const std::string& dir, const ReadOptions& opt) {
   for (const std::string& p : paths) {
     try {
       f.items.push_back({p, read_midi_file(p, opt)});
-    } catch (const MidiError& e) {
-      f.skipped.push_back({p, std::string(e.what()) + " [" + e.code + "]"});
-    }
+    } catch (const MidiError& e) { f.skipped.push_back({p, std::string(e.what()) + " [" + e.code + "]"}); }
   }
   return f;
 }
@@ -59,7 +61,9 @@ std::vector<PianoRoll> parse_polyphonic(const std::string& text, const std::stri
   std::vector<PianoRoll> pieces;
   std::vector<std::vector<int>> steps;
   auto flush = [&](int ln) {
-    if (steps.empty()) throw MidiError("bad_dataset", 0, name + " line " + std::to_string(ln) + ": an empty piece (=== with no steps before it)");
+    if (steps.empty())
+      throw MidiError("bad_dataset", 0,
+                      name + " line " + std::to_string(ln) + ": an empty piece (=== with no steps before it)");
     PianoRoll r;
     r.lowest = 21, r.highest = 108, r.steps_per_quarter = 1, r.steps = (int64_t)steps.size();
     r.data.assign((size_t)r.steps * 88, 0.0f);
@@ -74,7 +78,10 @@ std::vector<PianoRoll> parse_polyphonic(const std::string& text, const std::stri
   int ln = 0;
   while (std::getline(in, line)) {
     ++ln;
-    if (line == "===") { flush(ln); continue; }
+    if (line == "===") {
+      flush(ln);
+      continue;
+    }
     std::vector<int> step;
     if (line != "-") {
       std::istringstream ps(line);
@@ -83,11 +90,13 @@ std::vector<PianoRoll> parse_polyphonic(const std::string& text, const std::stri
         char* end = nullptr;
         long p = std::strtol(tok.c_str(), &end, 10);
         if (*end || p < 21 || p > 108 || (!step.empty() && p <= step.back()))
-          throw MidiError("bad_dataset", 0, name + " line " + std::to_string(ln) + ": '" + tok +
-                                                "' is not an ascending MIDI pitch in 21..108 (a silent step is '-')");
+          throw MidiError("bad_dataset", 0,
+                          name + " line " + std::to_string(ln) + ": '" + tok +
+                              "' is not an ascending MIDI pitch in 21..108 (a silent step is '-')");
         step.push_back((int)p);
       }
-      if (step.empty()) throw MidiError("bad_dataset", 0, name + " line " + std::to_string(ln) + ": empty line (a silent step is '-')");
+      if (step.empty())
+        throw MidiError("bad_dataset", 0, name + " line " + std::to_string(ln) + ": empty line (a silent step is '-')");
     }
     steps.push_back(step);
   }
@@ -111,7 +120,8 @@ Split split_indices(size_t n, double train_fraction, double valid_fraction, uint
   for (size_t i = 0; i < n; ++i) idx[i] = i;
   std::mt19937_64 rng(seed);
   for (size_t i = n; i > 1; --i) std::swap(idx[i - 1], idx[rng() % i]);  // Fisher–Yates on raw engine output
-  size_t a = (size_t)(train_fraction * (double)n + 0.5), b = std::min(n, a + (size_t)(valid_fraction * (double)n + 0.5));
+  size_t a = (size_t)(train_fraction * (double)n + 0.5),
+         b = std::min(n, a + (size_t)(valid_fraction * (double)n + 0.5));
   Split s;
   s.train.assign(idx.begin(), idx.begin() + a);
   s.valid.assign(idx.begin() + a, idx.begin() + b);
@@ -130,7 +140,10 @@ PianoRoll transpose(const PianoRoll& r, int semitones, int64_t* dropped) {
       float v = r.data[(size_t)t * K + k];
       if (v == 0) continue;
       int k2 = k + semitones;
-      if (k2 < 0 || k2 >= K) { ++lost; continue; }
+      if (k2 < 0 || k2 >= K) {
+        ++lost;
+        continue;
+      }
       out.data[(size_t)t * K + k2] = v;
       if (!r.onset.empty()) out.onset[(size_t)t * K + k2] = r.onset[(size_t)t * K + k];
     }
@@ -161,7 +174,8 @@ std::vector<std::vector<size_t>> batches(size_t n, size_t batch_size, bool shuff
     for (size_t i = n; i > 1; --i) std::swap(idx[i - 1], idx[rng() % i]);
   }
   std::vector<std::vector<size_t>> out;
-  for (size_t s = 0; s < n; s += batch_size) out.emplace_back(idx.begin() + s, idx.begin() + std::min(n, s + batch_size));
+  for (size_t s = 0; s < n; s += batch_size)
+    out.emplace_back(idx.begin() + s, idx.begin() + std::min(n, s + batch_size));
   return out;
 }
 

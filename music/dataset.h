@@ -13,12 +13,18 @@
 namespace music {
 
 // ---- a folder of MIDI files, read recursively ----
-struct MidiItem { std::string path; MidiFile midi; };
-struct Skipped { std::string path; std::string reason; };
+struct MidiItem {
+  std::string path;
+  MidiFile midi;
+};
+struct Skipped {
+  std::string path;
+  std::string reason;
+};
 struct MidiFolder {
-  std::vector<MidiItem> items;     // sorted by path
-  std::vector<Skipped> skipped;    // unreadable files, with the reason for each
-  std::string summary() const;     // "126 files read, 2 skipped:\n  a.mid: ..."
+  std::vector<MidiItem> items;   // sorted by path
+  std::vector<Skipped> skipped;  // unreadable files, with the reason for each
+  std::string summary() const;   // "126 files read, 2 skipped:\n  a.mid: ..."
 };
 // Reads *.mid, *.midi, *.kar, *.rmi (any case) below `dir`. Throws MidiError if
 // `dir` cannot be opened or holds no MIDI file at all.
@@ -32,7 +38,9 @@ std::vector<PianoRoll> read_polyphonic(const std::string& path);
 std::vector<PianoRoll> parse_polyphonic(const std::string& text, const std::string& name);
 
 // ---- splits, augmentation, windows, batches ----
-struct Split { std::vector<size_t> train, valid, test; };
+struct Split {
+  std::vector<size_t> train, valid, test;
+};
 // Shuffles 0..n-1 with `seed` and cuts it by the two fractions (the rest is test).
 Split split_indices(size_t n, double train_fraction, double valid_fraction, uint64_t seed);
 // Shifts every note by `semitones`; notes pushed outside the roll's range are dropped

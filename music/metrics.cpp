@@ -89,13 +89,16 @@ static std::array<double, 6> centroid(const std::array<double, 12>& c) {
 }
 
 double tonal_distance(const PianoRoll& a, const PianoRoll& b) {
-  if (a.steps != b.steps) throw MidiError("bad_metric", 0, "tonal_distance needs two parts with the same number of steps");
+  if (a.steps != b.steps)
+    throw MidiError("bad_metric", 0, "tonal_distance needs two parts with the same number of steps");
   double total = 0;
   int64_t n = 0;
   for (int64_t t = 0; t < a.steps; ++t) {
     std::array<double, 12> ca{}, cb{};
-    for (int k = 0; k < a.keys(); ++k) if (on(a, t, k)) ca[(size_t)((a.lowest + k) % 12)] += 1;
-    for (int k = 0; k < b.keys(); ++k) if (on(b, t, k)) cb[(size_t)((b.lowest + k) % 12)] += 1;
+    for (int k = 0; k < a.keys(); ++k)
+      if (on(a, t, k)) ca[(size_t)((a.lowest + k) % 12)] += 1;
+    for (int k = 0; k < b.keys(); ++k)
+      if (on(b, t, k)) cb[(size_t)((b.lowest + k) % 12)] += 1;
     auto x = centroid(ca), y = centroid(cb);
     bool both = false, sa = false, sb = false;
     for (double v : ca) sa = sa || v > 0;
@@ -123,8 +126,9 @@ double qualified_note_rate(const MidiFile& m, double min_quarters) {
 void FrameScorer::add(const std::vector<float>& probs, const PianoRoll& y, int64_t first_step) {
   int K = y.keys();
   if ((int64_t)probs.size() != y.steps * K)
-    throw MidiError("bad_metric", 0, "predictions have " + std::to_string(probs.size()) + " values for " +
-                                         std::to_string(y.steps) + " steps x " + std::to_string(K) + " keys");
+    throw MidiError("bad_metric", 0,
+                    "predictions have " + std::to_string(probs.size()) + " values for " + std::to_string(y.steps) +
+                        " steps x " + std::to_string(K) + " keys");
   const double eps = 1e-7;  // keeps log finite if a model says exactly 0 or 1
   for (int64_t t = first_step; t < y.steps; ++t) {
     double step = 0;
@@ -143,8 +147,9 @@ void FrameScorer::add(const std::vector<float>& probs, const PianoRoll& y, int64
 void FrameScorer::add_scored(const std::vector<double>& step_nll, const std::vector<float>& guess, const PianoRoll& y) {
   int K = y.keys();
   if ((int64_t)step_nll.size() != y.steps || (int64_t)guess.size() != y.steps * K)
-    throw MidiError("bad_metric", 0, "got " + std::to_string(step_nll.size()) + " step NLLs and " +
-                                         std::to_string(guess.size()) + " guesses for " + std::to_string(y.steps) + " steps");
+    throw MidiError("bad_metric", 0,
+                    "got " + std::to_string(step_nll.size()) + " step NLLs and " + std::to_string(guess.size()) +
+                        " guesses for " + std::to_string(y.steps) + " steps");
   for (int64_t t = 0; t < y.steps; ++t) {
     for (int k = 0; k < K; ++k) {
       bool target = on(y, t, k), g = guess[(size_t)t * K + k] >= 0.5f;

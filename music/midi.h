@@ -33,10 +33,24 @@ struct Diagnostic {
 
 // Meta event types we decode (others are kept raw).
 enum MetaType : uint8_t {
-  kSequenceNumber = 0x00, kText = 0x01, kCopyright = 0x02, kTrackName = 0x03, kInstrumentName = 0x04,
-  kLyric = 0x05, kMarker = 0x06, kCuePoint = 0x07, kProgramName = 0x08, kDeviceName = 0x09,
-  kChannelPrefix = 0x20, kMidiPort = 0x21, kEndOfTrack = 0x2F, kSetTempo = 0x51, kSmpteOffset = 0x54,
-  kTimeSignature = 0x58, kKeySignature = 0x59, kSequencerSpecific = 0x7F,
+  kSequenceNumber = 0x00,
+  kText = 0x01,
+  kCopyright = 0x02,
+  kTrackName = 0x03,
+  kInstrumentName = 0x04,
+  kLyric = 0x05,
+  kMarker = 0x06,
+  kCuePoint = 0x07,
+  kProgramName = 0x08,
+  kDeviceName = 0x09,
+  kChannelPrefix = 0x20,
+  kMidiPort = 0x21,
+  kEndOfTrack = 0x2F,
+  kSetTempo = 0x51,
+  kSmpteOffset = 0x54,
+  kTimeSignature = 0x58,
+  kKeySignature = 0x59,
+  kSequencerSpecific = 0x7F,
 };
 
 // One event at an absolute tick. status: 0x80..0xEF channel messages (data holds
@@ -51,8 +65,8 @@ struct Event {
   bool is_channel() const { return status >= 0x80 && status < 0xF0; }
   bool is_meta() const { return status == 0xFF; }
   bool is_sysex() const { return status == 0xF0 || status == 0xF7; }
-  int type() const { return status & 0xF0; }      // 0x80 note-off, 0x90 note-on, ...
-  int channel() const { return status & 0x0F; }   // 0..15 (9 is drums in General MIDI)
+  int type() const { return status & 0xF0; }     // 0x80 note-off, 0x90 note-on, ...
+  int channel() const { return status & 0x0F; }  // 0..15 (9 is drums in General MIDI)
   bool is_note_on() const { return type() == 0x90 && data.size() == 2 && data[1] > 0; }
   bool is_note_off() const { return type() == 0x80 || (type() == 0x90 && data.size() == 2 && data[1] == 0); }
 };
@@ -62,10 +76,10 @@ struct Track {
 };
 
 struct MidiFile {
-  int format = 1;                 // 0, 1 or 2
-  int ticks_per_quarter = 480;    // PPQ division (when !smpte)
-  bool smpte = false;             // SMPTE division: seconds = ticks / (fps * ticks_per_frame)
-  int smpte_fps = 0;              // 24, 25, 29 (29.97 drop-frame) or 30
+  int format = 1;               // 0, 1 or 2
+  int ticks_per_quarter = 480;  // PPQ division (when !smpte)
+  bool smpte = false;           // SMPTE division: seconds = ticks / (fps * ticks_per_frame)
+  int smpte_fps = 0;            // 24, 25, 29 (29.97 drop-frame) or 30
   int ticks_per_frame = 0;
   std::vector<Track> tracks;
   std::vector<Diagnostic> diagnostics;
@@ -82,8 +96,8 @@ enum class NotePairing {
 };
 
 struct ReadOptions {
-  bool strict = false;          // any diagnostic becomes a MidiError
-  bool clip_data_bytes = false; // data bytes > 127: clamp (with a diagnostic) instead of failing
+  bool strict = false;                   // any diagnostic becomes a MidiError
+  bool clip_data_bytes = false;          // data bytes > 127: clamp (with a diagnostic) instead of failing
   int64_t max_ticks = int64_t(1) << 31;  // absolute tick cap (bounds piano-roll memory later)
   size_t max_events = 20'000'000;
 };
@@ -112,7 +126,11 @@ class TempoMap {
   double qpm_at(int64_t tick) const { return 60e6 / (double)tempo_at(tick); }
 
  private:
-  struct Segment { int64_t tick; int64_t tempo; int64_t us_times_tpq; };  // running sum of dticks*tempo
+  struct Segment {
+    int64_t tick;
+    int64_t tempo;
+    int64_t us_times_tpq;
+  };  // running sum of dticks*tempo
   std::vector<Segment> segs_;
   int64_t tpq_;
   bool smpte_;
@@ -127,8 +145,8 @@ struct Note {
 };
 
 struct NoteStats {
-  int64_t unmatched_note_offs = 0;   // note-offs with no open note
-  int64_t closed_at_track_end = 0;   // notes still open when their track ended
+  int64_t unmatched_note_offs = 0;  // note-offs with no open note
+  int64_t closed_at_track_end = 0;  // notes still open when their track ended
 };
 
 // Pairs note-ons with note-offs; notes still open at the end of their track are

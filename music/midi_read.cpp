@@ -29,12 +29,17 @@ class Reader {
     throw MidiError(code, off, "byte " + std::to_string(off) + ": " + msg);
   }
   void diag(const std::string& code, size_t off, int track, const std::string& detail) {
-    if (opt_.strict) error(code, off, detail + (track >= 0 ? " (track " + std::to_string(track) + ")" : "") + " [strict mode]");
+    if (opt_.strict)
+      error(code, off, detail + (track >= 0 ? " (track " + std::to_string(track) + ")" : "") + " [strict mode]");
     m_.diagnostics.push_back({code, off, track, detail});
   }
 
-  uint32_t be32(size_t p) const { return (uint32_t)b_[p] << 24 | (uint32_t)b_[p + 1] << 16 | (uint32_t)b_[p + 2] << 8 | b_[p + 3]; }
-  uint32_t le32(size_t p) const { return (uint32_t)b_[p + 3] << 24 | (uint32_t)b_[p + 2] << 16 | (uint32_t)b_[p + 1] << 8 | b_[p]; }
+  uint32_t be32(size_t p) const {
+    return (uint32_t)b_[p] << 24 | (uint32_t)b_[p + 1] << 16 | (uint32_t)b_[p + 2] << 8 | b_[p + 3];
+  }
+  uint32_t le32(size_t p) const {
+    return (uint32_t)b_[p + 3] << 24 | (uint32_t)b_[p + 2] << 16 | (uint32_t)b_[p + 1] << 8 | b_[p];
+  }
   uint16_t be16(size_t p) const { return (uint16_t)(b_[p] << 8 | b_[p + 1]); }
   bool tag(size_t p, const char* t) const { return p + 4 <= b_.size() && std::memcmp(&b_[p], t, 4) == 0; }
 
@@ -84,7 +89,8 @@ class Reader {
     m_.format = format;
     if (division & 0x8000) {
       int fps = -(int)(int8_t)(division >> 8), tpf = division & 0xFF;
-      if (fps != 24 && fps != 25 && fps != 29 && fps != 30) error("bad_division", begin + 12, "SMPTE rate " + std::to_string(fps) + " fps is not 24, 25, 29 or 30");
+      if (fps != 24 && fps != 25 && fps != 29 && fps != 30)
+        error("bad_division", begin + 12, "SMPTE rate " + std::to_string(fps) + " fps is not 24, 25, 29 or 30");
       if (tpf == 0) error("bad_division", begin + 12, "SMPTE division with 0 ticks per frame");
       m_.smpte = true;
       m_.smpte_fps = fps;
@@ -103,7 +109,9 @@ class Reader {
       uint32_t len = be32(p + 4);
       size_t body = p + 8, avail = end - body;
       size_t n = std::min<size_t>(len, avail);
-      if (len > avail) diag("truncated_chunk", p + 4, (int)m_.tracks.size(), "chunk length " + std::to_string(len) + " runs past the end of the file");
+      if (len > avail)
+        diag("truncated_chunk", p + 4, (int)m_.tracks.size(),
+             "chunk length " + std::to_string(len) + " runs past the end of the file");
       if (tag(p, "MTrk")) {
         if (m_.tracks.size() >= 1u << 20) error("too_many_tracks", p, "more than 1,048,576 tracks");
         read_track(body, body + n, (int)m_.tracks.size());
@@ -114,8 +122,11 @@ class Reader {
     }
     if (p < end) diag("trailing_bytes", p, -1, std::to_string(end - p) + " bytes after the last chunk were ignored");
     if ((int)m_.tracks.size() != ntracks)
-      diag("track_count_mismatch", begin + 10, -1, "the header declares " + std::to_string(ntracks) + " tracks, the file holds " + std::to_string(m_.tracks.size()));
-    if (m_.format == 0 && m_.tracks.size() > 1) diag("format0_multiple_tracks", begin + 8, -1, "format 0 with more than one track");
+      diag("track_count_mismatch", begin + 10, -1,
+           "the header declares " + std::to_string(ntracks) + " tracks, the file holds " +
+               std::to_string(m_.tracks.size()));
+    if (m_.format == 0 && m_.tracks.size() > 1)
+      diag("format0_multiple_tracks", begin + 8, -1, "format 0 with more than one track");
     if (m_.tracks.empty()) diag("no_tracks", begin, -1, "the file has no MTrk chunk");
   }
 
@@ -141,10 +152,14 @@ class Reader {
       size_t at = p;
       uint32_t delta = 0;
       // After a dropped message we stand on a status byte with no delta before it.
-      if (!resync && (!vlq(p, end, delta, ti) || p >= end)) { diag("truncated_event", at, ti, "the track ends inside an event"); break; }
+      if (!resync && (!vlq(p, end, delta, ti) || p >= end)) {
+        diag("truncated_event", at, ti, "the track ends inside an event");
+        break;
+      }
       resync = false;
       tick += delta;
-      if (tick > opt_.max_ticks) error("tick_overflow", at, "absolute time passes " + std::to_string(opt_.max_ticks) + " ticks");
+      if (tick > opt_.max_ticks)
+        error("tick_overflow", at, "absolute time passes " + std::to_string(opt_.max_ticks) + " ticks");
       if (total_events_++ > opt_.max_events) error("too_many_events", at, "more than the event limit");
       uint8_t st = b_[p];
       // [doc:running-status]
@@ -165,38 +180,62 @@ class Reader {
       e.status = st;
       if (st < 0xF0) {  // channel message: 1 or 2 data bytes
         int n = (st & 0xF0) == 0xC0 || (st & 0xF0) == 0xD0 ? 1 : 2;
-        if (end - p < (size_t)n) { diag("truncated_event", at, ti, "the track ends inside a channel message"); break; }
+        if (end - p < (size_t)n) {
+          diag("truncated_event", at, ti, "the track ends inside a channel message");
+          break;
+        }
         bool bad = false;
         for (int i = 0; i < n; ++i) {
           uint8_t d = b_[p + i];
           if (d > 0x7F) {
-            if (opt_.clip_data_bytes) { diag("data_byte_clipped", p + i, ti, "data byte > 127 clamped"); d = 0x7F; }
-            else { bad = true; diag("bad_data_byte", p + i, ti, "status byte inside a channel message; message dropped"); p += i; break; }
+            if (opt_.clip_data_bytes) {
+              diag("data_byte_clipped", p + i, ti, "data byte > 127 clamped");
+              d = 0x7F;
+            } else {
+              bad = true;
+              diag("bad_data_byte", p + i, ti, "status byte inside a channel message; message dropped");
+              p += i;
+              break;
+            }
           }
           e.data.push_back(d);
         }
-        if (bad) { running = 0; resync = true; continue; }  // resynchronise on the status byte we stopped at
+        if (bad) {
+          running = 0;
+          resync = true;
+          continue;
+        }  // resynchronise on the status byte we stopped at
         p += n;
         running = st;
         tr.events.push_back(std::move(e));
       } else if (st == 0xFF) {  // meta: type, length, data. Does NOT cancel running status.
         uint32_t len;
-        if (p >= end) { diag("truncated_event", at, ti, "the track ends inside a meta event"); break; }
+        if (p >= end) {
+          diag("truncated_event", at, ti, "the track ends inside a meta event");
+          break;
+        }
         e.meta_type = b_[p++];
-        if (!vlq(p, end, len, ti) || len > end - p) { diag("truncated_event", at, ti, "a meta event's length runs past its track"); break; }
+        if (!vlq(p, end, len, ti) || len > end - p) {
+          diag("truncated_event", at, ti, "a meta event's length runs past its track");
+          break;
+        }
         e.data.assign(b_.begin() + p, b_.begin() + p + len);
         p += len;
         check_meta(e, at, ti);
         if (e.meta_type == kEndOfTrack) {
           eot = true;
           tr.events.push_back(std::move(e));
-          if (p < end) diag("events_after_end_of_track", p, ti, std::to_string(end - p) + " bytes after End-of-Track ignored");
+          if (p < end)
+            diag("events_after_end_of_track", p, ti, std::to_string(end - p) + " bytes after End-of-Track ignored");
           break;
         }
         tr.events.push_back(std::move(e));
       } else if (st == 0xF0 || st == 0xF7) {  // SysEx packet: length, data (kept raw)
         uint32_t len;
-        if (!vlq(p, end, len, ti) || len > end - p) { diag("truncated_event", at, ti, "a SysEx length runs past its track"); break; }
+        if (!vlq(p, end, len, ti) || len > end - p) {
+          diag("truncated_event", at, ti, "a SysEx length runs past its track");
+          break;
+        }
         e.data.assign(b_.begin() + p, b_.begin() + p + len);
         p += len;
         after_sysex = running != 0;
@@ -219,18 +258,33 @@ class Reader {
     switch (e.meta_type) {
       case kSetTempo:
         if (n != 3) bad("tempo with " + std::to_string(n) + " bytes instead of 3");
-        else if (ti > 0 && m_.format == 1) diag("tempo_outside_track0", at, ti, "tempo event outside the first track (merged into the tempo map)");
+        else if (ti > 0 && m_.format == 1)
+          diag("tempo_outside_track0", at, ti, "tempo event outside the first track (merged into the tempo map)");
         break;
-      case kTimeSignature: if (n != 4 && n != 2) bad("time signature with " + std::to_string(n) + " bytes"); break;
+      case kTimeSignature:
+        if (n != 4 && n != 2) bad("time signature with " + std::to_string(n) + " bytes");
+        break;
       case kKeySignature:
-        if (n != 2 || (int8_t)e.data[0] < -7 || (int8_t)e.data[0] > 7 || e.data[1] > 1) bad("key signature out of range");
+        if (n != 2 || (int8_t)e.data[0] < -7 || (int8_t)e.data[0] > 7 || e.data[1] > 1)
+          bad("key signature out of range");
         break;
-      case kSmpteOffset: if (n != 5) bad("SMPTE offset with " + std::to_string(n) + " bytes"); break;
-      case kEndOfTrack: if (n != 0) bad("End-of-Track with data"); break;
-      case kChannelPrefix: if (n != 1) bad("channel prefix with " + std::to_string(n) + " bytes"); break;
-      case kSequenceNumber: if (n != 0 && n != 2) bad("sequence number with " + std::to_string(n) + " bytes"); break;
-      case kMidiPort: if (n > 1) bad("MIDI port with " + std::to_string(n) + " bytes"); break;
-      default: break;
+      case kSmpteOffset:
+        if (n != 5) bad("SMPTE offset with " + std::to_string(n) + " bytes");
+        break;
+      case kEndOfTrack:
+        if (n != 0) bad("End-of-Track with data");
+        break;
+      case kChannelPrefix:
+        if (n != 1) bad("channel prefix with " + std::to_string(n) + " bytes");
+        break;
+      case kSequenceNumber:
+        if (n != 0 && n != 2) bad("sequence number with " + std::to_string(n) + " bytes");
+        break;
+      case kMidiPort:
+        if (n > 1) bad("MIDI port with " + std::to_string(n) + " bytes");
+        break;
+      default:
+        break;
     }
   }
 

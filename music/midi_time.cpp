@@ -25,7 +25,10 @@ TempoMap::TempoMap(const MidiFile& m) : tpq_(m.ticks_per_quarter), smpte_(m.smpt
   segs_.push_back({0, 500000, 0});  // 120 quarter notes per minute until the first tempo event
   for (auto& [tick, tempo] : changes) {
     Segment& last = segs_.back();
-    if (tick == last.tick) { last.tempo = tempo; continue; }  // the later event at a tick wins
+    if (tick == last.tick) {
+      last.tempo = tempo;
+      continue;
+    }  // the later event at a tick wins
     segs_.push_back({tick, tempo, last.us_times_tpq + (tick - last.tick) * last.tempo});
   }
 }
@@ -58,7 +61,10 @@ std::vector<Note> extract_notes(const MidiFile& m, NotePairing pairing, NoteStat
     for (const Event& e : t.events) {
       track_end = std::max(track_end, e.tick);
       if (!e.is_channel()) continue;
-      if (e.type() == 0xC0) { program[e.channel()] = e.data[0]; continue; }
+      if (e.type() == 0xC0) {
+        program[e.channel()] = e.data[0];
+        continue;
+      }
       if (e.type() != 0x80 && e.type() != 0x90) continue;
       int key = e.channel() * 128 + e.data[0];
       if (e.is_note_on()) {
@@ -69,11 +75,24 @@ std::vector<Note> extract_notes(const MidiFile& m, NotePairing pairing, NoteStat
         continue;
       }
       auto it = open.find(key);
-      if (it == open.end() || it->second.empty()) { st.unmatched_note_offs++; continue; }
-      auto close = [&](Note n) { n.end_tick = e.tick; notes.push_back(n); };
-      if (pairing == NotePairing::Fifo) { close(it->second.front()); it->second.pop_front(); }
-      else if (pairing == NotePairing::Lifo) { close(it->second.back()); it->second.pop_back(); }
-      else { for (Note& n : it->second) close(n); it->second.clear(); }
+      if (it == open.end() || it->second.empty()) {
+        st.unmatched_note_offs++;
+        continue;
+      }
+      auto close = [&](Note n) {
+        n.end_tick = e.tick;
+        notes.push_back(n);
+      };
+      if (pairing == NotePairing::Fifo) {
+        close(it->second.front());
+        it->second.pop_front();
+      } else if (pairing == NotePairing::Lifo) {
+        close(it->second.back());
+        it->second.pop_back();
+      } else {
+        for (Note& n : it->second) close(n);
+        it->second.clear();
+      }
     }
     for (auto& [key, q] : open)  // still sounding at the end of the track: end them there
       for (Note n : q) {
@@ -110,36 +129,62 @@ std::string pitch_name(int pitch) {
 std::string event_name(const Event& e) {
   if (e.is_meta()) {
     switch (e.meta_type) {
-      case kSequenceNumber: return "sequence_number";
-      case kText: return "text";
-      case kCopyright: return "copyright";
-      case kTrackName: return "track_name";
-      case kInstrumentName: return "instrument_name";
-      case kLyric: return "lyrics";
-      case kMarker: return "marker";
-      case kCuePoint: return "cue_marker";
-      case kProgramName: return "program_name";
-      case kDeviceName: return "device_name";
-      case kChannelPrefix: return "channel_prefix";
-      case kMidiPort: return "midi_port";
-      case kEndOfTrack: return "end_of_track";
-      case kSetTempo: return "set_tempo";
-      case kSmpteOffset: return "smpte_offset";
-      case kTimeSignature: return "time_signature";
-      case kKeySignature: return "key_signature";
-      case kSequencerSpecific: return "sequencer_specific";
-      default: return "meta_" + std::to_string(e.meta_type);
+      case kSequenceNumber:
+        return "sequence_number";
+      case kText:
+        return "text";
+      case kCopyright:
+        return "copyright";
+      case kTrackName:
+        return "track_name";
+      case kInstrumentName:
+        return "instrument_name";
+      case kLyric:
+        return "lyrics";
+      case kMarker:
+        return "marker";
+      case kCuePoint:
+        return "cue_marker";
+      case kProgramName:
+        return "program_name";
+      case kDeviceName:
+        return "device_name";
+      case kChannelPrefix:
+        return "channel_prefix";
+      case kMidiPort:
+        return "midi_port";
+      case kEndOfTrack:
+        return "end_of_track";
+      case kSetTempo:
+        return "set_tempo";
+      case kSmpteOffset:
+        return "smpte_offset";
+      case kTimeSignature:
+        return "time_signature";
+      case kKeySignature:
+        return "key_signature";
+      case kSequencerSpecific:
+        return "sequencer_specific";
+      default:
+        return "meta_" + std::to_string(e.meta_type);
     }
   }
   if (e.is_sysex()) return e.status == 0xF0 ? "sysex" : "sysex_escape";
   switch (e.type()) {
-    case 0x80: return "note_off";
-    case 0x90: return e.is_note_off() ? "note_on(vel 0)" : "note_on";
-    case 0xA0: return "polytouch";
-    case 0xB0: return "control_change";
-    case 0xC0: return "program_change";
-    case 0xD0: return "aftertouch";
-    case 0xE0: return "pitchwheel";
+    case 0x80:
+      return "note_off";
+    case 0x90:
+      return e.is_note_off() ? "note_on(vel 0)" : "note_on";
+    case 0xA0:
+      return "polytouch";
+    case 0xB0:
+      return "control_change";
+    case 0xC0:
+      return "program_change";
+    case 0xD0:
+      return "aftertouch";
+    case 0xE0:
+      return "pitchwheel";
   }
   return "unknown";
 }

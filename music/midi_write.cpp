@@ -22,7 +22,10 @@ static void put_vlq(std::vector<uint8_t>& out, uint64_t v) {
   if (v > 0x0FFFFFFF) throw MidiError("delta_too_large", 0, "a delta time above 0x0FFFFFFF ticks cannot be written");
   uint8_t buf[4];
   int n = 0;
-  do { buf[n++] = v & 0x7F; v >>= 7; } while (v);
+  do {
+    buf[n++] = v & 0x7F;
+    v >>= 7;
+  } while (v);
   while (n--) out.push_back(buf[n] | (n ? 0x80 : 0));
 }
 static void put_be(std::vector<uint8_t>& out, uint32_t v, int bytes) {
@@ -92,7 +95,8 @@ std::vector<uint8_t> write_midi(const MidiFile& m, const WriteOptions& opt) {
       last = e.tick;
       if (e.is_channel()) {
         size_t need = e.type() == 0xC0 || e.type() == 0xD0 ? 1 : 2;
-        if (e.data.size() != need) throw MidiError("bad_event", 0, "a channel message has the wrong number of data bytes");
+        if (e.data.size() != need)
+          throw MidiError("bad_event", 0, "a channel message has the wrong number of data bytes");
         if (!(opt.running_status && e.status == running)) body.push_back(e.status);
         running = e.status;
         for (uint8_t d : e.data) body.push_back(d & 0x7F);

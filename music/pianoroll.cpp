@@ -50,15 +50,20 @@ PianoRoll to_piano_roll(const MidiFile& midi, const RollOptions& opt) {
   if (opt.steps_per_quarter <= 0 || opt.lowest < 0 || opt.highest > 127 || opt.lowest > opt.highest)
     throw MidiError("bad_options", 0, "piano roll needs steps_per_quarter > 0 and 0 <= lowest <= highest <= 127");
   TempoMap tempo(midi);
-  Grid grid{midi.smpte ? 1.0 : (double)midi.ticks_per_quarter / opt.steps_per_quarter, &tempo, midi.smpte, opt.steps_per_quarter};
+  Grid grid{midi.smpte ? 1.0 : (double)midi.ticks_per_quarter / opt.steps_per_quarter, &tempo, midi.smpte,
+            opt.steps_per_quarter};
   PianoRoll roll;
   roll.lowest = opt.lowest, roll.highest = opt.highest, roll.steps_per_quarter = opt.steps_per_quarter;
   roll.has_velocity = opt.velocity;
-  struct Span { int64_t a, b; int pitch; float v; };
+  struct Span {
+    int64_t a, b;
+    int pitch;
+    float v;
+  };
   std::vector<Span> spans;
   for (const Note& n : extract_notes(midi)) {
-    if (n.end_tick <= n.start_tick) continue;                 // zero-length: nothing to hear
-    if (n.channel == 9 && !opt.include_drums) continue;       // General MIDI drums
+    if (n.end_tick <= n.start_tick) continue;            // zero-length: nothing to hear
+    if (n.channel == 9 && !opt.include_drums) continue;  // General MIDI drums
     if (n.pitch < opt.lowest || n.pitch > opt.highest) continue;
     int64_t a = grid.step(n.start_tick), b = std::max(grid.step(n.end_tick), a + 1);  // at least one step
     spans.push_back({a, b, n.pitch, opt.velocity ? n.velocity / 127.0f : 1.0f});
@@ -69,7 +74,8 @@ PianoRoll to_piano_roll(const MidiFile& midi, const RollOptions& opt) {
   roll.onset.assign(roll.data.size(), 0);
   for (const Span& s : spans) {
     size_t k = (size_t)(s.pitch - opt.lowest);
-    for (int64_t t = s.a; t < s.b; ++t) roll.data[(size_t)t * roll.keys() + k] = std::max(roll.data[(size_t)t * roll.keys() + k], s.v);
+    for (int64_t t = s.a; t < s.b; ++t)
+      roll.data[(size_t)t * roll.keys() + k] = std::max(roll.data[(size_t)t * roll.keys() + k], s.v);
     roll.onset[(size_t)s.a * roll.keys() + k] = 1;
   }
   return roll;
@@ -87,7 +93,8 @@ MidiFile from_piano_roll(const PianoRoll& roll, const DecodeOptions& opt) {
       bool on = t < roll.steps && roll.data[(size_t)t * K + k] > 0;
       bool strike = on && (start < 0 || (!roll.onset.empty() && roll.onset[(size_t)t * K + k]));
       if (start >= 0 && (!on || strike)) {  // the running note ends here
-        add_note(m, opt, start * tps, t * tps, roll.lowest + k, roll.has_velocity ? (int)std::lround(vel * 127) : opt.velocity);
+        add_note(m, opt, start * tps, t * tps, roll.lowest + k,
+                 roll.has_velocity ? (int)std::lround(vel * 127) : opt.velocity);
         start = -1;
       }
       if (strike) start = t, vel = roll.data[(size_t)t * K + k];
@@ -119,7 +126,8 @@ MidiFile note_state_to_midi(const std::vector<std::vector<uint8_t>>& rows, int l
   r.data.assign((size_t)r.steps * K, 0);
   r.onset.assign(r.data.size(), 0);
   for (int64_t t = 0; t < r.steps; ++t) {
-    if ((int)rows[t].size() != 2 * K) throw MidiError("bad_rows", 0, "note-state rows must all have the same even length");
+    if ((int)rows[t].size() != 2 * K)
+      throw MidiError("bad_rows", 0, "note-state rows must all have the same even length");
     for (int k = 0; k < K; ++k) {
       r.data[(size_t)t * K + k] = rows[t][k] ? 1.0f : 0.0f;
       r.onset[(size_t)t * K + k] = rows[t][k] && rows[t][K + k];  // articulation only counts on a sounding key
@@ -154,7 +162,8 @@ MidiFile melody_to_midi(const std::vector<int>& tokens, int spq, const DecodeOpt
   int64_t start = 0;
   for (size_t t = 0; t <= tokens.size(); ++t) {
     int tok = t < tokens.size() ? tokens[t] : kMelodyRest;
-    if (tok < 0 || tok >= kMelodyVocab) throw MidiError("bad_token", t, "melody token " + std::to_string(tok) + " is outside 0..129");
+    if (tok < 0 || tok >= kMelodyVocab)
+      throw MidiError("bad_token", t, "melody token " + std::to_string(tok) + " is outside 0..129");
     if (tok == kMelodyHold && pitch >= 0) continue;
     if (pitch >= 0) add_note(m, opt, start * tps, (int64_t)t * tps, pitch, opt.velocity);
     pitch = tok < 128 ? tok : -1;
@@ -166,19 +175,26 @@ MidiFile melody_to_midi(const std::vector<int>& tokens, int spq, const DecodeOpt
 
 // ---------------- performance events ----------------
 std::vector<int> performance_events(const MidiFile& midi) {
-  struct Ev { int64_t cs; int kind; int pitch; int vel; };  // time in 10 ms steps; kind 0 off, 1 on
+  struct Ev {
+    int64_t cs;
+    int kind;
+    int pitch;
+    int vel;
+  };  // time in 10 ms steps; kind 0 off, 1 on
   std::vector<Ev> evs;
   for (const Note& n : extract_notes(midi)) {
     if (n.channel == 9 || n.end_tick <= n.start_tick) continue;
     evs.push_back({std::llround(n.start_s * 100), 1, n.pitch, n.velocity});
     evs.push_back({std::max(std::llround(n.end_s * 100), std::llround(n.start_s * 100) + 1), 0, n.pitch, 0});
   }
-  std::stable_sort(evs.begin(), evs.end(), [](const Ev& a, const Ev& b) { return a.cs != b.cs ? a.cs < b.cs : a.kind < b.kind; });
+  std::stable_sort(evs.begin(), evs.end(),
+                   [](const Ev& a, const Ev& b) { return a.cs != b.cs ? a.cs < b.cs : a.kind < b.kind; });
   std::vector<int> out;
   int64_t now = 0;
   int vel_bin = -1;
   for (const Ev& e : evs) {
-    for (int64_t gap = e.cs - now; gap > 0; gap -= 100) out.push_back(kEventShift + (int)std::min<int64_t>(gap, 100) - 1);
+    for (int64_t gap = e.cs - now; gap > 0; gap -= 100)
+      out.push_back(kEventShift + (int)std::min<int64_t>(gap, 100) - 1);
     now = e.cs;
     if (e.kind == 1) {
       int bin = std::min(31, e.vel / 4);
@@ -202,21 +218,25 @@ MidiFile events_to_midi(const std::vector<int>& tokens, const DecodeOptions& opt
   std::vector<int> open_vel(128, 0);
   for (size_t i = 0; i < tokens.size(); ++i) {
     int tok = tokens[i];
-    if (tok < 0 || tok >= kEventVocab) throw MidiError("bad_token", i, "event token " + std::to_string(tok) + " is outside 0..387");
+    if (tok < 0 || tok >= kEventVocab)
+      throw MidiError("bad_token", i, "event token " + std::to_string(tok) + " is outside 0..387");
     if (tok >= kEventVelocity) vel = std::max(1, (tok - kEventVelocity) * 4 + 2);
     else if (tok >= kEventShift) now += tok - kEventShift + 1;
     else if (tok >= kEventNoteOff) {
       int p = tok - kEventNoteOff;
-      if (open_at[p] >= 0) add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround(now * ticks_per_cs), p, open_vel[p]);
+      if (open_at[p] >= 0)
+        add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround(now * ticks_per_cs), p, open_vel[p]);
       open_at[p] = -1;
     } else {
       int p = tok;
-      if (open_at[p] >= 0) add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround(now * ticks_per_cs), p, open_vel[p]);
+      if (open_at[p] >= 0)
+        add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround(now * ticks_per_cs), p, open_vel[p]);
       open_at[p] = now, open_vel[p] = vel;
     }
   }
   for (int p = 0; p < 128; ++p)  // close what is still sounding
-    if (open_at[p] >= 0) add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround((now + 1) * ticks_per_cs), p, open_vel[p]);
+    if (open_at[p] >= 0)
+      add_note(m, o, std::llround(open_at[p] * ticks_per_cs), std::llround((now + 1) * ticks_per_cs), p, open_vel[p]);
   sort_track(m.tracks[1]);
   return m;
 }

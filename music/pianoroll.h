@@ -42,8 +42,8 @@ PianoRoll to_piano_roll(const MidiFile& midi, const RollOptions& opt = {});
 struct DecodeOptions {
   int ticks_per_quarter = 480;
   double qpm = 120;
-  int program = 0;        // General MIDI program (0: acoustic grand piano)
-  int velocity = 80;      // for binary rolls
+  int program = 0;    // General MIDI program (0: acoustic grand piano)
+  int velocity = 80;  // for binary rolls
   int channel = 0;
 };
 // One track (plus a tempo track); a note is a run of "on" steps, split at onsets.
@@ -52,8 +52,8 @@ MidiFile from_piano_roll(const PianoRoll& roll, const DecodeOptions& opt = {});
 // ---- the seed demo's (play, articulate) note-state matrix, improved default ----
 // Built from extract_notes: every non-drum channel, nearest-step quantisation,
 // no early stop on 3/4 time, every note closed. Row t: [play[0..P), artic[0..P)].
-std::vector<std::vector<uint8_t>> note_state_matrix(const MidiFile& midi, int steps_per_quarter = 4,
-                                                    int lowest = 24, int highest = 101);
+std::vector<std::vector<uint8_t>> note_state_matrix(const MidiFile& midi, int steps_per_quarter = 4, int lowest = 24,
+                                                    int highest = 101);
 MidiFile note_state_to_midi(const std::vector<std::vector<uint8_t>>& rows, int lowest = 24,
                             const DecodeOptions& opt = {});
 

@@ -40,7 +40,8 @@ std::string piano_roll_svg(const MidiFile& midi, const RollSvgOptions& opt) {
     int num = 4, den = 4;
     for (const Track& t : midi.tracks)
       for (const Event& e : t.events)
-        if (e.is_meta() && e.meta_type == kTimeSignature && e.data.size() >= 2 && e.tick == 0 && e.data[0] > 0 && e.data[1] < 8)
+        if (e.is_meta() && e.meta_type == kTimeSignature && e.data.size() >= 2 && e.tick == 0 && e.data[0] > 0 &&
+            e.data[1] < 8)
           num = e.data[0], den = 1 << e.data[1];
     int64_t bar = (int64_t)midi.ticks_per_quarter * 4 * num / den;
     int shown = 0;
@@ -54,12 +55,14 @@ std::string piano_roll_svg(const MidiFile& midi, const RollSvgOptions& opt) {
   for (const Note& n : notes) {
     if (n.start_s >= end) continue;
     double x0 = X(n.start_s), x1 = X(std::min(n.end_s, end));
-    double shade = 0.35 + 0.65 * n.velocity / 127.0;  // louder notes are darker
+    double shade = 0.35 + 0.65 * n.velocity / 127.0;                               // louder notes are darker
     size_t colour = midi.tracks.size() > 1 ? (size_t)n.track : (size_t)n.channel;  // one-track files: by channel
     c.rect(x0, Y(n.pitch) + 0.5, std::max(x1 - x0, 1.5), std::max(row - 1, 1.0), plot::palette(colour), shade);
   }
-  c.text(left, opt.height - 6, midi.tracks.size() > 1 ? "bars from the time signature · colour = track · shade = velocity"
-                                                         : "bars from the time signature · colour = channel · shade = velocity", 9, "start", "#777");
+  c.text(left, opt.height - 6,
+         midi.tracks.size() > 1 ? "bars from the time signature · colour = track · shade = velocity"
+                                : "bars from the time signature · colour = channel · shade = velocity",
+         9, "start", "#777");
   return c.str();
 }
 // [/doc]

@@ -14,7 +14,8 @@ namespace music {
 namespace {
 
 [[noreturn]] void err(const std::string& name, int line, const std::string& msg, const std::string& hint = "") {
-  throw ScoreError("[score] " + name + (line > 0 ? " line " + std::to_string(line) : "") + ": " + msg + (hint.empty() ? "" : " — " + hint));
+  throw ScoreError("[score] " + name + (line > 0 ? " line " + std::to_string(line) : "") + ": " + msg +
+                   (hint.empty() ? "" : " — " + hint));
 }
 
 int pitch_class(char letter, const std::string& acc) {
@@ -36,7 +37,8 @@ int duration(const std::string& code) {
 // Chord symbols: root, accidental, quality, optional /bass.
 Score::Chord chord(const std::string& sym, const std::string& name, int line) {
   Score::Chord c;
-  if (sym.empty() || !std::strchr("ABCDEFG", sym[0])) err(name, line, "bad chord '" + sym + "'", "a chord starts with A..G, e.g. D, Am, G7, Bb/D");
+  if (sym.empty() || !std::strchr("ABCDEFG", sym[0]))
+    err(name, line, "bad chord '" + sym + "'", "a chord starts with A..G, e.g. D, Am, G7, Bb/D");
   size_t i = 1;
   std::string acc;
   while (i < sym.size() && (sym[i] == '#' || sym[i] == 'b')) acc += sym[i++];
@@ -45,11 +47,13 @@ Score::Chord chord(const std::string& sym, const std::string& name, int line) {
   size_t slash = rest.find('/');
   if (slash != std::string::npos) bass = rest.substr(slash + 1), rest = rest.substr(0, slash);
   static const std::map<std::string, std::vector<int>> qualities = {
-      {"", {0, 4, 7}}, {"m", {0, 3, 7}}, {"7", {0, 4, 7, 10}}, {"m7", {0, 3, 7, 10}}, {"maj7", {0, 4, 7, 11}},
-      {"dim", {0, 3, 6}}, {"aug", {0, 4, 8}}, {"sus4", {0, 5, 7}}, {"sus2", {0, 2, 7}}, {"6", {0, 4, 7, 9}},
-      {"m6", {0, 3, 7, 9}}, {"dim7", {0, 3, 6, 9}}};
+      {"", {0, 4, 7}},         {"m", {0, 3, 7}},    {"7", {0, 4, 7, 10}}, {"m7", {0, 3, 7, 10}},
+      {"maj7", {0, 4, 7, 11}}, {"dim", {0, 3, 6}},  {"aug", {0, 4, 8}},   {"sus4", {0, 5, 7}},
+      {"sus2", {0, 2, 7}},     {"6", {0, 4, 7, 9}}, {"m6", {0, 3, 7, 9}}, {"dim7", {0, 3, 6, 9}}};
   auto q = qualities.find(rest);
-  if (q == qualities.end()) err(name, line, "unknown chord quality in '" + sym + "'", "use one of: (major) m 7 m7 maj7 dim dim7 aug sus2 sus4 6 m6");
+  if (q == qualities.end())
+    err(name, line, "unknown chord quality in '" + sym + "'",
+        "use one of: (major) m 7 m7 maj7 dim dim7 aug sus2 sus4 6 m6");
   for (int iv : q->second) c.pitch_classes.push_back((c.root + iv) % 12);
   c.bass = c.root;
   if (!bass.empty()) {
@@ -71,10 +75,12 @@ Score parse_score(const std::string& text, const std::string& name) {
   for (int ln = 1; std::getline(in, line); ++ln) {
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;  // blank line or comment
-    size_t comment = line.find(" # ");                                  // a comment after a field ('#' alone is a sharp)
+    size_t comment = line.find(" # ");                               // a comment after a field ('#' alone is a sharp)
     if (comment != std::string::npos) line = line.substr(0, comment);
     size_t colon = line.find(':');
-    if (colon == std::string::npos) err(name, ln, "expected 'field: value'", "fields are title, composer, source, meter, key, tempo, style, pickup, program, melody, chords");
+    if (colon == std::string::npos)
+      err(name, ln, "expected 'field: value'",
+          "fields are title, composer, source, meter, key, tempo, style, pickup, program, melody, chords");
     std::string key = line.substr(0, colon), value = line.substr(colon + 1);
     key.erase(0, key.find_first_not_of(" \t"));
     value.erase(0, value.find_first_not_of(" \t"));
@@ -92,8 +98,10 @@ Score parse_score(const std::string& text, const std::string& name) {
         err(name, ln, "bad meter '" + value + "'", "write it like 4/4, 3/4 or 6/8");
     } else if (key == "tempo" || key == "pickup" || key == "program" || key == "accompaniment") {
       int v = std::atoi(value.c_str());
-      if (key == "tempo") { if (v < 20 || v > 400) err(name, ln, "tempo must be 20..400 quarter notes per minute"); s.tempo = v; }
-      else if (key == "pickup") s.pickup_beats = v;
+      if (key == "tempo") {
+        if (v < 20 || v > 400) err(name, ln, "tempo must be 20..400 quarter notes per minute");
+        s.tempo = v;
+      } else if (key == "pickup") s.pickup_beats = v;
       else if (key == "program") s.melody_program = std::clamp(v, 0, 127);
       else s.accompaniment_program = std::clamp(v, 0, 127);
     } else err(name, ln, "unknown field '" + key + "'");
@@ -126,9 +134,11 @@ Score parse_score(const std::string& text, const std::string& name) {
         std::string acc;
         i = 1;
         while (i < t.size() && (t[i] == '#' || t[i] == 'b')) acc += t[i++];
-        if (i >= t.size() || !std::isdigit((unsigned char)t[i])) err(name, ln, "note '" + t + "' has no octave", "write C4 for middle C");
+        if (i >= t.size() || !std::isdigit((unsigned char)t[i]))
+          err(name, ln, "note '" + t + "' has no octave", "write C4 for middle C");
         int octave = t[i++] - '0';
-        pitch = 12 * (octave + 1) + pitch_class(t[0], "") + (int)std::count(acc.begin(), acc.end(), '#') - (int)std::count(acc.begin(), acc.end(), 'b');
+        pitch = 12 * (octave + 1) + pitch_class(t[0], "") + (int)std::count(acc.begin(), acc.end(), '#') -
+                (int)std::count(acc.begin(), acc.end(), 'b');
       } else {
         err(name, ln, "cannot read '" + t + "'", "notes look like F#4, Bb3q, C5h.; rests like rq; bars are '|'");
       }
@@ -146,8 +156,9 @@ Score parse_score(const std::string& text, const std::string& name) {
     bool pickup = b == 0 && s.pickup_beats > 0 && have == s.pickup_beats * 16 / s.meter_den;
     bool last_short = b + 1 == bar_fill.size() && b > 0 && have < bar_len;
     if (have != bar_len && !pickup && !last_short)
-      err(name, bar_fill[b].second, "bar " + std::to_string(b + 1) + " holds " + std::to_string(have) + " sixteenths but the meter " +
-                                        std::to_string(s.meter_num) + "/" + std::to_string(s.meter_den) + " needs " + std::to_string(bar_len),
+      err(name, bar_fill[b].second,
+          "bar " + std::to_string(b + 1) + " holds " + std::to_string(have) + " sixteenths but the meter " +
+              std::to_string(s.meter_num) + "/" + std::to_string(s.meter_den) + " needs " + std::to_string(bar_len),
           "check the durations (w h q e s, '.' dotted) in that bar");
   }
   // [/doc]
@@ -163,11 +174,15 @@ Score parse_score(const std::string& text, const std::string& name) {
     std::string t;
     std::vector<std::string> syms;
     while (toks >> t) {
-      if (t != "|") { syms.push_back(t); continue; }
+      if (t != "|") {
+        syms.push_back(t);
+        continue;
+      }
       if (syms.empty()) continue;
       if (cbar >= s.bars) err(name, ln, "more chord bars than melody bars (" + std::to_string(s.bars) + ")");
       int len = bar_length(cbar), n = (int)syms.size();
-      if (len % n) err(name, ln, "bar " + std::to_string(cbar + 1) + ": " + std::to_string(n) + " chords cannot share it equally");
+      if (len % n)
+        err(name, ln, "bar " + std::to_string(cbar + 1) + ": " + std::to_string(n) + " chords cannot share it equally");
       for (int k = 0; k < n; ++k) {
         Score::Chord c;
         if (syms[k] == "-") {
@@ -207,10 +222,12 @@ int place(int pc, int floor) { return floor + ((pc - floor) % 12 + 12) % 12; }
 int key_signature_sharps(const std::string& key, bool& minor) {
   minor = key.size() > 1 && key.back() == 'm';
   std::string root = minor ? key.substr(0, key.size() - 1) : key;
-  static const std::map<std::string, int> major = {{"Cb", -7}, {"Gb", -6}, {"Db", -5}, {"Ab", -4}, {"Eb", -3}, {"Bb", -2}, {"F", -1},
-                                                   {"C", 0}, {"G", 1}, {"D", 2}, {"A", 3}, {"E", 4}, {"B", 5}, {"F#", 6}, {"C#", 7}};
-  static const std::map<std::string, int> minors = {{"Ab", -7}, {"Eb", -6}, {"Bb", -5}, {"F", -4}, {"C", -3}, {"G", -2}, {"D", -1},
-                                                    {"A", 0}, {"E", 1}, {"B", 2}, {"F#", 3}, {"C#", 4}, {"G#", 5}, {"D#", 6}, {"A#", 7}};
+  static const std::map<std::string, int> major = {{"Cb", -7}, {"Gb", -6}, {"Db", -5}, {"Ab", -4}, {"Eb", -3},
+                                                   {"Bb", -2}, {"F", -1},  {"C", 0},   {"G", 1},   {"D", 2},
+                                                   {"A", 3},   {"E", 4},   {"B", 5},   {"F#", 6},  {"C#", 7}};
+  static const std::map<std::string, int> minors = {{"Ab", -7}, {"Eb", -6}, {"Bb", -5}, {"F", -4}, {"C", -3},
+                                                    {"G", -2},  {"D", -1},  {"A", 0},   {"E", 1},  {"B", 2},
+                                                    {"F#", 3},  {"C#", 4},  {"G#", 5},  {"D#", 6}, {"A#", 7}};
   const auto& table = minor ? minors : major;
   auto it = table.find(root);
   return it == table.end() ? 0 : it->second;
@@ -224,7 +241,9 @@ MidiFile score_to_midi(const Score& s) {
   m.format = 1;
   m.ticks_per_quarter = tpq;
   m.tracks.resize(3);
-  auto meta = [&](int track, uint8_t type, std::vector<uint8_t> data) { m.tracks[track].events.push_back({0, 0xFF, type, std::move(data)}); };
+  auto meta = [&](int track, uint8_t type, std::vector<uint8_t> data) {
+    m.tracks[track].events.push_back({0, 0xFF, type, std::move(data)});
+  };
   meta(0, kTrackName, std::vector<uint8_t>(s.title.begin(), s.title.end()));
   int us = 60000000 / s.tempo;
   meta(0, kSetTempo, {(uint8_t)(us >> 16), (uint8_t)(us >> 8), (uint8_t)us});
@@ -258,13 +277,19 @@ MidiFile score_to_midi(const Score& s) {
     } else if (s.style == "waltz" || s.style == "march") {  // bass on the first beat, chords on the others
       for (int64_t b = 0; b < len; b += beat) {
         int64_t on = (a + b) * t16, off = (a + std::min(len, b + beat)) * t16 - t16 / 2;
-        if (b == 0 || (s.style == "march" && b == 2 * beat)) note(2, 1, on, off, b == 0 ? bass : place(c.pitch_classes[std::min<size_t>(2, c.pitch_classes.size() - 1)], 40), 72);
-        else for (int p : tones) note(2, 1, on, off, p, 55);
+        if (b == 0 || (s.style == "march" && b == 2 * beat))
+          note(2, 1, on, off,
+               b == 0 ? bass : place(c.pitch_classes[std::min<size_t>(2, c.pitch_classes.size() - 1)], 40), 72);
+        else
+          for (int p : tones) note(2, 1, on, off, p, 55);
       }
     } else {  // arpeggio (eighths: bass, up and down the chord) or alberti (low-high-middle-high)
       std::vector<int> pattern;
-      if (s.style == "arpeggio") { pattern = {bass}; for (int p : tones) pattern.push_back(p); for (int k = (int)tones.size() - 2; k > 0; --k) pattern.push_back(tones[k]); }
-      else pattern = {tones.front(), tones.back(), tones[tones.size() / 2], tones.back()};
+      if (s.style == "arpeggio") {
+        pattern = {bass};
+        for (int p : tones) pattern.push_back(p);
+        for (int k = (int)tones.size() - 2; k > 0; --k) pattern.push_back(tones[k]);
+      } else pattern = {tones.front(), tones.back(), tones[tones.size() / 2], tones.back()};
       const int step = 2;  // eighth notes
       for (int64_t b = 0, k = 0; b < len; b += step, ++k) {
         int p = pattern[(size_t)k % pattern.size()];

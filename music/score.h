@@ -33,8 +33,16 @@ struct Score {
   std::string title, composer, source, key = "C", style = "block";
   int meter_num = 4, meter_den = 4, tempo = 100, pickup_beats = 0;
   int melody_program = 0, accompaniment_program = 0;
-  struct Item { int pitch; int sixteenths; int bar; };   // pitch -1: rest
-  struct Chord { std::vector<int> pitch_classes; int root = 0, bass = 0; int start = 0, length = 0; };  // in sixteenths
+  struct Item {
+    int pitch;
+    int sixteenths;
+    int bar;
+  };  // pitch -1: rest
+  struct Chord {
+    std::vector<int> pitch_classes;
+    int root = 0, bass = 0;
+    int start = 0, length = 0;
+  };  // in sixteenths
   std::vector<Item> melody;
   std::vector<Chord> chords;
   int bars = 0;

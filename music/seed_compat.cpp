@@ -36,7 +36,8 @@ std::vector<Row> note_state_matrix(const MidiFile& midi) {
             state[kSpan + p - kLowerBound] = on;
             rows.back() = state;  // rows hold a reference to `state` in Python: keep them in step
           }
-        } else if (e.is_meta() && e.meta_type == kTimeSignature && !e.data.empty() && e.data[0] != 2 && e.data[0] != 4) {
+        } else if (e.is_meta() && e.meta_type == kTimeSignature && !e.data.empty() && e.data[0] != 2 &&
+                   e.data[0] != 4) {
           return rows;  // "bail": the whole file stops here
         }
         if (pos[i] + 1 < tracks[i]->events.size()) {
@@ -59,7 +60,10 @@ std::vector<Row> note_state_matrix(const MidiFile& midi) {
 static void put_vlq(std::vector<uint8_t>& out, uint64_t v) {
   uint8_t buf[5];
   int k = 0;
-  do { buf[k++] = v & 0x7F; v >>= 7; } while (v);
+  do {
+    buf[k++] = v & 0x7F;
+    v >>= 7;
+  } while (v);
   while (k--) out.push_back(buf[k] | (k ? 0x80 : 0));
 }
 

@@ -10,15 +10,16 @@ namespace music {
 
 Timbre timbre_for(int program, int channel) {
   if (channel == 9) return Timbre::Drums;
-  static const Timbre family[16] = {Timbre::Piano, Timbre::Mallet, Timbre::Organ, Timbre::Guitar, Timbre::Bass,
-                                    Timbre::Strings, Timbre::Strings, Timbre::Brass, Timbre::Reed, Timbre::Pipe,
-                                    Timbre::Synth, Timbre::Synth, Timbre::Synth, Timbre::Guitar, Timbre::Mallet,
-                                    Timbre::Drums};
+  static const Timbre family[16] = {Timbre::Piano, Timbre::Mallet,  Timbre::Organ,   Timbre::Guitar,
+                                    Timbre::Bass,  Timbre::Strings, Timbre::Strings, Timbre::Brass,
+                                    Timbre::Reed,  Timbre::Pipe,    Timbre::Synth,   Timbre::Synth,
+                                    Timbre::Synth, Timbre::Guitar,  Timbre::Mallet,  Timbre::Drums};
   return family[std::clamp(program, 0, 127) / 8];
 }
 
 const char* timbre_name(Timbre t) {
-  static const char* names[] = {"piano", "mallet", "organ", "guitar", "bass", "strings", "brass", "reed", "pipe", "synth", "drums"};
+  static const char* names[] = {"piano", "mallet", "organ", "guitar", "bass", "strings",
+                                "brass", "reed",   "pipe",  "synth",  "drums"};
   return names[(int)t];
 }
 
@@ -44,17 +45,28 @@ struct Envelope {
 
 Envelope envelope_for(Timbre t, double f) {
   switch (t) {
-    case Timbre::Piano: return {0.005, 0.9 * std::sqrt(440.0 / f), 0.0, 0.25};
-    case Timbre::Mallet: return {0.002, 0.6, 0.0, 0.3};
-    case Timbre::Organ: return {0.01, 0.1, 0.9, 0.06};
-    case Timbre::Guitar: return {0.003, 1.2, 0.0, 0.12};
-    case Timbre::Bass: return {0.006, 0.4, 0.5, 0.08};
-    case Timbre::Strings: return {0.08, 0.3, 0.85, 0.25};
-    case Timbre::Brass: return {0.04, 0.2, 0.75, 0.12};
-    case Timbre::Reed: return {0.03, 0.2, 0.8, 0.08};
-    case Timbre::Pipe: return {0.05, 0.2, 0.85, 0.1};
-    case Timbre::Synth: return {0.01, 0.3, 0.7, 0.15};
-    case Timbre::Drums: return {0.001, 0.15, 0.0, 0.05};
+    case Timbre::Piano:
+      return {0.005, 0.9 * std::sqrt(440.0 / f), 0.0, 0.25};
+    case Timbre::Mallet:
+      return {0.002, 0.6, 0.0, 0.3};
+    case Timbre::Organ:
+      return {0.01, 0.1, 0.9, 0.06};
+    case Timbre::Guitar:
+      return {0.003, 1.2, 0.0, 0.12};
+    case Timbre::Bass:
+      return {0.006, 0.4, 0.5, 0.08};
+    case Timbre::Strings:
+      return {0.08, 0.3, 0.85, 0.25};
+    case Timbre::Brass:
+      return {0.04, 0.2, 0.75, 0.12};
+    case Timbre::Reed:
+      return {0.03, 0.2, 0.8, 0.08};
+    case Timbre::Pipe:
+      return {0.05, 0.2, 0.85, 0.1};
+    case Timbre::Synth:
+      return {0.01, 0.3, 0.7, 0.15};
+    case Timbre::Drums:
+      return {0.001, 0.15, 0.0, 0.05};
   }
   return {0.01, 0.2, 0.7, 0.1};
 }
@@ -126,7 +138,8 @@ double drum_sample(int key, double t, Noise& noise) {
   if (key == 38 || key == 40) return (0.7 * noise.next() + 0.3 * std::sin(kTwoPi * 185 * t)) * std::exp(-t * 18);
   if (key == 42 || key == 44) return noise.next() * std::exp(-t * 60);  // closed hi-hat
   if (key == 46) return noise.next() * std::exp(-t * 12);               // open hi-hat
-  if (key == 49 || key == 51 || key == 52 || key == 55 || key == 57 || key == 59) return noise.next() * std::exp(-t * 3);
+  if (key == 49 || key == 51 || key == 52 || key == 55 || key == 57 || key == 59)
+    return noise.next() * std::exp(-t * 3);
   double f = 80 + 6.0 * (key - 41);  // toms and the rest: pitched thumps
   return std::sin(kTwoPi * f * t) * std::exp(-t * 10);
 }
@@ -137,8 +150,10 @@ struct Pedal {
   explicit Pedal(const MidiFile& m) {
     for (const Track& t : m.tracks)
       for (const Event& e : t.events)
-        if (e.is_channel() && e.type() == 0xB0 && e.data[0] == 64) changes[e.channel()].push_back({e.tick, e.data[1] >= 64});
-    for (auto& [ch, v] : changes) std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.first < b.first; });
+        if (e.is_channel() && e.type() == 0xB0 && e.data[0] == 64)
+          changes[e.channel()].push_back({e.tick, e.data[1] >= 64});
+    for (auto& [ch, v] : changes)
+      std::stable_sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.first < b.first; });
   }
   // The tick a note released at `tick` really stops sounding: if the pedal is
   // down then, the first time it comes up afterwards.
@@ -147,7 +162,10 @@ struct Pedal {
     if (it == changes.end()) return tick;
     bool down = false;
     for (auto& [t, d] : it->second) {
-      if (t <= tick) { down = d; continue; }
+      if (t <= tick) {
+        down = d;
+        continue;
+      }
       if (!down) return tick;
       if (!d) return t;
     }
@@ -158,7 +176,8 @@ struct Pedal {
 
 // [doc:render]
 Audio render(const MidiFile& midi, const SynthOptions& opt) {
-  if (opt.sample_rate < 1000 || opt.sample_rate > 192000) throw WavError("[render] sample rate must be 1000..192000 Hz");
+  if (opt.sample_rate < 1000 || opt.sample_rate > 192000)
+    throw WavError("[render] sample rate must be 1000..192000 Hz");
   TempoMap tempo(midi);
   Pedal pedal(midi);
   std::vector<Note> notes = extract_notes(midi);
@@ -185,7 +204,8 @@ Audio render(const MidiFile& midi, const SynthOptions& opt) {
     size_t len = (size_t)std::ceil((tb == Timbre::Drums ? 0.6 : dur + env.release) * sr);
     for (size_t i = 0; i < len && n0 + i < mix.size(); ++i) {
       double t = i / sr;
-      double s = tb == Timbre::Drums ? drum_sample(n.pitch, t, noise) : voice_sample(tb, f, t, nyq, noise) * env.level(t, dur);
+      double s =
+          tb == Timbre::Drums ? drum_sample(n.pitch, t, noise) : voice_sample(tb, f, t, nyq, noise) * env.level(t, dur);
       mix[n0 + i] += gain * s;
     }
   }

@@ -23,7 +23,7 @@ struct Audio {
   double seconds() const { return channels ? (double)samples.size() / channels / sample_rate : 0; }
 };
 
-std::vector<uint8_t> wav_bytes(const Audio& a);  // 16-bit PCM, samples clamped to [-1, 1]
+std::vector<uint8_t> wav_bytes(const Audio& a);           // 16-bit PCM, samples clamped to [-1, 1]
 void write_wav(const std::string& path, const Audio& a);  // atomic: temporary file, then rename
 Audio read_wav_bytes(const std::vector<uint8_t>& bytes, const std::string& what);
 Audio read_wav(const std::string& path);

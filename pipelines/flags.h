@@ -93,7 +93,9 @@ class Parser {
     char* end = nullptr;
     long long x = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end || x < lo || x > hi)
-      die("--" + name + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'", "");
+      die("--" + name + " must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
+              v + "'",
+          "");
     return x;
   }
   double number(const std::string& name, double lo, double hi) const {
@@ -101,7 +103,9 @@ class Parser {
     char* end = nullptr;
     double x = std::strtod(v.c_str(), &end);
     if (v.empty() || *end || !(x >= lo && x <= hi))
-      die("--" + name + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'", "");
+      die("--" + name + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v +
+              "'",
+          "");
     return x;
   }
 
@@ -122,7 +126,8 @@ class Parser {
       if (i == path.size() || path[i] == '/') {
         std::string part = path.substr(0, i);
         if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST)
-          die("cannot create output folder '" + path + "': " + std::strerror(errno), "check the path and its permissions");
+          die("cannot create output folder '" + path + "': " + std::strerror(errno),
+              "check the path and its permissions");
       }
   }
 

@@ -29,8 +29,10 @@ std::string write_curve(const std::string& path, const std::string& title, const
                         const std::vector<double>& valid) {
   std::vector<double> ep;
   for (size_t i = 0; i < std::max(train.size(), valid.size()); ++i) ep.push_back((double)i + 1);
-  std::vector<plot::Series> s = {{"train", std::vector<double>(ep.begin(), ep.begin() + (long)train.size()), train, ""}};
-  if (!valid.empty()) s.push_back({"valid", std::vector<double>(ep.begin(), ep.begin() + (long)valid.size()), valid, ""});
+  std::vector<plot::Series> s = {
+      {"train", std::vector<double>(ep.begin(), ep.begin() + (long)train.size()), train, ""}};
+  if (!valid.empty())
+    s.push_back({"valid", std::vector<double>(ep.begin(), ep.begin() + (long)valid.size()), valid, ""});
   plot::PlotOptions po;
   po.title = title, po.xlabel = "epoch", po.ylabel = "loss";
   cadenza::io::write_file_atomic(path, plot::line_plot(s, po), "outputs");

@@ -25,7 +25,8 @@ Data load(const std::string& dir) {
     struct stat st;
     if (::stat(path.c_str(), &st) != 0)
       fail("poly", "'" + path + "' does not exist",
-           "--data must be a polyphonic benchmark folder with train.txt, valid.txt and test.txt, e.g. ../shared/data/jsb_chorales");
+           "--data must be a polyphonic benchmark folder with train.txt, valid.txt and test.txt, e.g. "
+           "../shared/data/jsb_chorales");
     auto rolls = music::read_polyphonic(path);
     // The READMEs: JSB Chorales has one step per quarter note, the other three one per eighth note.
     // read_polyphonic cannot tell which corpus a file is; this only matters when rolls become MIDI.
@@ -36,7 +37,8 @@ Data load(const std::string& dir) {
 }
 
 std::string Recipe::to_string() const {
-  std::string s = str("model=", model, " epochs<=", epochs, " batch=", batch, " lr=", lr, " clip=", clip, " dropout=", dropout);
+  std::string s =
+      str("model=", model, " epochs<=", epochs, " batch=", batch, " lr=", lr, " clip=", clip, " dropout=", dropout);
   if (model == "tcn") {
     s += str(" kernel=", kernel, " channels=");
     for (size_t i = 0; i < channels.size(); ++i) s += str(i ? "," : "", channels[i]);
@@ -73,8 +75,12 @@ Recipe default_recipe(const std::string& model, const std::string& dataset) {
 std::map<std::string, std::string> recipe_metadata(const Recipe& r) {
   std::string ch;
   for (size_t i = 0; i < r.channels.size(); ++i) ch += str(i ? "," : "", r.channels[i]);
-  return {{"model", "frame-" + r.model}, {"hidden", std::to_string(r.hidden)}, {"layers", std::to_string(r.layers)},
-          {"nade_hidden", std::to_string(r.nade_hidden)}, {"channels", ch}, {"kernel", std::to_string(r.kernel)},
+  return {{"model", "frame-" + r.model},
+          {"hidden", std::to_string(r.hidden)},
+          {"layers", std::to_string(r.layers)},
+          {"nade_hidden", std::to_string(r.nade_hidden)},
+          {"channels", ch},
+          {"kernel", std::to_string(r.kernel)},
           {"dropout", str(r.dropout)}};
 }
 
@@ -86,7 +92,8 @@ Recipe recipe_from_metadata(const std::map<std::string, std::string>& m) {
   };
   Recipe r;
   r.model = get("model").substr(6);
-  r.hidden = std::stoll(get("hidden")), r.layers = std::stoll(get("layers")), r.nade_hidden = std::stoll(get("nade_hidden"));
+  r.hidden = std::stoll(get("hidden")), r.layers = std::stoll(get("layers")),
+  r.nade_hidden = std::stoll(get("nade_hidden"));
   r.kernel = std::stoll(get("kernel")), r.dropout = std::stod(get("dropout"));
   r.channels.clear();
   std::string ch = get("channels");
@@ -106,7 +113,8 @@ std::unique_ptr<models::FrameModel> build(const Recipe& r, Generator& gen) {
   if (r.model == "lstm" || r.model == "gru")
     return std::make_unique<models::FrameRNN>(kPianoKeys, r.hidden, o, r.model == "gru", r.dropout, gen);
   if (r.model == "tcn") return std::make_unique<models::FrameTCN>(kPianoKeys, r.channels, r.kernel, r.dropout, gen);
-  if (r.model == "rnn-nade") return std::make_unique<models::RNNNADE>(kPianoKeys, r.hidden, r.nade_hidden, o, r.dropout, gen);
+  if (r.model == "rnn-nade")
+    return std::make_unique<models::RNNNADE>(kPianoKeys, r.hidden, r.nade_hidden, o, r.dropout, gen);
   fail("poly", "unknown model '" + r.model + "'", "choose lstm, gru, tcn or rnn-nade");
 }
 
@@ -119,7 +127,7 @@ Score evaluate(models::FrameModel& m, const std::vector<music::PianoRoll>& rolls
   for (size_t i = 0; i < rolls.size(); ++i) {
     pipelines::FrameBatch b = pipelines::frame_batch({&rolls[i]});
     Tensor per_key = binary_cross_entropy_with_logits(m.logits(b.x, b.y, {}), b.y, Reduction::None);
-    std::vector<real> nll_t = sum(per_key, {0, 2}).to_vector();  // (T,)
+    std::vector<real> nll_t = sum(per_key, {0, 2}).to_vector();         // (T,)
     std::vector<real> pred = m.predict(b.x, {}, 0.5, gen).to_vector();  // the most likely frames, for accuracy
     std::vector<double> step_nll(nll_t.begin(), nll_t.end());
     all.add_scored(step_nll, std::vector<float>(pred.begin(), pred.end()), rolls[i]);

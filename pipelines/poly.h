@@ -41,10 +41,9 @@ Recipe recipe_from_metadata(const std::map<std::string, std::string>& m);
 
 std::unique_ptr<cadenza::models::FrameModel> build(const Recipe& r, cadenza::Generator& gen);
 
-
 struct Score {
-  music::FrameScore all;     // every step scored (the dataset READMEs' convention)
-  double nll_skip_first = 0; // first step of each piece as context only (locuslab/TCN's convention)
+  music::FrameScore all;      // every step scored (the dataset READMEs' convention)
+  double nll_skip_first = 0;  // first step of each piece as context only (locuslab/TCN's convention)
 };
 Score evaluate(cadenza::models::FrameModel& m, const std::vector<music::PianoRoll>& rolls, cadenza::Generator& gen);
 

@@ -34,7 +34,10 @@ std::vector<music::PianoRoll> chunks(const std::vector<music::PianoRoll>& rolls,
   if (len <= 0) return rolls;
   std::vector<music::PianoRoll> out;
   for (const music::PianoRoll& r : rolls) {
-    if (r.steps <= len) { out.push_back(r); continue; }
+    if (r.steps <= len) {
+      out.push_back(r);
+      continue;
+    }
     for (int64_t s = 0; s < r.steps; s += len) {
       int64_t n = std::min(len, r.steps - s);
       if (n < 2) break;
@@ -54,7 +57,7 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
   m.init_output_bias(music::note_unigram(d.train));  // start from the Note 1-Gram
   optim::Adam opt(m.parameters(), r.lr);
   std::vector<music::PianoRoll> pieces = chunks(d.train, r.chunk);
-  double sum = 0;     // NLL summed over the epoch's steps so far
+  double sum = 0;  // NLL summed over the epoch's steps so far
   int64_t steps = 0;
   pipelines::FitHooks h;
   h.batches = [&](int) {
@@ -86,38 +89,53 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
 // [/doc]
 
 namespace {
-struct Row { const char* model; double nll, acc; const char* source; };
+struct Row {
+  const char* model;
+  double nll, acc;
+  const char* source;
+};
 // ../shared/notes/published-results.md: Boulanger-Lewandowski et al. 2012 Table 1 (NLL = -LL; ACC in %)
 // and Bai et al. 2018 Table 1 (NLL only).
 std::vector<Row> published(const std::string& dataset) {
   if (dataset == "jsb_chorales")
-    return {{"Note 1-Gram", 11.06, 15.25, "Boulanger-Lewandowski 2012"}, {"RBM", 7.43, 4.47, "Boulanger-Lewandowski 2012"},
-            {"RNN", 8.71, 28.46, "Boulanger-Lewandowski 2012"},        {"RNN-RBM", 6.27, 33.12, "Boulanger-Lewandowski 2012"},
-            {"RNN-NADE", 5.83, 32.11, "Boulanger-Lewandowski 2012"},   {"LSTM", 8.45, -1, "Bai et al. 2018 (TCN paper)"},
-            {"GRU", 8.43, -1, "Bai et al. 2018 (TCN paper)"},          {"TCN", 8.10, -1, "Bai et al. 2018 (TCN paper)"}};
+    return {{"Note 1-Gram", 11.06, 15.25, "Boulanger-Lewandowski 2012"},
+            {"RBM", 7.43, 4.47, "Boulanger-Lewandowski 2012"},
+            {"RNN", 8.71, 28.46, "Boulanger-Lewandowski 2012"},
+            {"RNN-RBM", 6.27, 33.12, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 5.83, 32.11, "Boulanger-Lewandowski 2012"},
+            {"LSTM", 8.45, -1, "Bai et al. 2018 (TCN paper)"},
+            {"GRU", 8.43, -1, "Bai et al. 2018 (TCN paper)"},
+            {"TCN", 8.10, -1, "Bai et al. 2018 (TCN paper)"}};
   if (dataset == "nottingham")
-    return {{"Note 1-Gram", 10.25, 19.87, "Boulanger-Lewandowski 2012"}, {"RBM", 5.25, 5.81, "Boulanger-Lewandowski 2012"},
-            {"RNN", 4.46, 62.93, "Boulanger-Lewandowski 2012"},         {"RNN-RBM", 2.39, 75.40, "Boulanger-Lewandowski 2012"},
-            {"RNN-NADE", 2.91, 64.95, "Boulanger-Lewandowski 2012"},    {"LSTM", 3.29, -1, "Bai et al. 2018 (TCN paper)"},
-            {"GRU", 3.46, -1, "Bai et al. 2018 (TCN paper)"},           {"TCN", 3.07, -1, "Bai et al. 2018 (TCN paper)"}};
+    return {{"Note 1-Gram", 10.25, 19.87, "Boulanger-Lewandowski 2012"},
+            {"RBM", 5.25, 5.81, "Boulanger-Lewandowski 2012"},
+            {"RNN", 4.46, 62.93, "Boulanger-Lewandowski 2012"},
+            {"RNN-RBM", 2.39, 75.40, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 2.91, 64.95, "Boulanger-Lewandowski 2012"},
+            {"LSTM", 3.29, -1, "Bai et al. 2018 (TCN paper)"},
+            {"GRU", 3.46, -1, "Bai et al. 2018 (TCN paper)"},
+            {"TCN", 3.07, -1, "Bai et al. 2018 (TCN paper)"}};
   if (dataset == "musedata")
-    return {{"Note 1-Gram", 11.51, 7.72, "Boulanger-Lewandowski 2012"}, {"RNN-NADE", 6.74, 24.91, "Boulanger-Lewandowski 2012"}};
+    return {{"Note 1-Gram", 11.51, 7.72, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 6.74, 24.91, "Boulanger-Lewandowski 2012"}};
   if (dataset == "piano_midi")
-    return {{"Note 1-Gram", 11.05, 5.80, "Boulanger-Lewandowski 2012"}, {"RNN-NADE", 7.48, 20.69, "Boulanger-Lewandowski 2012"}};
+    return {{"Note 1-Gram", 11.05, 5.80, "Boulanger-Lewandowski 2012"},
+            {"RNN-NADE", 7.48, 20.69, "Boulanger-Lewandowski 2012"}};
   return {};
 }
 }  // namespace
 
 void print_table(const std::string& dataset, const std::vector<std::pair<std::string, Score>>& ours) {
-  std::printf("\n%s, test split: NLL in nats per step (summed over 88 keys, every step weighted equally); "
-              "ACC = Bay et al.'s frame accuracy\n\n",
-              dataset.c_str());
+  std::printf(
+      "\n%s, test split: NLL in nats per step (summed over 88 keys, every step weighted equally); "
+      "ACC = Bay et al.'s frame accuracy\n\n",
+      dataset.c_str());
   std::printf("| model | NLL | ACC %% | source |\n|---|---|---|---|\n");
   for (const Row& r : published(dataset))
     std::printf("| %s | %.2f | %s | %s |\n", r.model, r.nll, r.acc < 0 ? "-" : str(r.acc).c_str(), r.source);
   for (auto& [name, s] : ours)
-    std::printf("| **%s** | **%.2f** | **%.2f** | Cadenza (first step as context only: %.2f) |\n", name.c_str(), s.all.nll,
-                100 * s.all.accuracy, s.nll_skip_first);
+    std::printf("| **%s** | **%.2f** | **%.2f** | Cadenza (first step as context only: %.2f) |\n", name.c_str(),
+                s.all.nll, 100 * s.all.accuracy, s.nll_skip_first);
   std::printf("\n");
 }
 

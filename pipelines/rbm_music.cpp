@@ -63,7 +63,9 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
         ex.batches.push_back(b);
       }
   }
-  if (n == 0) fail("rbm", str("no training windows: every song is shorter than ", r.window, " steps"), "use longer pieces or a smaller --window");
+  if (n == 0)
+    fail("rbm", str("no training windows: every song is shorter than ", r.window, " steps"),
+         "use longer pieces or a smaller --window");
   ex.x = Tensor::from_vector(flat, {n, width});
   return ex;
 }
@@ -86,7 +88,8 @@ TrainLog train(models::RBM& rbm, optim::Optimizer& opt, const Examples& ex, cons
       batches.clear();
       std::vector<int64_t> order = randperm(ex.x.size(0), gen);
       for (size_t s = 0; s < order.size(); s += (size_t)r.batch)
-        batches.emplace_back(order.begin() + (long)s, order.begin() + (long)std::min(order.size(), s + (size_t)r.batch));
+        batches.emplace_back(order.begin() + (long)s,
+                             order.begin() + (long)std::min(order.size(), s + (size_t)r.batch));
     }
     double recon = 0;
     for (const auto& b : batches) {
@@ -110,7 +113,7 @@ TrainLog train(models::RBM& rbm, optim::Optimizer& opt, const Examples& ex, cons
 
 // [doc:rbm-generate]
 std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Examples& ex, const Recipe& r, int pieces,
-                                                        int windows, int gibbs_steps, Generator& gen) {
+                                                int windows, int gibbs_steps, Generator& gen) {
   std::vector<pipelines::NoteStatePiece> out;
   const int64_t width = r.window * kRow, prime = r.window / 4;
   NoGradGuard no_grad;
@@ -122,7 +125,8 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
       std::vector<std::vector<uint8_t>> rows((size_t)r.window, std::vector<uint8_t>(kRow));
       bool any = false;
       for (int64_t t = 0; t < r.window; ++t)
-        for (int c = 0; c < kRow; ++c) any |= (rows[(size_t)t][(size_t)c] = v[(size_t)(i * width + t * kRow + c)] > 0.5f);
+        for (int c = 0; c < kRow; ++c)
+          any |= (rows[(size_t)t][(size_t)c] = v[(size_t)(i * width + t * kRow + c)] > 0.5f);
       if (any) out.push_back({kLow, kKeys, rows});
     }
     return out;
@@ -152,7 +156,8 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
         std::vector<uint8_t> row(kRow);
         for (int k = 0; k < kKeys; ++k) {
           row[(size_t)k] = s[t * kRow + k] > 0.5f;
-          row[(size_t)(kKeys + k)] = row[(size_t)k] && s[t * kRow + kKeys + k] > 0.5f;  // articulation only on sounding keys
+          row[(size_t)(kKeys + k)] =
+              row[(size_t)k] && s[t * kRow + kKeys + k] > 0.5f;  // articulation only on sounding keys
         }
         out[(size_t)p].rows.push_back(row);
       }
@@ -166,7 +171,10 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
 // [/doc]
 
 namespace {
-struct Stats { double polyphony = 0, range = 0, in_scale = 0, empty_bars = 0; int n = 0; };
+struct Stats {
+  double polyphony = 0, range = 0, in_scale = 0, empty_bars = 0;
+  int n = 0;
+};
 void add_stats(Stats& s, const music::PianoRoll& r) {
   s.polyphony += music::polyphony(r), s.range += music::pitch_range(r), s.in_scale += music::in_scale_ratio(r);
   s.empty_bars += music::empty_bar_rate(r, 16);
@@ -223,22 +231,30 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
   po.title = "RBM training: reconstruction error per epoch";
   po.xlabel = "epoch";
   po.ylabel = "mean squared reconstruction error";
-  io::write_file_atomic(out + "/loss.svg", plot::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po), "rbm");
+  io::write_file_atomic(out + "/loss.svg", plot::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po),
+                        "rbm");
   files.push_back(out + "/loss.svg");
   std::string csv = "epoch,reconstruction_error,pseudo_log_likelihood_per_step\n";
   for (size_t i = 0; i < log.epoch.size(); ++i) csv += str(log.epoch[i], ",", log.recon[i], ",", log.pll[i], "\n");
   io::write_file_atomic(out + "/loss.csv", csv, "rbm");
   files.push_back(out + "/loss.csv");
   std::string report = "# RBM demo report\n\n";
-  report += str("- data: ", data_name, "\n- recipe: ", r.faithful ? "faithful (the seed tutorial's exact settings)" : "improved default",
-                "\n- RBM: ", r.window * kRow, " visible units (", r.window, " steps x 2 x 78 keys), ", r.hidden, " hidden units\n",
-                "- training: ", log.epoch.size(), " epochs in ", format_seconds(train_seconds), ", CD-", r.cd_k, r.persistent ? " (persistent)" : "",
-                ", learning rate ", r.lr, "\n\n");
-  report += "## The samples beside the training music\n\n| | pieces | polyphony | pitch range | in scale | empty bars |\n|---|---|---|---|---|---|\n";
+  report += str("- data: ", data_name,
+                "\n- recipe: ", r.faithful ? "faithful (the seed tutorial's exact settings)" : "improved default",
+                "\n- RBM: ", r.window * kRow, " visible units (", r.window, " steps x 2 x 78 keys), ", r.hidden,
+                " hidden units\n", "- training: ", log.epoch.size(), " epochs in ", format_seconds(train_seconds),
+                ", CD-", r.cd_k, r.persistent ? " (persistent)" : "", ", learning rate ", r.lr, "\n\n");
+  report +=
+      "## The samples beside the training music\n\n| | pieces | polyphony | pitch range | in scale | empty bars "
+      "|\n|---|---|---|---|---|---|\n";
   report += row("training music", corpus) + row("samples", samples);
-  report += "\nPolyphony: mean number of sounding keys when anything sounds. In scale: share of notes inside the best of "
-            "the 24 major/minor keys. Empty bars: share of 16-step bars with no note.\n\n";
-  report += "## Did it copy? Longest run of steps identical to a training piece\n\n| sample | steps | longest copied run |\n|---|---|---|\n" + copies;
+  report +=
+      "\nPolyphony: mean number of sounding keys when anything sounds. In scale: share of notes inside the best of "
+      "the 24 major/minor keys. Empty bars: share of 16-step bars with no note.\n\n";
+  report +=
+      "## Did it copy? Longest run of steps identical to a training piece\n\n| sample | steps | longest copied run "
+      "|\n|---|---|---|\n" +
+      copies;
   report += str("\n(The first ", r.window / 4, " steps of each piece are a primer taken from the training music.)\n");
   io::write_file_atomic(out + "/report.md", report, "rbm");
   files.push_back(out + "/report.md");

@@ -15,18 +15,19 @@ namespace rbm_music {
 
 struct Recipe {
   bool faithful = false;
-  int64_t hidden = 192;       // faithful: 50
-  int64_t window = 16;        // steps per example (one 4/4 bar of sixteenths); faithful: 15
-  int64_t hop = 4;            // steps between training windows (faithful: windows never overlap)
-  int epochs = 25;            // faithful: 200
-  int64_t batch = 64;         // faithful: 100, one batch per song
-  double lr = 0.01;           // faithful: 0.005, plain SGD
+  int64_t hidden = 192;  // faithful: 50
+  int64_t window = 16;   // steps per example (one 4/4 bar of sixteenths); faithful: 15
+  int64_t hop = 4;       // steps between training windows (faithful: windows never overlap)
+  int epochs = 25;       // faithful: 200
+  int64_t batch = 64;    // faithful: 100, one batch per song
+  double lr = 0.01;      // faithful: 0.005, plain SGD
   int cd_k = 1;
   bool persistent = false;
-  int transpose = 1;          // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
+  int transpose = 1;  // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
   static Recipe seed_demo() {
     Recipe r;
-    r.faithful = true, r.hidden = 50, r.window = 15, r.hop = 15, r.epochs = 200, r.batch = 100, r.lr = 0.005, r.transpose = 0;
+    r.faithful = true, r.hidden = 50, r.window = 15, r.hop = 15, r.epochs = 200, r.batch = 100, r.lr = 0.005,
+    r.transpose = 0;
     return r;
   }
 };
@@ -35,8 +36,8 @@ struct Recipe {
 // flattened to window * 156 values. Faithful mode follows the seed exactly (songs over 50
 // rows, first example of each song skipped, one batch per song).
 struct Examples {
-  cadenza::Tensor x;                             // (N, window * 156)
-  std::vector<std::vector<int64_t>> batches;     // rows of x per mini-batch
+  cadenza::Tensor x;                          // (N, window * 156)
+  std::vector<std::vector<int64_t>> batches;  // rows of x per mini-batch
   int64_t songs = 0;
 };
 Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r);
@@ -44,7 +45,9 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
 // Reads the bundled corpus (when `data` is empty) or every MIDI file under `data`.
 std::vector<music::MidiFile> load_songs(const std::string& data, std::string* summary);
 
-struct TrainLog { std::vector<double> epoch, recon, pll; };
+struct TrainLog {
+  std::vector<double> epoch, recon, pll;
+};
 // The recipe's optimiser: plain SGD (faithful) or SGD with momentum 0.5.
 std::unique_ptr<cadenza::optim::Optimizer> make_optimizer(cadenza::models::RBM& rbm, const Recipe& r);
 // Trains epochs first_epoch..r.epochs with a progress bar; returns early (saving nothing
@@ -56,7 +59,7 @@ TrainLog train(cadenza::models::RBM& rbm, cadenza::optim::Optimizer& opt, const 
 // last `prime` steps of the previous one (the first on a training window's opening),
 // then `gibbs_steps` annealed Gibbs steps; the last sample is the music.
 std::vector<pipelines::NoteStatePiece> generate(const cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r,
-                                             int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
+                                                int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
 
 // Writes MIDI, WAV, SVG roll for each piece, the loss curve, the report; returns the list of files.
 std::vector<std::string> write_outputs(const std::string& out, const std::vector<pipelines::NoteStatePiece>& pieces,

@@ -40,7 +40,8 @@ Tensor stacked_frames(const std::vector<music::PianoRoll>& rolls) {
   std::vector<real> v;
   int64_t n = 0, K = rolls.empty() ? 88 : rolls[0].keys();
   for (const music::PianoRoll& r : rolls) {
-    if (r.keys() != K) cadenza::fail("stacked_frames", cadenza::str("rolls of ", K, " and ", r.keys(), " keys"), "use one key range");
+    if (r.keys() != K)
+      cadenza::fail("stacked_frames", cadenza::str("rolls of ", K, " and ", r.keys(), " keys"), "use one key range");
     for (float x : r.data) v.push_back((real)x);
     n += r.steps;
   }
@@ -49,7 +50,8 @@ Tensor stacked_frames(const std::vector<music::PianoRoll>& rolls) {
 
 void append_frame(music::PianoRoll& roll, const Tensor& frame) {
   if (frame.numel() != roll.keys())
-    cadenza::fail("append_frame", cadenza::str("a frame of ", frame.numel(), " values for a roll of ", roll.keys(), " keys"),
+    cadenza::fail("append_frame",
+                  cadenza::str("a frame of ", frame.numel(), " values for a roll of ", roll.keys(), " keys"),
                   "pass one value per key");
   for (real v : frame.contiguous().to_vector()) roll.data.push_back((float)v), roll.onset.push_back(0);
   ++roll.steps;
@@ -60,7 +62,8 @@ void mark_onsets(music::PianoRoll& r) {
   r.onset.assign(r.data.size(), 0);
   for (int64_t t = 0; t < r.steps; ++t)
     for (int64_t k = 0; k < K; ++k)
-      r.onset[(size_t)(t * K + k)] = r.data[(size_t)(t * K + k)] > 0 && (t == 0 || r.data[(size_t)((t - 1) * K + k)] == 0);
+      r.onset[(size_t)(t * K + k)] =
+          r.data[(size_t)(t * K + k)] > 0 && (t == 0 || r.data[(size_t)((t - 1) * K + k)] == 0);
 }
 
 }  // namespace pipelines

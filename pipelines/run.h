@@ -22,9 +22,7 @@ int run_main(const std::string& program, F body) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
   } catch (const music::MidiError& e) {
     std::fprintf(stderr, "%s: %s [%s]\n", program.c_str(), e.what(), e.code.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
-  }
+  } catch (const std::exception& e) { std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what()); }
   return 1;
 }
 

@@ -16,8 +16,8 @@ namespace pipelines {
 
 struct FitOptions {
   int epochs = 1;
-  int patience = 0;            // stop after this many epochs without a better valid loss (0: never)
-  int decay_every = 0;         // divide the learning rate after every this many such epochs (0: never)
+  int patience = 0;     // stop after this many epochs without a better valid loss (0: never)
+  int decay_every = 0;  // divide the learning rate after every this many such epochs (0: never)
   double decay_factor = 4;
   std::string loss_label = "loss";  // shown as "loss 0.41" on the bar
   std::string valid_label = "valid loss";
@@ -44,7 +44,7 @@ struct FitLog {
   int best_epoch = 0;                          // 0: no epoch finished (or no validation)
   double best_valid = 0;
   double seconds = 0;
-  bool stopped = false;                        // the stop flag ended it
+  bool stopped = false;  // the stop flag ended it
 };
 
 FitLog fit(const FitHooks& hooks, const FitOptions& opt);

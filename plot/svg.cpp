@@ -26,7 +26,8 @@ std::string escape(const std::string& s) {
 }
 
 std::string palette(size_t i) {
-  static const char* colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"};
+  static const char* colours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                  "#E69F00", "#56B4E9", "#F0E442", "#000000"};
   return colours[i % 8];
 }
 
@@ -47,15 +48,18 @@ void Canvas::circle(double cx, double cy, double r, const std::string& fill, con
 void Canvas::polyline(const std::vector<std::pair<double, double>>& pts, const std::string& stroke, double width) {
   std::string p;
   for (auto& [x, y] : pts) p += num(x) + "," + num(y) + " ";
-  body_ += "<polyline fill=\"none\" stroke=\"" + stroke + "\" stroke-width=\"" + num(width) + "\" points=\"" + p + "\"/>\n";
+  body_ +=
+      "<polyline fill=\"none\" stroke=\"" + stroke + "\" stroke-width=\"" + num(width) + "\" points=\"" + p + "\"/>\n";
 }
-void Canvas::text(double x, double y, const std::string& s, double size, const std::string& anchor, const std::string& fill) {
+void Canvas::text(double x, double y, const std::string& s, double size, const std::string& anchor,
+                  const std::string& fill) {
   body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" text-anchor=\"" + anchor +
            "\" fill=\"" + fill + "\">" + escape(s) + "</text>\n";
 }
 std::string Canvas::str() const {
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(w_) + "\" height=\"" + num(h_) + "\" viewBox=\"0 0 " +
-         num(w_) + " " + num(h_) + "\" font-family=\"Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" +
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(w_) + "\" height=\"" + num(h_) +
+         "\" viewBox=\"0 0 " + num(w_) + " " + num(h_) +
+         "\" font-family=\"Helvetica, Arial, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" +
          body_ + "</svg>\n";
 }
 
@@ -102,7 +106,8 @@ std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt)
     bool dense = y1 - y0 < 3;  // within three decades also mark 2x and 5x
     for (double k = std::floor(y0); k <= std::ceil(y1); ++k)
       for (double m : {1.0, 2.0, 5.0})
-        if ((m == 1.0 || dense) && k + std::log10(m) >= y0 && k + std::log10(m) <= y1) yticks.push_back(k + std::log10(m));
+        if ((m == 1.0 || dense) && k + std::log10(m) >= y0 && k + std::log10(m) <= y1)
+          yticks.push_back(k + std::log10(m));
   } else {
     double ys = nice_step(y1 - y0, 5);
     for (double y = std::ceil(y0 / ys) * ys; y <= y1 + 1e-9; y += ys) yticks.push_back(y);

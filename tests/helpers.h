@@ -34,10 +34,10 @@ inline std::string tensor_mismatch(const Tensor& a, const Tensor& b, double atol
   return str(shown, " of ", x.size(), " elements differ, max diff ", worst, "\n", report);
 }
 
-#define CHECK_TENSOR_CLOSE(a, b, atol, rtol)                                   \
-  do {                                                                         \
+#define CHECK_TENSOR_CLOSE(a, b, atol, rtol)                                    \
+  do {                                                                          \
     std::string mismatch_ = testing::tensor_mismatch((a), (b), (atol), (rtol)); \
-    CHECK_MESSAGE(mismatch_.empty(), mismatch_);                               \
+    CHECK_MESSAGE(mismatch_.empty(), mismatch_);                                \
   } while (0)
 
 // Runs f, expecting a cadenza::Error whose message contains every fragment.
@@ -48,7 +48,8 @@ void expect_error(F f, std::initializer_list<const char*> fragments) {
     FAIL("expected a cadenza::Error, but nothing was thrown");
   } catch (const cadenza::Error& e) {
     std::string msg = e.what();
-    for (const char* frag : fragments) CHECK_MESSAGE(msg.find(frag) != std::string::npos, "message: " << msg << "\n  lacks: " << frag);
+    for (const char* frag : fragments)
+      CHECK_MESSAGE(msg.find(frag) != std::string::npos, "message: " << msg << "\n  lacks: " << frag);
   }
 }
 
@@ -66,7 +67,10 @@ inline std::string shared_data() {
   const char* env = std::getenv("CADENZA_SHARED");
   std::string dir = env ? env : "../shared/data";
   FILE* f = std::fopen((dir + "/jsb_chorales/README.md").c_str(), "r");
-  if (f) { std::fclose(f); return dir; }
+  if (f) {
+    std::fclose(f);
+    return dir;
+  }
   return "";
 }
 

@@ -20,7 +20,10 @@ inline std::vector<uint8_t> hex(const std::string& text) {
     if (comment || !std::isxdigit((unsigned char)c)) continue;
     int v = std::isdigit((unsigned char)c) ? c - '0' : std::tolower(c) - 'a' + 10;
     if (nibble < 0) nibble = v;
-    else { out.push_back((uint8_t)(nibble * 16 + v)); nibble = -1; }
+    else {
+      out.push_back((uint8_t)(nibble * 16 + v));
+      nibble = -1;
+    }
   }
   return out;
 }

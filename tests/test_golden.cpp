@@ -14,107 +14,106 @@ const double kAtol = 2e-5, kRtol = 2e-4;
 }  // namespace
 
 TEST_SUITE("ch04-modules") {
+  TEST_CASE("golden: Linear forward and backward match torch.nn.functional.linear") {
+    auto f = load("linear.safetensors");
+    nn::Linear lin(3, 5);
+    lin.load_state_dict({{"weight", f["weight"]}, {"bias", f["bias"]}});
+    Tensor x = leaf_of(f["x"]);
+    Tensor y = lin.forward(x);
+    CHECK_TENSOR_CLOSE(y, f["y"], kAtol, kRtol);
+    y.backward(f["grad_out"]);
+    CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], kAtol, kRtol);
+    CHECK_TENSOR_CLOSE(lin.weight.grad(), f["grad_weight"], kAtol, kRtol);
+    CHECK_TENSOR_CLOSE(lin.bias.grad(), f["grad_bias"], kAtol, kRtol);
+  }
 
-TEST_CASE("golden: Linear forward and backward match torch.nn.functional.linear") {
-  auto f = load("linear.safetensors");
-  nn::Linear lin(3, 5);
-  lin.load_state_dict({{"weight", f["weight"]}, {"bias", f["bias"]}});
-  Tensor x = leaf_of(f["x"]);
-  Tensor y = lin.forward(x);
-  CHECK_TENSOR_CLOSE(y, f["y"], kAtol, kRtol);
-  y.backward(f["grad_out"]);
-  CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], kAtol, kRtol);
-  CHECK_TENSOR_CLOSE(lin.weight.grad(), f["grad_weight"], kAtol, kRtol);
-  CHECK_TENSOR_CLOSE(lin.bias.grad(), f["grad_bias"], kAtol, kRtol);
-}
-
-TEST_CASE("golden: losses match torch (values and gradients)") {
-  auto f = load("losses.safetensors");
-  SUBCASE("mse_loss") {
-    Tensor p = leaf_of(f["mse.pred"]);
-    Tensor l = mse_loss(p, f["mse.target"]);
-    CHECK_TENSOR_CLOSE(l, f["mse.loss"].reshape({}), kAtol, kRtol);
-    l.backward();
-    CHECK_TENSOR_CLOSE(p.grad(), f["mse.grad"], kAtol, kRtol);
-  }
-  SUBCASE("binary_cross_entropy_with_logits, with logits of +-30 (mean and sum)") {
-    Tensor x = leaf_of(f["bce.logits"]);
-    Tensor l = binary_cross_entropy_with_logits(x, f["bce.target"]);
-    CHECK_TENSOR_CLOSE(l, f["bce.loss"].reshape({}), kAtol, kRtol);
-    l.backward();
-    CHECK_TENSOR_CLOSE(x.grad(), f["bce.grad"], kAtol, kRtol);
-    Tensor x2 = leaf_of(f["bce.logits"]);
-    Tensor l2 = binary_cross_entropy_with_logits(x2, f["bce.target"], Reduction::Sum);
-    CHECK_TENSOR_CLOSE(l2, f["bce_sum.loss"].reshape({}), kAtol, kRtol);
-    l2.backward();
-    CHECK_TENSOR_CLOSE(x2.grad(), f["bce_sum.grad"], kAtol, kRtol);
-  }
-  SUBCASE("cross_entropy") {
-    Tensor x = leaf_of(f["ce.logits"]);
-    Tensor l = cross_entropy(x, f["ce.target"]);
-    CHECK_TENSOR_CLOSE(l, f["ce.loss"].reshape({}), kAtol, kRtol);
-    l.backward();
-    CHECK_TENSOR_CLOSE(x.grad(), f["ce.grad"], kAtol, kRtol);
-  }
-  SUBCASE("nll_loss (sum)") {
-    Tensor x = leaf_of(f["nll.logp"]);
-    Tensor l = nll_loss(x, f["nll.target"], Reduction::Sum);
-    CHECK_TENSOR_CLOSE(l, f["nll.loss"].reshape({}), kAtol, kRtol);
-    l.backward();
-    CHECK_TENSOR_CLOSE(x.grad(), f["nll.grad"], kAtol, kRtol);
-  }
-  SUBCASE("gaussian_kl") {
-    Tensor mu = leaf_of(f["kl.mu"]), lv = leaf_of(f["kl.logvar"]);
-    Tensor l = gaussian_kl(mu, lv);
-    CHECK_TENSOR_CLOSE(l, f["kl.loss"].reshape({}), kAtol, kRtol);
-    l.backward();
-    CHECK_TENSOR_CLOSE(mu.grad(), f["kl.grad_mu"], kAtol, kRtol);
-    CHECK_TENSOR_CLOSE(lv.grad(), f["kl.grad_logvar"], kAtol, kRtol);
-  }
-}
-
-TEST_CASE("golden: LayerNorm forward and backward match torch.nn.LayerNorm") {
-  auto f = load("layernorm.safetensors");
-  nn::LayerNorm ln(8);
-  ln.load_state_dict({{"weight", f["weight"]}, {"bias", f["bias"]}});
-  Tensor x = leaf_of(f["x"]);
-  Tensor y = ln.forward(x);
-  CHECK_TENSOR_CLOSE(y, f["y"], kAtol, kRtol);
-  y.backward(f["grad_out"]);
-  CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], 1e-4, 1e-3);
-  CHECK_TENSOR_CLOSE(ln.weight.grad(), f["grad_weight"], kAtol, kRtol);
-  CHECK_TENSOR_CLOSE(ln.bias.grad(), f["grad_bias"], kAtol, kRtol);
-}
-
-TEST_CASE("golden: three optimiser steps match torch.optim (Adam, AdamW, SGD+Nesterov, RMSprop)") {
-  auto f = load("optim.safetensors");
-  auto run = [&](const std::string& name, auto make) {
-    Tensor p = leaf_of(f["p0"]);
-    auto opt = make(std::vector<Tensor>{p});
-    for (int i = 0; i < 3; ++i) {
-      p.set_grad(f["grad" + std::to_string(i)].clone());
-      opt.step();
-      INFO(name << " step " << i);
-      CHECK_TENSOR_CLOSE(p, f[name + ".step" + std::to_string(i)], 1e-5, 1e-4);
+  TEST_CASE("golden: losses match torch (values and gradients)") {
+    auto f = load("losses.safetensors");
+    SUBCASE("mse_loss") {
+      Tensor p = leaf_of(f["mse.pred"]);
+      Tensor l = mse_loss(p, f["mse.target"]);
+      CHECK_TENSOR_CLOSE(l, f["mse.loss"].reshape({}), kAtol, kRtol);
+      l.backward();
+      CHECK_TENSOR_CLOSE(p.grad(), f["mse.grad"], kAtol, kRtol);
     }
-  };
-  run("adam", [](std::vector<Tensor> p) { return optim::Adam(p, 0.01, 0.9, 0.999, 1e-8, 0.1); });
-  run("adamw", [](std::vector<Tensor> p) { return optim::AdamW(p, 0.01, 0.9, 0.999, 1e-8, 0.1); });
-  run("sgd", [](std::vector<Tensor> p) { return optim::SGD(p, 0.1, 0.9, 0.01, true); });
-  run("rmsprop", [](std::vector<Tensor> p) { return optim::RMSprop(p, 0.01, 0.99, 1e-8, 0.01, 0.5); });
-}
+    SUBCASE("binary_cross_entropy_with_logits, with logits of +-30 (mean and sum)") {
+      Tensor x = leaf_of(f["bce.logits"]);
+      Tensor l = binary_cross_entropy_with_logits(x, f["bce.target"]);
+      CHECK_TENSOR_CLOSE(l, f["bce.loss"].reshape({}), kAtol, kRtol);
+      l.backward();
+      CHECK_TENSOR_CLOSE(x.grad(), f["bce.grad"], kAtol, kRtol);
+      Tensor x2 = leaf_of(f["bce.logits"]);
+      Tensor l2 = binary_cross_entropy_with_logits(x2, f["bce.target"], Reduction::Sum);
+      CHECK_TENSOR_CLOSE(l2, f["bce_sum.loss"].reshape({}), kAtol, kRtol);
+      l2.backward();
+      CHECK_TENSOR_CLOSE(x2.grad(), f["bce_sum.grad"], kAtol, kRtol);
+    }
+    SUBCASE("cross_entropy") {
+      Tensor x = leaf_of(f["ce.logits"]);
+      Tensor l = cross_entropy(x, f["ce.target"]);
+      CHECK_TENSOR_CLOSE(l, f["ce.loss"].reshape({}), kAtol, kRtol);
+      l.backward();
+      CHECK_TENSOR_CLOSE(x.grad(), f["ce.grad"], kAtol, kRtol);
+    }
+    SUBCASE("nll_loss (sum)") {
+      Tensor x = leaf_of(f["nll.logp"]);
+      Tensor l = nll_loss(x, f["nll.target"], Reduction::Sum);
+      CHECK_TENSOR_CLOSE(l, f["nll.loss"].reshape({}), kAtol, kRtol);
+      l.backward();
+      CHECK_TENSOR_CLOSE(x.grad(), f["nll.grad"], kAtol, kRtol);
+    }
+    SUBCASE("gaussian_kl") {
+      Tensor mu = leaf_of(f["kl.mu"]), lv = leaf_of(f["kl.logvar"]);
+      Tensor l = gaussian_kl(mu, lv);
+      CHECK_TENSOR_CLOSE(l, f["kl.loss"].reshape({}), kAtol, kRtol);
+      l.backward();
+      CHECK_TENSOR_CLOSE(mu.grad(), f["kl.grad_mu"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(lv.grad(), f["kl.grad_logvar"], kAtol, kRtol);
+    }
+  }
 
-TEST_CASE("the golden comparison fails on a wrong answer") {
-  auto f = load("linear.safetensors");
-  Tensor wrong = f["y"] + 1e-3;
-  CHECK_FALSE(testing::tensor_mismatch(wrong, f["y"], kAtol, kRtol).empty());
-  // And on a slightly wrong optimiser: a learning rate 10% off.
-  f = load("optim.safetensors");
-  Tensor p = leaf_of(f["p0"]);
-  optim::Adam adam({p}, 0.011, 0.9, 0.999, 1e-8, 0.1);  // torch's run used lr=0.01
-  p.set_grad(f["grad0"].clone());
-  adam.step();
-  CHECK_FALSE(testing::tensor_mismatch(p, f["adam.step0"], 1e-5, 1e-4).empty());
-}
+  TEST_CASE("golden: LayerNorm forward and backward match torch.nn.LayerNorm") {
+    auto f = load("layernorm.safetensors");
+    nn::LayerNorm ln(8);
+    ln.load_state_dict({{"weight", f["weight"]}, {"bias", f["bias"]}});
+    Tensor x = leaf_of(f["x"]);
+    Tensor y = ln.forward(x);
+    CHECK_TENSOR_CLOSE(y, f["y"], kAtol, kRtol);
+    y.backward(f["grad_out"]);
+    CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], 1e-4, 1e-3);
+    CHECK_TENSOR_CLOSE(ln.weight.grad(), f["grad_weight"], kAtol, kRtol);
+    CHECK_TENSOR_CLOSE(ln.bias.grad(), f["grad_bias"], kAtol, kRtol);
+  }
+
+  TEST_CASE("golden: three optimiser steps match torch.optim (Adam, AdamW, SGD+Nesterov, RMSprop)") {
+    auto f = load("optim.safetensors");
+    auto run = [&](const std::string& name, auto make) {
+      Tensor p = leaf_of(f["p0"]);
+      auto opt = make(std::vector<Tensor>{p});
+      for (int i = 0; i < 3; ++i) {
+        p.set_grad(f["grad" + std::to_string(i)].clone());
+        opt.step();
+        INFO(name << " step " << i);
+        CHECK_TENSOR_CLOSE(p, f[name + ".step" + std::to_string(i)], 1e-5, 1e-4);
+      }
+    };
+    run("adam", [](std::vector<Tensor> p) { return optim::Adam(p, 0.01, 0.9, 0.999, 1e-8, 0.1); });
+    run("adamw", [](std::vector<Tensor> p) { return optim::AdamW(p, 0.01, 0.9, 0.999, 1e-8, 0.1); });
+    run("sgd", [](std::vector<Tensor> p) { return optim::SGD(p, 0.1, 0.9, 0.01, true); });
+    run("rmsprop", [](std::vector<Tensor> p) { return optim::RMSprop(p, 0.01, 0.99, 1e-8, 0.01, 0.5); });
+  }
+
+  TEST_CASE("the golden comparison fails on a wrong answer") {
+    auto f = load("linear.safetensors");
+    Tensor wrong = f["y"] + 1e-3;
+    CHECK_FALSE(testing::tensor_mismatch(wrong, f["y"], kAtol, kRtol).empty());
+    // And on a slightly wrong optimiser: a learning rate 10% off.
+    f = load("optim.safetensors");
+    Tensor p = leaf_of(f["p0"]);
+    optim::Adam adam({p}, 0.011, 0.9, 0.999, 1e-8, 0.1);  // torch's run used lr=0.01
+    p.set_grad(f["grad0"].clone());
+    adam.step();
+    CHECK_FALSE(testing::tensor_mismatch(p, f["adam.step0"], 1e-5, 1e-4).empty());
+  }
 
 }  // TEST_SUITE

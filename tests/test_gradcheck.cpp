@@ -61,9 +61,17 @@ std::vector<Case> cases() {
       {"gelu", [](V x) { return gelu(x[0]); }, {leaf({2, 3})}},
       {"softplus", [](V x) { return softplus(x[0]); }, {leaf({2, 3})}},
       {"clamp", [](V x) { return clamp(x[0], -0.5, 0.5); }, {away_from_kinks({3, 3}, {-0.5, 0.5})}},
-      {"where", [](V x) { return where(idx({1, 0, 1}, {3}), x[0], x[1]); }, {leaf({2, 3}), leaf({2, 1})}},
+      {"where",
+       [](V x) {
+         return where(idx({1, 0, 1}, {3}), x[0], x[1]);
+       },
+       {leaf({2, 3}), leaf({2, 1})}},
       // reductions
-      {"sum (axes 0 and 2)", [](V x) { return sum(x[0], {0, 2}); }, {leaf({2, 3, 4})}},
+      {"sum (axes 0 and 2)",
+       [](V x) {
+         return sum(x[0], {0, 2});
+       },
+       {leaf({2, 3, 4})}},
       {"sum (all, keepdim)", [](V x) { return sum(x[0], {}, true); }, {leaf({2, 3})}},
       {"mean", [](V x) { return mean(x[0], {1}); }, {leaf({2, 3})}},
       {"max", [](V x) { return max(x[0], {1}); }, {leaf({3, 4})}},
@@ -75,9 +83,14 @@ std::vector<Case> cases() {
       // a causal mask used as it is (row r % 3), a row with every score masked, a mask expanded
       {"scaled_masked_softmax", [](V x) { return scaled_masked_softmax(x[0], 0.7, tril_mask()); }, {leaf({2, 3, 5})}},
       {"scaled_masked_softmax (a row all masked)",
-       [](V x) { return scaled_masked_softmax(x[0], 1.3, idx({0, 0, 0, 1, 0, 1}, {2, 3})); }, {leaf({2, 3})}},
+       [](V x) {
+         return scaled_masked_softmax(x[0], 1.3, idx({0, 0, 0, 1, 0, 1}, {2, 3}));
+       },
+       {leaf({2, 3})}},
       {"scaled_masked_softmax (mask expanded)",
-       [](V x) { return scaled_masked_softmax(x[0], 0.5, idx({1, 0, 1, 1, 1, 0, 0, 1}, {2, 1, 4})); },
+       [](V x) {
+         return scaled_masked_softmax(x[0], 0.5, idx({1, 0, 1, 1, 1, 0, 0, 1}, {2, 1, 4}));
+       },
        {leaf({2, 3, 4})}},
       {"log_softmax", [](V x) { return log_softmax(x[0], 0); }, {leaf({3, 4})}},
       // matmul: batched with a broadcast batch, transposed views, 1-d operands
@@ -85,154 +98,218 @@ std::vector<Case> cases() {
       {"matmul (transposed view)", [](V x) { return matmul(x[0].t(), x[1]); }, {leaf({4, 3}), leaf({4, 2})}},
       {"matmul (1-d)", [](V x) { return matmul(x[0], x[1]); }, {leaf({4}), leaf({4, 3})}},
       // a 0/1 matrix (kept as where its ones are) times a dense one; a row with no ones
-      {"binary_matmul", [](V x) { return matmul(to_binary(idx({1, 0, 1, 0, 0, 0}, {2, 3})), x[0], 0.5); }, {leaf({3, 4})}},
+      {"binary_matmul",
+       [](V x) {
+         return matmul(to_binary(idx({1, 0, 1, 0, 0, 0}, {2, 3})), x[0], 0.5);
+       },
+       {leaf({3, 4})}},
       // shapes and views
       {"clone", [](V x) { return x[0].clone(); }, {leaf({2, 3})}},
       {"reshape (of a non-contiguous view)", [](V x) { return x[0].t().reshape({-1}); }, {leaf({2, 3})}},
-      {"permute", [](V x) { return x[0].permute({2, 0, 1}); }, {leaf({2, 3, 4})}},
+      {"permute",
+       [](V x) {
+         return x[0].permute({2, 0, 1});
+       },
+       {leaf({2, 3, 4})}},
       {"slice (with step)", [](V x) { return x[0].slice(1, 1, 6, 2); }, {leaf({2, 6})}},
       {"select", [](V x) { return x[0].select(0, -1); }, {leaf({3, 2})}},
-      {"expand", [](V x) { return x[0].expand({2, 3, 4}); }, {leaf({3, 1})}},
+      {"expand",
+       [](V x) {
+         return x[0].expand({2, 3, 4});
+       },
+       {leaf({3, 1})}},
       {"unsqueeze/squeeze", [](V x) { return x[0].unsqueeze(1).squeeze(1).unsqueeze(0); }, {leaf({2, 3})}},
-      {"concat", [](V x) { return concat({x[0], x[1], x[0]}, 1); }, {leaf({2, 1}), leaf({2, 3})}},
-      {"stack", [](V x) { return stack({x[0], x[1]}, 1); }, {leaf({2, 3}), leaf({2, 3})}},
+      {"concat",
+       [](V x) {
+         return concat({x[0], x[1], x[0]}, 1);
+       },
+       {leaf({2, 1}), leaf({2, 3})}},
+      {"stack",
+       [](V x) {
+         return stack({x[0], x[1]}, 1);
+       },
+       {leaf({2, 3}), leaf({2, 3})}},
       {"split", [](V x) { return split(x[0], 2, 0)[1] * 3; }, {leaf({5, 2})}},
       // indexing (repeated indices must add up)
-      {"index_select", [](V x) { return index_select(x[0], 1, idx({2, 0, 2}, {3})); }, {leaf({2, 3})}},
-      {"gather", [](V x) { return gather(x[0], 1, idx({0, 2, 2, 1, 1, 1}, {2, 3})); }, {leaf({2, 3})}},
-      {"scatter_add", [](V x) { return scatter_add(x[0], 0, idx({0, 1, 0, 0}, {2, 2}), x[1]); }, {leaf({2, 2}), leaf({2, 2})}},
+      {"index_select",
+       [](V x) {
+         return index_select(x[0], 1, idx({2, 0, 2}, {3}));
+       },
+       {leaf({2, 3})}},
+      {"gather",
+       [](V x) {
+         return gather(x[0], 1, idx({0, 2, 2, 1, 1, 1}, {2, 3}));
+       },
+       {leaf({2, 3})}},
+      {"scatter_add",
+       [](V x) {
+         return scatter_add(x[0], 0, idx({0, 1, 0, 0}, {2, 2}), x[1]);
+       },
+       {leaf({2, 2}), leaf({2, 2})}},
       // losses and layers composed from the ops above
-      {"binary_cross_entropy_with_logits", [](V x) { return binary_cross_entropy_with_logits(x[0], x[1]); },
+      {"binary_cross_entropy_with_logits",
+       [](V x) { return binary_cross_entropy_with_logits(x[0], x[1]); },
        {leaf({3, 4}), rand({3, 4}, gen()).requires_grad_()}},
       {"mse_loss", [](V x) { return mse_loss(x[0], x[1]); }, {leaf({3, 4}), leaf({3, 4})}},
-      {"cross_entropy", [](V x) { return cross_entropy(x[0], idx({1, 0, 3}, {3})); }, {leaf({3, 4})}},
-      {"nll_loss", [](V x) { return nll_loss(x[0], idx({1, 1}, {2}), Reduction::Sum); }, {leaf({2, 3})}},
+      {"cross_entropy",
+       [](V x) {
+         return cross_entropy(x[0], idx({1, 0, 3}, {3}));
+       },
+       {leaf({3, 4})}},
+      {"nll_loss",
+       [](V x) {
+         return nll_loss(x[0], idx({1, 1}, {2}), Reduction::Sum);
+       },
+       {leaf({2, 3})}},
       {"gaussian_kl", [](V x) { return gaussian_kl(x[0], x[1]); }, {leaf({3, 4}), leaf({3, 4})}},
       // recurrent cells and layers (chapter 8): padding steps in the masks
       {"lstm_cell", [](V x) { return lstm_cell(x[0], x[1]); }, {leaf({3, 8}), leaf({3, 2})}},
       {"gru_cell", [](V x) { return gru_cell(x[0], x[1], x[2]); }, {leaf({3, 6}), leaf({3, 6}), leaf({3, 2})}},
-      {"lstm_layer (masked)", [](V x) {
+      {"lstm_layer (masked)",
+       [](V x) {
          return lstm_layer(x[0], x[1], x[2], x[3], idx({1, 1, 1, 1, 0, 1, 1, 0, 0}, {3, 3}));
-       }, {leaf({3, 3, 8}), leaf({8, 2}), leaf({3, 2}), leaf({3, 2})}},
-      {"gru_layer (masked)", [](V x) {
+       },
+       {leaf({3, 3, 8}), leaf({8, 2}), leaf({3, 2}), leaf({3, 2})}},
+      {"gru_layer (masked)",
+       [](V x) {
          return gru_layer(x[0], x[1], x[2], x[3], idx({1, 1, 1, 0, 1, 1, 0, 1, 0}, {3, 3}));
-       }, {leaf({3, 3, 6}), leaf({6, 2}), leaf({6}), leaf({3, 2})}},
-      {"LSTM (2 layers, lengths, initial state)", [](V x) {
+       },
+       {leaf({3, 3, 6}), leaf({6, 2}), leaf({6}), leaf({3, 2})}},
+      {"LSTM (2 layers, lengths, initial state)",
+       [](V x) {
          Generator g(5);
          nn::LSTM lstm(3, 2, {2}, g);
          nn::RNNOutput o = lstm.forward(x[0], {x[1], x[2]}, {4, 2});
          return concat({o.output.reshape({-1}), o.state.h.reshape({-1}), o.state.c.reshape({-1})}, 0);
-       }, {leaf({4, 2, 3}), leaf({2, 2, 2}), leaf({2, 2, 2})}},
-      {"nade_logits", [](V x) { return nade_logits(x[0], x[1], x[2], x[3], idx({1, 0, 1, 1, 0, 0, 1, 0}, {2, 4})); },
+       },
+       {leaf({4, 2, 3}), leaf({2, 2, 2}), leaf({2, 2, 2})}},
+      {"nade_logits",
+       [](V x) {
+         return nade_logits(x[0], x[1], x[2], x[3], idx({1, 0, 1, 1, 0, 0, 1, 0}, {2, 4}));
+       },
        {leaf({2, 4}), leaf({2, 3}), leaf({3, 4}), leaf({4, 3})}},
-      {"RNNNADE (composed reference)", [](V x) {
+      {"RNNNADE (composed reference)",
+       [](V x) {
          return models::nade_logits_composed(x[0], x[1], x[2], x[3], idx({1, 0, 1, 1, 0, 0, 1, 0}, {2, 4}));
-       }, {leaf({2, 4}), leaf({2, 3}), leaf({3, 4}), leaf({4, 3})}},
+       },
+       {leaf({2, 4}), leaf({2, 3}), leaf({3, 4}), leaf({4, 3})}},
       // convolutions (chapter 10)
-      {"conv1d (stride 2, padding, dilation 2)", [](V x) {
+      {"conv1d (stride 2, padding, dilation 2)",
+       [](V x) {
          Conv1dArgs a;
          a.stride = 2, a.pad_left = 2, a.pad_right = 1, a.dilation = 2;
          return conv1d(x[0], x[1], x[2], a);
-       }, {leaf({2, 3, 9}), leaf({4, 3, 3}), leaf({4})}},
-      {"conv1d (stride 1: the shifted-gemm path; one tap reaches no output)", [](V x) {
+       },
+       {leaf({2, 3, 9}), leaf({4, 3, 3}), leaf({4})}},
+      {"conv1d (stride 1: the shifted-gemm path; one tap reaches no output)",
+       [](V x) {
          Conv1dArgs a;
          a.pad_left = 6, a.pad_right = 2, a.dilation = 3;
          return conv1d(x[0], x[1], x[2], a);
-       }, {leaf({2, 3, 4}), leaf({2, 3, 3}), leaf({2})}},
+       },
+       {leaf({2, 3, 4}), leaf({2, 3, 3}), leaf({2})}},
       {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
       {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
-      {"Conv1d (causal, weight norm)", [](V x) {
+      {"Conv1d (causal, weight norm)",
+       [](V x) {
          Generator g(3);
          nn::Conv1dOptions o;
          o.causal = true, o.dilation = 2, o.weight_norm = true;
          nn::Conv1d c(2, 3, 3, o, g);
          c.weight_g = x[1], c.weight_v = x[2];  // the checker's leaves stand in for the parameters
          return c.forward(x[0]);
-       }, {leaf({1, 2, 6}), positive({3, 1, 1}), leaf({3, 2, 3})}},
+       },
+       {leaf({1, 2, 6}), positive({3, 1, 1}), leaf({3, 2, 3})}},
       // attention (chapter 9)
-      {"scaled_dot_product_attention (causal)", [](V x) {
-         return nn::scaled_dot_product_attention(x[0], x[1], x[2], nn::causal_mask(4)).output;
-       }, {leaf({2, 4, 3}), leaf({2, 4, 3}), leaf({2, 4, 2})}},
-      {"BahdanauAttention", [](V x) {
+      {"scaled_dot_product_attention (causal)",
+       [](V x) { return nn::scaled_dot_product_attention(x[0], x[1], x[2], nn::causal_mask(4)).output; },
+       {leaf({2, 4, 3}), leaf({2, 4, 3}), leaf({2, 4, 2})}},
+      {"BahdanauAttention",
+       [](V x) {
          Generator g(4);
          nn::BahdanauAttention att(3, 2, 4, g);
          return att.forward(x[0], x[1], idx({1, 1, 0, 1, 1, 1}, {2, 3})).output;
-       }, {leaf({2, 3}), leaf({2, 3, 2})}},
-      {"LuongAttention (general)", [](V x) {
+       },
+       {leaf({2, 3}), leaf({2, 3, 2})}},
+      {"LuongAttention (general)",
+       [](V x) {
          Generator g(4);
          nn::LuongAttention att(nn::LuongAttention::Score::General, 3, g);
          return att.forward(x[0], x[1]).output;
-       }, {leaf({2, 3}), leaf({2, 4, 3})}},
-      {"LayerNorm", [](V x) {
+       },
+       {leaf({2, 3}), leaf({2, 4, 3})}},
+      {"LayerNorm",
+       [](V x) {
          nn::LayerNorm ln(4);
          return ln.forward(x[0]) * x[1];
-       }, {leaf({3, 4}), leaf({4})}},
+       },
+       {leaf({3, 4}), leaf({4})}},
   };
 }
 }  // namespace
 
 TEST_SUITE("ch03-gradcheck") {
-
-TEST_CASE("every differentiable op passes gradcheck in float64") {
-  for (Case& c : cases()) {
-    GradcheckResult r = gradcheck(c.fn, c.inputs);
-    CHECK_MESSAGE(r.ok, c.name << ": " << r.report);
+  TEST_CASE("every differentiable op passes gradcheck in float64") {
+    for (Case& c : cases()) {
+      GradcheckResult r = gradcheck(c.fn, c.inputs);
+      CHECK_MESSAGE(r.ok, c.name << ": " << r.report);
+    }
   }
-}
 
-TEST_CASE("registry: every registered op has a gradcheck case") {
-  std::set<std::string> covered;
-  set_op_trace(&covered);
-  for (Case& c : cases()) gradcheck(c.fn, c.inputs);
-  set_op_trace(nullptr);
-  for (const std::string& op : differentiable_ops())
-    CHECK_MESSAGE(covered.count(op), "op '" << op << "' is registered but no gradcheck case exercises it; add one above");
-}
+  TEST_CASE("registry: every registered op has a gradcheck case") {
+    std::set<std::string> covered;
+    set_op_trace(&covered);
+    for (Case& c : cases()) gradcheck(c.fn, c.inputs);
+    set_op_trace(nullptr);
+    for (const std::string& op : differentiable_ops())
+      CHECK_MESSAGE(covered.count(op),
+                    "op '" << op << "' is registered but no gradcheck case exercises it; add one above");
+  }
 
-TEST_CASE("the checker fails on a deliberately wrong backward") {
-  // y = x * 3 whose backward wrongly says dy/dx = 2.
-  TensorFn wrong = [](const std::vector<Tensor>& x) {
-    Op op("mul");
-    Tensor y = x[0].detach() * 3;
-    return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g * 2}; });
-  };
-  GradcheckResult r = gradcheck(wrong, {leaf({3})});
-  CHECK_FALSE(r.ok);
-  CHECK(r.report.find("analytic") != std::string::npos);
-  // A transposed gradient has the right shape and the right values, in the wrong places.
-  TensorFn swapped = [](const std::vector<Tensor>& x) {
-    Op op("permute");
-    Tensor y = x[0].detach().t().contiguous();
-    return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g.reshape({2, 2})}; });
-  };
-  CHECK_FALSE(gradcheck(swapped, {leaf({2, 2})}).ok);
-}
+  TEST_CASE("the checker fails on a deliberately wrong backward") {
+    // y = x * 3 whose backward wrongly says dy/dx = 2.
+    TensorFn wrong = [](const std::vector<Tensor>& x) {
+      Op op("mul");
+      Tensor y = x[0].detach() * 3;
+      return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g * 2}; });
+    };
+    GradcheckResult r = gradcheck(wrong, {leaf({3})});
+    CHECK_FALSE(r.ok);
+    CHECK(r.report.find("analytic") != std::string::npos);
+    // A transposed gradient has the right shape and the right values, in the wrong places.
+    TensorFn swapped = [](const std::vector<Tensor>& x) {
+      Op op("permute");
+      Tensor y = x[0].detach().t().contiguous();
+      return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g.reshape({2, 2})}; });
+    };
+    CHECK_FALSE(gradcheck(swapped, {leaf({2, 2})}).ok);
+  }
 
-TEST_CASE("the checker refuses to pass when every gradient is zero") {
-  TensorFn flat = [](const std::vector<Tensor>& x) { return x[0] * 0; };
-  GradcheckResult r = gradcheck(flat, {leaf({3})});
-  CHECK_FALSE(r.ok);
-  CHECK(r.report.find("every gradient is zero") != std::string::npos);
-}
+  TEST_CASE("the checker refuses to pass when every gradient is zero") {
+    TensorFn flat = [](const std::vector<Tensor>& x) { return x[0] * 0; };
+    GradcheckResult r = gradcheck(flat, {leaf({3})});
+    CHECK_FALSE(r.ok);
+    CHECK(r.report.find("every gradient is zero") != std::string::npos);
+  }
 
-TEST_CASE("the LSTM cell composed from ops (chapter 8) passes gradcheck, every input and weight") {
-  TensorFn cell = [](const std::vector<Tensor>& p) {
-    nn::LSTMCellState s = nn::lstm_cell_composed(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
-    return concat({s.h, s.c}, 1);
-  };
-  const int64_t B = 2, I = 3, H = 4;
-  GradcheckResult r = gradcheck(cell, {leaf({B, I}), leaf({B, H}), leaf({B, H}), leaf({4 * H, I}), leaf({4 * H, H}),
-                                       leaf({4 * H}), leaf({4 * H})});
-  CHECK_MESSAGE(r.ok, r.report);
-}
+  TEST_CASE("the LSTM cell composed from ops (chapter 8) passes gradcheck, every input and weight") {
+    TensorFn cell = [](const std::vector<Tensor>& p) {
+      nn::LSTMCellState s = nn::lstm_cell_composed(p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+      return concat({s.h, s.c}, 1);
+    };
+    const int64_t B = 2, I = 3, H = 4;
+    GradcheckResult r = gradcheck(cell, {leaf({B, I}), leaf({B, H}), leaf({B, H}), leaf({4 * H, I}), leaf({4 * H, H}),
+                                         leaf({4 * H}), leaf({4 * H})});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
 
-TEST_CASE("a whole model: x -> Linear -> tanh -> Linear -> cross_entropy, every parameter checked") {
-  TensorFn mlp = [](const std::vector<Tensor>& p) {
-    Tensor h = tanh(matmul(p[0], p[1].t()) + p[2]);
-    return cross_entropy(matmul(h, p[3].t()) + p[4], idx({0, 3}, {2}));
-  };
-  GradcheckResult r = gradcheck(mlp, {leaf({2, 3}), leaf({5, 3}), leaf({5}), leaf({4, 5}), leaf({4})});
-  CHECK_MESSAGE(r.ok, r.report);
-}
+  TEST_CASE("a whole model: x -> Linear -> tanh -> Linear -> cross_entropy, every parameter checked") {
+    TensorFn mlp = [](const std::vector<Tensor>& p) {
+      Tensor h = tanh(matmul(p[0], p[1].t()) + p[2]);
+      return cross_entropy(matmul(h, p[3].t()) + p[4], idx({0, 3}, {2}));
+    };
+    GradcheckResult r = gradcheck(mlp, {leaf({2, 3}), leaf({5, 3}), leaf({5}), leaf({4, 5}), leaf({4})});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
 
 }  // TEST_SUITE

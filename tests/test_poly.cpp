@@ -27,117 +27,124 @@ std::unique_ptr<models::FrameModel> one_gram_model(const poly::Data& d, Generato
 }  // namespace
 
 TEST_SUITE("ch08-rnn") {
-
-TEST_CASE("fit: divides the learning rate, stops early, restores the best-on-valid parameters, obeys the stop flag") {
-  Generator g(1);
-  nn::Linear lin(2, 1, true, g);
-  // Valid losses by epoch: best at 2, then four worse ones; decay_every 2 divides the
-  // learning rate after epoch 4 (two bad epochs), and patience 4 stops after epoch 6.
-  std::vector<double> valid = {5, 3, 4, 4, 4, 4, 1, 1};
-  int epoch_seen = 0, steps = 0;
-  Tensor at_best;
-  double lr = 1;
-  pipelines::FitHooks h;
-  h.batches = [&](int e) { epoch_seen = e; return std::vector<std::vector<size_t>>{{0}, {1}}; };
-  h.step = [&](const std::vector<size_t>&) {
-    NoGradGuard ng;
-    lin.weight.add_(Tensor::ones_like(lin.weight));  // the parameters change every step
-    ++steps;
-    return std::string("loss 1");
-  };
-  h.train_loss = [&] { return 1.0; };
-  h.valid_loss = [&] {
-    if (epoch_seen == 2) at_best = lin.weight.clone();
-    return valid[(size_t)epoch_seen - 1];
-  };
-  h.divide_lr = [&](double f) { return lr /= f; };
-  h.model = &lin;
-  pipelines::FitOptions o;
-  o.epochs = 8, o.patience = 4, o.decay_every = 2, o.decay_factor = 4;
-  pipelines::FitLog log = pipelines::fit(h, o);
-  CHECK(log.best_epoch == 2);
-  CHECK(log.best_valid == 3);
-  CHECK(log.valid_loss.size() == 6);  // stopped early: epochs 7 and 8 never ran
-  CHECK(steps == 12);
-  CHECK(lr == doctest::Approx(0.25));  // divided once: at the fourth bad epoch it stops instead
-  CHECK(lin.weight.to_vector() == at_best.to_vector());  // the best-on-valid parameters came back
-  // The stop flag ends it between steps, before the epoch is scored.
-  volatile bool stop = false;
-  h.step = [&](const std::vector<size_t>&) { stop = true; return std::string(); };
-  o.stop = &stop;
-  pipelines::FitLog cut = pipelines::fit(h, o);
-  CHECK(cut.stopped);
-  CHECK(cut.train_loss.empty());
-}
-
-TEST_CASE("frame_batch: x is the target shifted right by one step, padded with zeros") {
-  music::PianoRoll a, b;
-  a.steps = 3, b.steps = 1;
-  a.data.assign(3 * 88, 0), b.data.assign(88, 0);
-  a.data[0 * 88 + 5] = a.data[1 * 88 + 6] = a.data[2 * 88 + 7] = 1;
-  b.data[9] = 1;
-  pipelines::FrameBatch bt = pipelines::frame_batch({&a, &b});
-  CHECK(bt.x.shape() == Shape{2, 3, 88});
-  CHECK(bt.lengths == std::vector<int64_t>{3, 1});
-  CHECK(bt.y.at({0, 0, 5}) == 1);
-  CHECK(bt.x.at({0, 0, 5}) == 0);  // nothing before the first step
-  CHECK(bt.x.at({0, 1, 5}) == 1);
-  CHECK(bt.x.at({0, 2, 6}) == 1);
-  CHECK(bt.y.at({1, 1, 9}) == 0);  // padding
-}
-
-TEST_CASE("a frame model reduced to its output bias scores the Note 1-Gram: 11.06 on JSB (published 11.06)") {
-  std::string dir = shared_data();
-  if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
-  poly::Data d = poly::load(dir + "/jsb_chorales");
-  CHECK(d.train.size() == 229);
-  CHECK(d.test.size() == 77);
-  CHECK(d.test[0].steps_per_quarter == 1);  // JSB steps in quarter notes (its README); the others in eighths
-  CHECK(poly::load(dir + "/nottingham").valid[0].steps_per_quarter == 2);
-  Generator g(0);
-  auto m = one_gram_model(d, g);
-  poly::Score s = poly::evaluate(*m, d.test, g);
-  CHECK(s.all.steps == 4725);
-  CHECK(s.all.nll == doctest::Approx(11.060).epsilon(2e-4));
-  CHECK(s.nll_skip_first == doctest::Approx(11.091).epsilon(2e-4));  // the README's TCN-convention anchor
-  std::string line = poly::machine_line("lstm", d.name, s);
-  CHECK(line.rfind("model=lstm dataset=jsb_chorales split=test nll=11.06", 0) == 0);
-  CHECK(line.find(" steps=4725") != std::string::npos);
-  // The check can fail: a model with a wrong bias does not score 11.06.
-  m->init_output_bias(std::vector<float>(88, 0.1f));
-  CHECK(poly::evaluate(*m, d.test, g).all.nll > 11.5);
-}
-
-TEST_CASE("two short epochs of each model beat the Note 1-Gram on JSB's valid split") {
-  std::string dir = shared_data();
-  if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
-  poly::Data d = poly::load(dir + "/jsb_chorales");
-  Generator g0(0);
-  double one_gram = poly::evaluate(*one_gram_model(d, g0), d.valid, g0).all.nll;
-#if defined(__SANITIZE_ADDRESS__)
-  // -O0 with sanitizers: too slow for real learning; a short run checks memory safety only,
-  // and the optimised builds (run three times by CI) check the learning.
-  d.train.resize(40);
-  const bool learn = false;
-#else
-  const bool learn = true;
-#endif
-  for (std::string model : {"lstm", "tcn", "rnn-nade"}) {
+  TEST_CASE("fit: divides the learning rate, stops early, restores the best-on-valid parameters, obeys the stop flag") {
     Generator g(1);
-    poly::Recipe r = poly::default_recipe(model, d.name);
-    r.hidden = 32, r.layers = 1, r.nade_hidden = 16, r.channels = {32, 32}, r.epochs = 2, r.lr = 5e-3;
-    auto m = poly::build(r, g);
-    poly::TrainLog log = poly::train(*m, d, r, g, nullptr);
-    INFO(model << ": valid " << log.best_valid << " vs Note 1-Gram " << one_gram);
-    CHECK(log.valid_nll.size() == 2);
-    if (learn) CHECK(log.best_valid < one_gram - 0.5);
-    else CHECK(std::isfinite(log.best_valid));
+    nn::Linear lin(2, 1, true, g);
+    // Valid losses by epoch: best at 2, then four worse ones; decay_every 2 divides the
+    // learning rate after epoch 4 (two bad epochs), and patience 4 stops after epoch 6.
+    std::vector<double> valid = {5, 3, 4, 4, 4, 4, 1, 1};
+    int epoch_seen = 0, steps = 0;
+    Tensor at_best;
+    double lr = 1;
+    pipelines::FitHooks h;
+    h.batches = [&](int e) {
+      epoch_seen = e;
+      return std::vector<std::vector<size_t>>{{0}, {1}};
+    };
+    h.step = [&](const std::vector<size_t>&) {
+      NoGradGuard ng;
+      lin.weight.add_(Tensor::ones_like(lin.weight));  // the parameters change every step
+      ++steps;
+      return std::string("loss 1");
+    };
+    h.train_loss = [&] { return 1.0; };
+    h.valid_loss = [&] {
+      if (epoch_seen == 2) at_best = lin.weight.clone();
+      return valid[(size_t)epoch_seen - 1];
+    };
+    h.divide_lr = [&](double f) { return lr /= f; };
+    h.model = &lin;
+    pipelines::FitOptions o;
+    o.epochs = 8, o.patience = 4, o.decay_every = 2, o.decay_factor = 4;
+    pipelines::FitLog log = pipelines::fit(h, o);
+    CHECK(log.best_epoch == 2);
+    CHECK(log.best_valid == 3);
+    CHECK(log.valid_loss.size() == 6);  // stopped early: epochs 7 and 8 never ran
+    CHECK(steps == 12);
+    CHECK(lr == doctest::Approx(0.25));                    // divided once: at the fourth bad epoch it stops instead
+    CHECK(lin.weight.to_vector() == at_best.to_vector());  // the best-on-valid parameters came back
+    // The stop flag ends it between steps, before the epoch is scored.
+    volatile bool stop = false;
+    h.step = [&](const std::vector<size_t>&) {
+      stop = true;
+      return std::string();
+    };
+    o.stop = &stop;
+    pipelines::FitLog cut = pipelines::fit(h, o);
+    CHECK(cut.stopped);
+    CHECK(cut.train_loss.empty());
   }
-}
 
-TEST_CASE("bad benchmark folders get a clear error") {
-  expect_error([] { poly::load("/nonexistent/jsb"); }, {"[poly]", "/nonexistent/jsb/train.txt", "does not exist", "valid.txt"});
-  expect_error([] { poly::default_recipe("transformer", "jsb_chorales"); }, {"unknown model 'transformer'", "lstm, gru, tcn or rnn-nade"});
-}
+  TEST_CASE("frame_batch: x is the target shifted right by one step, padded with zeros") {
+    music::PianoRoll a, b;
+    a.steps = 3, b.steps = 1;
+    a.data.assign(3 * 88, 0), b.data.assign(88, 0);
+    a.data[0 * 88 + 5] = a.data[1 * 88 + 6] = a.data[2 * 88 + 7] = 1;
+    b.data[9] = 1;
+    pipelines::FrameBatch bt = pipelines::frame_batch({&a, &b});
+    CHECK(bt.x.shape() == Shape{2, 3, 88});
+    CHECK(bt.lengths == std::vector<int64_t>{3, 1});
+    CHECK(bt.y.at({0, 0, 5}) == 1);
+    CHECK(bt.x.at({0, 0, 5}) == 0);  // nothing before the first step
+    CHECK(bt.x.at({0, 1, 5}) == 1);
+    CHECK(bt.x.at({0, 2, 6}) == 1);
+    CHECK(bt.y.at({1, 1, 9}) == 0);  // padding
+  }
+
+  TEST_CASE("a frame model reduced to its output bias scores the Note 1-Gram: 11.06 on JSB (published 11.06)") {
+    std::string dir = shared_data();
+    if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
+    poly::Data d = poly::load(dir + "/jsb_chorales");
+    CHECK(d.train.size() == 229);
+    CHECK(d.test.size() == 77);
+    CHECK(d.test[0].steps_per_quarter == 1);  // JSB steps in quarter notes (its README); the others in eighths
+    CHECK(poly::load(dir + "/nottingham").valid[0].steps_per_quarter == 2);
+    Generator g(0);
+    auto m = one_gram_model(d, g);
+    poly::Score s = poly::evaluate(*m, d.test, g);
+    CHECK(s.all.steps == 4725);
+    CHECK(s.all.nll == doctest::Approx(11.060).epsilon(2e-4));
+    CHECK(s.nll_skip_first == doctest::Approx(11.091).epsilon(2e-4));  // the README's TCN-convention anchor
+    std::string line = poly::machine_line("lstm", d.name, s);
+    CHECK(line.rfind("model=lstm dataset=jsb_chorales split=test nll=11.06", 0) == 0);
+    CHECK(line.find(" steps=4725") != std::string::npos);
+    // The check can fail: a model with a wrong bias does not score 11.06.
+    m->init_output_bias(std::vector<float>(88, 0.1f));
+    CHECK(poly::evaluate(*m, d.test, g).all.nll > 11.5);
+  }
+
+  TEST_CASE("two short epochs of each model beat the Note 1-Gram on JSB's valid split") {
+    std::string dir = shared_data();
+    if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
+    poly::Data d = poly::load(dir + "/jsb_chorales");
+    Generator g0(0);
+    double one_gram = poly::evaluate(*one_gram_model(d, g0), d.valid, g0).all.nll;
+#if defined(__SANITIZE_ADDRESS__)
+    // -O0 with sanitizers: too slow for real learning; a short run checks memory safety only,
+    // and the optimised builds (run three times by CI) check the learning.
+    d.train.resize(40);
+    const bool learn = false;
+#else
+    const bool learn = true;
+#endif
+    for (std::string model : {"lstm", "tcn", "rnn-nade"}) {
+      Generator g(1);
+      poly::Recipe r = poly::default_recipe(model, d.name);
+      r.hidden = 32, r.layers = 1, r.nade_hidden = 16, r.channels = {32, 32}, r.epochs = 2, r.lr = 5e-3;
+      auto m = poly::build(r, g);
+      poly::TrainLog log = poly::train(*m, d, r, g, nullptr);
+      INFO(model << ": valid " << log.best_valid << " vs Note 1-Gram " << one_gram);
+      CHECK(log.valid_nll.size() == 2);
+      if (learn) CHECK(log.best_valid < one_gram - 0.5);
+      else CHECK(std::isfinite(log.best_valid));
+    }
+  }
+
+  TEST_CASE("bad benchmark folders get a clear error") {
+    expect_error([] { poly::load("/nonexistent/jsb"); },
+                 {"[poly]", "/nonexistent/jsb/train.txt", "does not exist", "valid.txt"});
+    expect_error([] { poly::default_recipe("transformer", "jsb_chorales"); },
+                 {"unknown model 'transformer'", "lstm, gru, tcn or rnn-nade"});
+  }
 
 }  // TEST_SUITE

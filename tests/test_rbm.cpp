@@ -33,92 +33,103 @@ Tensor bars_and_stripes() {
 }  // namespace
 
 TEST_SUITE("ch07-rbm") {
-
-TEST_CASE("exact log Z equals the brute-force sum over every visible vector, and p(v) sums to 1") {
-  Generator g(1);
-  RBMOptions o;
-  o.init_std = 0.8;
-  RBM rbm(6, 5, o, g);
-  { NoGradGuard ng; rbm.bv.copy_(normal({6}, 0, 1, g)); rbm.bh.copy_(normal({5}, 0, 1, g)); }
-  Tensor v = all_binary(6);
-  double brute = logsumexp_rows(neg(rbm.free_energy(v)));
-  double exact = rbm.log_partition_exact();
-  CHECK(exact == doctest::Approx(brute).epsilon(1e-5));
-  CHECK(std::exp(logsumexp_rows(rbm.log_prob(v, exact))) == doctest::Approx(1.0).epsilon(1e-4));
-  // The check can fail: a wrong Z (off by 0.1) no longer normalises.
-  CHECK(std::fabs(std::exp(logsumexp_rows(rbm.log_prob(v, exact + 0.1))) - 1.0) > 0.05);
-}
-
-TEST_CASE("annealed importance sampling agrees with the exact log Z") {
-  Generator g(2);
-  RBMOptions o;
-  o.init_std = 0.3;
-  RBM rbm(24, 12, o, g);
-  { NoGradGuard ng; rbm.bv.copy_(normal({24}, -0.5, 0.5, g)); rbm.bh.copy_(normal({12}, 0, 0.5, g)); }
-  double exact = rbm.log_partition_exact();
-  RBM::AISResult ais = rbm.log_partition_ais(200, 2000, g);
-  MESSAGE("log Z exact " << exact << ", AIS " << ais.log_z << " +- " << ais.stderr_log_z);
-  CHECK(std::fabs(ais.log_z - exact) < 0.1);
-  CHECK(ais.stderr_log_z < 0.1);
-}
-
-TEST_CASE("the CD-1 update matches a hand calculation (saturated units make sampling deterministic)") {
-  // W of +-20: every unit's probability is ~0 or ~1, so the samples are known in advance.
-  RBM rbm(3, 2, RBMOptions::faithful());
-  { NoGradGuard ng; rbm.W.copy_(Tensor::from_vector({20, -20, -20, 20, 20, -20}, {3, 2})); }
-  Tensor x = Tensor::from_vector({1, 0, 0, 0, 1, 0}, {2, 3});
-  // Hand: h = 1[x W > 0]: row 1 -> (1, 0); row 2 -> (0, 1).  x_s = 1[h W^T > 0]: row 1 -> (1, 0, 1); row 2 -> (0, 1, 0).
-  // h_s = 1[x_s W > 0]: row 1: (40, -40) -> (1, 0); row 2 -> (0, 1).
-  // grad W = -(x^T h - x_s^T h_s) / 2:  x^T h = [[1,0],[0,1],[0,0]], x_s^T h_s = [[1,0],[0,1],[1,0]]
-  Generator g(3);
-  rbm.contrastive_divergence(x, g);
-  CHECK_TENSOR_CLOSE(rbm.W.grad(), Tensor::from_vector({0, 0, 0, 0, 0.5, 0}, {3, 2}), 1e-6, 0);
-  CHECK_TENSOR_CLOSE(rbm.bv.grad(), Tensor::from_vector({0, 0, 0.5}, {3}), 1e-6, 0);  // -(sum x - sum x_s)/2
-  CHECK_TENSOR_CLOSE(rbm.bh.grad(), Tensor::zeros({2}), 1e-6, 0);
-  // Plain SGD with lr 0.005 then applies W += lr * (data - model) statistics.
-  optim::SGD sgd(rbm.parameters(), 0.005);
-  sgd.step();
-  CHECK(rbm.W.at({2, 0}) == doctest::Approx(20 - 0.0025));
-}
-
-TEST_CASE("Gibbs sampling keeps clamped units and accepts an annealing schedule") {
-  Generator g(4);
-  RBM rbm(8, 4, {}, g);
-  Tensor v0 = bernoulli(Tensor::full({5, 8}, 0.5), g);
-  Tensor mask = Tensor::from_vector({1, 1, 1, 1, 0, 0, 0, 0}, {8});
-  RBM::GibbsOptions opt;
-  opt.steps = 20;
-  opt.clamp_mask = &mask;
-  opt.temperature = [](int s) { return 1.0 + 4.0 * std::exp(-s / 5.0); };
-  Tensor v = rbm.gibbs(v0, opt, g);
-  CHECK(v.slice(1, 0, 4).to_vector() == v0.slice(1, 0, 4).to_vector());
-  opt.mean_field_last = true;
-  Tensor p = rbm.gibbs(v0, opt, g);
-  for (real x : p.slice(1, 4, 8).to_vector()) CHECK((x > 0 && x < 1));
-  expect_error([&] { rbm.gibbs(Tensor::zeros({2, 7}), opt, g); }, {"[RBM.gibbs]", "(2, 7)", "8 visible units"});
-}
-
-TEST_CASE("training on bars and stripes: CD-1 and PCD both raise the exact log-likelihood") {
-  Tensor data = bars_and_stripes();
-  for (bool pcd : {false, true}) {
-    Generator g(5);
+  TEST_CASE("exact log Z equals the brute-force sum over every visible vector, and p(v) sums to 1") {
+    Generator g(1);
     RBMOptions o;
-    o.persistent = pcd;
-    RBM rbm(16, 12, o, g);
-    double before = mean(rbm.log_prob(data, rbm.log_partition_exact())).item();
-    double recon0 = rbm.reconstruction_error(data), pll0 = rbm.pseudo_log_likelihood(data, g);
-    optim::SGD sgd(rbm.parameters(), pcd ? 0.05 : 0.2, pcd ? 0.5 : 0.9);  // PCD's chains need slower learning
-    for (int epoch = 0; epoch < 1500; ++epoch) {
-      rbm.contrastive_divergence(data, g);
-      sgd.step();
+    o.init_std = 0.8;
+    RBM rbm(6, 5, o, g);
+    {
+      NoGradGuard ng;
+      rbm.bv.copy_(normal({6}, 0, 1, g));
+      rbm.bh.copy_(normal({5}, 0, 1, g));
     }
-    double after = mean(rbm.log_prob(data, rbm.log_partition_exact())).item();
-    INFO(std::string(pcd ? "PCD" : "CD-1") << ": mean log p(v) " << before << " -> " << after);
-    MESSAGE(std::string(pcd ? "PCD" : "CD-1") << ": mean log p(v) on bars and stripes " << before << " -> " << after << " (log 1/30 = -3.40)");
-    CHECK(after > before + 3);
-    CHECK(rbm.reconstruction_error(data) < recon0);
-    CHECK(rbm.pseudo_log_likelihood(data, g) > pll0);
+    Tensor v = all_binary(6);
+    double brute = logsumexp_rows(neg(rbm.free_energy(v)));
+    double exact = rbm.log_partition_exact();
+    CHECK(exact == doctest::Approx(brute).epsilon(1e-5));
+    CHECK(std::exp(logsumexp_rows(rbm.log_prob(v, exact))) == doctest::Approx(1.0).epsilon(1e-4));
+    // The check can fail: a wrong Z (off by 0.1) no longer normalises.
+    CHECK(std::fabs(std::exp(logsumexp_rows(rbm.log_prob(v, exact + 0.1))) - 1.0) > 0.05);
   }
-}
+
+  TEST_CASE("annealed importance sampling agrees with the exact log Z") {
+    Generator g(2);
+    RBMOptions o;
+    o.init_std = 0.3;
+    RBM rbm(24, 12, o, g);
+    {
+      NoGradGuard ng;
+      rbm.bv.copy_(normal({24}, -0.5, 0.5, g));
+      rbm.bh.copy_(normal({12}, 0, 0.5, g));
+    }
+    double exact = rbm.log_partition_exact();
+    RBM::AISResult ais = rbm.log_partition_ais(200, 2000, g);
+    MESSAGE("log Z exact " << exact << ", AIS " << ais.log_z << " +- " << ais.stderr_log_z);
+    CHECK(std::fabs(ais.log_z - exact) < 0.1);
+    CHECK(ais.stderr_log_z < 0.1);
+  }
+
+  TEST_CASE("the CD-1 update matches a hand calculation (saturated units make sampling deterministic)") {
+    // W of +-20: every unit's probability is ~0 or ~1, so the samples are known in advance.
+    RBM rbm(3, 2, RBMOptions::faithful());
+    {
+      NoGradGuard ng;
+      rbm.W.copy_(Tensor::from_vector({20, -20, -20, 20, 20, -20}, {3, 2}));
+    }
+    Tensor x = Tensor::from_vector({1, 0, 0, 0, 1, 0}, {2, 3});
+    // Hand: h = 1[x W > 0]: row 1 -> (1, 0); row 2 -> (0, 1).  x_s = 1[h W^T > 0]: row 1 -> (1, 0, 1); row 2 -> (0, 1, 0).
+    // h_s = 1[x_s W > 0]: row 1: (40, -40) -> (1, 0); row 2 -> (0, 1).
+    // grad W = -(x^T h - x_s^T h_s) / 2:  x^T h = [[1,0],[0,1],[0,0]], x_s^T h_s = [[1,0],[0,1],[1,0]]
+    Generator g(3);
+    rbm.contrastive_divergence(x, g);
+    CHECK_TENSOR_CLOSE(rbm.W.grad(), Tensor::from_vector({0, 0, 0, 0, 0.5, 0}, {3, 2}), 1e-6, 0);
+    CHECK_TENSOR_CLOSE(rbm.bv.grad(), Tensor::from_vector({0, 0, 0.5}, {3}), 1e-6, 0);  // -(sum x - sum x_s)/2
+    CHECK_TENSOR_CLOSE(rbm.bh.grad(), Tensor::zeros({2}), 1e-6, 0);
+    // Plain SGD with lr 0.005 then applies W += lr * (data - model) statistics.
+    optim::SGD sgd(rbm.parameters(), 0.005);
+    sgd.step();
+    CHECK(rbm.W.at({2, 0}) == doctest::Approx(20 - 0.0025));
+  }
+
+  TEST_CASE("Gibbs sampling keeps clamped units and accepts an annealing schedule") {
+    Generator g(4);
+    RBM rbm(8, 4, {}, g);
+    Tensor v0 = bernoulli(Tensor::full({5, 8}, 0.5), g);
+    Tensor mask = Tensor::from_vector({1, 1, 1, 1, 0, 0, 0, 0}, {8});
+    RBM::GibbsOptions opt;
+    opt.steps = 20;
+    opt.clamp_mask = &mask;
+    opt.temperature = [](int s) { return 1.0 + 4.0 * std::exp(-s / 5.0); };
+    Tensor v = rbm.gibbs(v0, opt, g);
+    CHECK(v.slice(1, 0, 4).to_vector() == v0.slice(1, 0, 4).to_vector());
+    opt.mean_field_last = true;
+    Tensor p = rbm.gibbs(v0, opt, g);
+    for (real x : p.slice(1, 4, 8).to_vector()) CHECK((x > 0 && x < 1));
+    expect_error([&] { rbm.gibbs(Tensor::zeros({2, 7}), opt, g); }, {"[RBM.gibbs]", "(2, 7)", "8 visible units"});
+  }
+
+  TEST_CASE("training on bars and stripes: CD-1 and PCD both raise the exact log-likelihood") {
+    Tensor data = bars_and_stripes();
+    for (bool pcd : {false, true}) {
+      Generator g(5);
+      RBMOptions o;
+      o.persistent = pcd;
+      RBM rbm(16, 12, o, g);
+      double before = mean(rbm.log_prob(data, rbm.log_partition_exact())).item();
+      double recon0 = rbm.reconstruction_error(data), pll0 = rbm.pseudo_log_likelihood(data, g);
+      optim::SGD sgd(rbm.parameters(), pcd ? 0.05 : 0.2, pcd ? 0.5 : 0.9);  // PCD's chains need slower learning
+      for (int epoch = 0; epoch < 1500; ++epoch) {
+        rbm.contrastive_divergence(data, g);
+        sgd.step();
+      }
+      double after = mean(rbm.log_prob(data, rbm.log_partition_exact())).item();
+      INFO(std::string(pcd ? "PCD" : "CD-1") << ": mean log p(v) " << before << " -> " << after);
+      MESSAGE(std::string(pcd ? "PCD" : "CD-1")
+              << ": mean log p(v) on bars and stripes " << before << " -> " << after << " (log 1/30 = -3.40)");
+      CHECK(after > before + 3);
+      CHECK(rbm.reconstruction_error(data) < recon0);
+      CHECK(rbm.pseudo_log_likelihood(data, g) > pll0);
+    }
+  }
 
 }  // TEST_SUITE

@@ -32,7 +32,10 @@ static std::string trim(const std::string& s) {
 // The lines strictly between "// [doc:NAME]" and the next "// [/doc]".
 static bool region(const std::string& file, const std::string& name, std::vector<std::string>& out, std::string& err) {
   std::vector<std::string> lines;
-  if (!read_lines(file, lines)) { err = "cannot open " + file; return false; }
+  if (!read_lines(file, lines)) {
+    err = "cannot open " + file;
+    return false;
+  }
   for (size_t i = 0; i < lines.size(); ++i)
     if (trim(lines[i]) == "// [doc:" + name + "]") {
       for (size_t j = i + 1; j < lines.size(); ++j) {
@@ -85,7 +88,8 @@ int main(int argc, char** argv) {
       ++snippets;
       // The fenced block that must follow the marker.
       if (i + 1 >= lines.size() || trim(lines[i + 1]).rfind("```", 0) != 0) {
-        std::fprintf(stderr, "%s:%zu: snippet '%s' must be followed by a ``` code block\n", path.c_str(), i + 1, ref.c_str());
+        std::fprintf(stderr, "%s:%zu: snippet '%s' must be followed by a ``` code block\n", path.c_str(), i + 1,
+                     ref.c_str());
         ++problems;
         continue;
       }
@@ -98,8 +102,9 @@ int main(int argc, char** argv) {
         } else {
           size_t k = 0;
           while (k < have.size() && k < want.size() && have[k] == want[k]) ++k;
-          std::fprintf(stderr, "%s:%zu: snippet %s differs from the source at its line %zu\n  docs:   %s\n  source: %s\n"
-                               "  — run `make docs-sync` to copy the source into the chapter\n",
+          std::fprintf(stderr,
+                       "%s:%zu: snippet %s differs from the source at its line %zu\n  docs:   %s\n  source: %s\n"
+                       "  — run `make docs-sync` to copy the source into the chapter\n",
                        path.c_str(), i + 1, ref.c_str(), k + 1, k < have.size() ? have[k].c_str() : "(end)",
                        k < want.size() ? want[k].c_str() : "(end)");
           ++problems;

@@ -21,8 +21,8 @@
 namespace {
 
 struct Rule {
-  std::string folder;              // "engine/core/"
-  std::vector<std::string> may;    // folders it may include, e.g. "engine/core/" or "engine/"
+  std::string folder;            // "engine/core/"
+  std::vector<std::string> may;  // folders it may include, e.g. "engine/core/" or "engine/"
 };
 
 std::vector<std::string> backticked(const std::string& line) {
@@ -78,12 +78,16 @@ int main(int argc, char** argv) {
   std::vector<Rule> rules;
   bool in_table = false;
   for (std::string line; std::getline(style, line);) {
-    if (line.find("<!-- layers -->") != std::string::npos) { in_table = true; continue; }
+    if (line.find("<!-- layers -->") != std::string::npos) {
+      in_table = true;
+      continue;
+    }
     if (line.find("<!-- /layers -->") != std::string::npos) break;
     if (!in_table || line.rfind("|", 0) != 0) continue;
     // | `folder/` | what it holds | `may/` `include/` |: the first cell and the last one.
     std::vector<std::string> cells;
-    for (size_t a = 1, b; (b = line.find('|', a)) != std::string::npos; a = b + 1) cells.push_back(line.substr(a, b - a));
+    for (size_t a = 1, b; (b = line.find('|', a)) != std::string::npos; a = b + 1)
+      cells.push_back(line.substr(a, b - a));
     if (cells.size() < 2) continue;
     std::vector<std::string> folder = backticked(cells.front());
     if (folder.size() != 1) continue;  // the header and the |---| row
@@ -124,14 +128,15 @@ int main(int argc, char** argv) {
       if (!ok) {
         std::string allowed;
         for (const std::string& m : own->may) allowed += (allowed.empty() ? "" : ", ") + m;
-        std::printf("%s:%d includes %s: %s may include only %s (docs/STYLE.md, \"Layers\")\n", f.c_str(), n, inc.c_str(),
-                    own->folder.c_str(), allowed.empty() ? "the standard library" : allowed.c_str());
+        std::printf("%s:%d includes %s: %s may include only %s (docs/STYLE.md, \"Layers\")\n", f.c_str(), n,
+                    inc.c_str(), own->folder.c_str(), allowed.empty() ? "the standard library" : allowed.c_str());
         ++problems;
       }
     }
     if (engine && music && !starts_with(f, "pipelines/")) {
-      std::printf("%s includes both engine/ and music/: only pipelines/ joins them — include a pipelines/ header instead\n",
-                  f.c_str());
+      std::printf(
+          "%s includes both engine/ and music/: only pipelines/ joins them — include a pipelines/ header instead\n",
+          f.c_str());
       ++problems;
     }
   }

@@ -88,8 +88,8 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
            "reduce to a scalar (e.g. mean) or pass the upstream gradient explicitly");
     grad = Tensor::ones(root.shape());
   } else if (grad.shape() != root.shape()) {
-    fail("backward", "upstream gradient shape " + shape_str(grad.shape()) + " != output shape " +
-                         shape_str(root.shape()),
+    fail("backward",
+         "upstream gradient shape " + shape_str(grad.shape()) + " != output shape " + shape_str(root.shape()),
          "the gradient must have the output's shape");
   }
   NoGradGuard no_grad;  // gradients are computed with plain (untracked) ops
@@ -111,14 +111,15 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
     pending.erase(it);
     Grads grads = node->backward(g);
     if (grads.size() != node->inputs.size())
-      fail(node->op, str("internal: backward returned ", grads.size(), " gradients for ",
-                         node->inputs.size(), " inputs"), "fix the op's backward");
+      fail(node->op,
+           str("internal: backward returned ", grads.size(), " gradients for ", node->inputs.size(), " inputs"),
+           "fix the op's backward");
     for (size_t i = 0; i < grads.size(); ++i) {
       const Tensor& input = node->inputs[i];
       if (!input.requires_grad() || !grads[i].defined()) continue;
       if (grads[i].shape() != input.shape())
-        fail(node->op, "internal: gradient shape " + shape_str(grads[i].shape()) +
-                           " != input shape " + shape_str(input.shape()),
+        fail(node->op,
+             "internal: gradient shape " + shape_str(grads[i].shape()) + " != input shape " + shape_str(input.shape()),
              "the op's backward must sum over broadcast axes (sum_to)");
       check_finite(grads[i], std::string(node->op) + " backward");
       Node* producer = input.impl()->grad_fn.get();

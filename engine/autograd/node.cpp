@@ -14,8 +14,6 @@
 
 namespace cadenza {
 
-
-
 // ---------------- debugging switches ----------------
 static bool env_on(const char* name) {
   const char* v = std::getenv(name);
@@ -28,7 +26,10 @@ bool check_nan_enabled() { return g_check_nan; }
 void set_profiling(bool on) { g_profile = on; }
 bool profiling_enabled() { return g_profile; }
 
-struct ProfileRow { int64_t count = 0; double seconds = 0; };
+struct ProfileRow {
+  int64_t count = 0;
+  double seconds = 0;
+};
 static std::mutex g_profile_mu;
 static std::map<std::string, ProfileRow>& profile_table() {
   static auto* t = new std::map<std::string, ProfileRow>;  // never destroyed: the exit-time printer still needs it
@@ -72,12 +73,16 @@ void check_finite(const Tensor& t, const std::string& where) {
   int64_t i = 0, bad = -1;
   real bad_value = 0;
   for_each_offset(t, [&](int64_t off) {
-    if (bad < 0 && !std::isfinite(s[off])) { bad = i; bad_value = s[off]; }
+    if (bad < 0 && !std::isfinite(s[off])) {
+      bad = i;
+      bad_value = s[off];
+    }
     ++i;
   });
   if (bad >= 0)
-    fail(where, str("produced ", (std::isnan(bad_value) ? "NaN" : "Inf"), " at flat index ", bad,
-                    " of a tensor of shape ", shape_str(t.shape())),
+    fail(where,
+         str("produced ", (std::isnan(bad_value) ? "NaN" : "Inf"), " at flat index ", bad, " of a tensor of shape ",
+             shape_str(t.shape())),
          "CADENZA_CHECK_NAN stopped at the first bad value; check this op's inputs "
          "(log of 0? division by 0? a learning rate too high?)");
 }

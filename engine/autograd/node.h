@@ -15,8 +15,6 @@
 
 namespace cadenza {
 
-
-
 // ---- the Op helper: profiling, the NaN trap and graph recording in one place ----
 // [doc:op-helper]
 class Op {

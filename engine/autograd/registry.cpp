@@ -13,28 +13,65 @@ namespace cadenza {
 const std::vector<std::string>& differentiable_ops() {
   static const std::vector<std::string> ops = {
       // elementwise.cpp
-      "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
-      "relu", "leaky_relu", "gelu", "softplus", "clamp", "where",
+      "add",
+      "sub",
+      "mul",
+      "div",
+      "neg",
+      "pow",
+      "exp",
+      "log",
+      "sqrt",
+      "abs",
+      "sin",
+      "cos",
+      "tanh",
+      "sigmoid",
+      "relu",
+      "leaky_relu",
+      "gelu",
+      "softplus",
+      "clamp",
+      "where",
       // reduce.cpp
-      "sum", "max", "min", "logsumexp", "softmax", "log_softmax", "scaled_masked_softmax",
+      "sum",
+      "max",
+      "min",
+      "logsumexp",
+      "softmax",
+      "log_softmax",
+      "scaled_masked_softmax",
       // linalg.cpp
       "matmul",
       // sparse.cpp
       "binary_matmul",
       // shape_ops.cpp
-      "clone", "reshape", "permute", "slice", "expand", "unsqueeze", "squeeze", "concat",
+      "clone",
+      "reshape",
+      "permute",
+      "slice",
+      "expand",
+      "unsqueeze",
+      "squeeze",
+      "concat",
       // index_ops.cpp
-      "index_select", "gather", "scatter_add",
+      "index_select",
+      "gather",
+      "scatter_add",
       // losses.cpp
       "binary_cross_entropy_with_logits",
       // recurrent.cpp
-      "lstm_cell", "gru_cell",
+      "lstm_cell",
+      "gru_cell",
       // recurrent_seq.cpp
-      "lstm_layer", "gru_layer",
+      "lstm_layer",
+      "gru_layer",
       // nade.cpp
       "nade_logits",
       // conv.cpp
-      "conv1d", "max_pool1d", "avg_pool1d",
+      "conv1d",
+      "max_pool1d",
+      "avg_pool1d",
   };
   return ops;
 }

@@ -24,9 +24,12 @@ CpuCapability cpu_capability() { return std::min(cpu_best_capability(), g_limit)
 
 const char* cpu_capability_name(CpuCapability c) {
   switch (c) {
-    case CpuCapability::avx512: return "avx512";
-    case CpuCapability::avx2: return "avx2";
-    default: return "portable";
+    case CpuCapability::avx512:
+      return "avx512";
+    case CpuCapability::avx2:
+      return "avx2";
+    default:
+      return "portable";
   }
 }
 

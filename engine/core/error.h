@@ -19,8 +19,7 @@ class Error : public std::runtime_error {
 };
 
 // Builds "[op] problem — hint" (the hint is optional) and throws it.
-[[noreturn]] inline void fail(const std::string& op, const std::string& problem,
-                              const std::string& hint = "") {
+[[noreturn]] inline void fail(const std::string& op, const std::string& problem, const std::string& hint = "") {
   std::string msg = "[" + op + "] " + problem;
   if (!hint.empty()) msg += " — " + hint;
   throw Error(msg);
@@ -38,7 +37,7 @@ std::string str(const Args&... args) {
 
 // CZ_CHECK(cond, op, problem, hint): throw when cond is false. The message
 // arguments are only evaluated on failure, so checks cost nothing when they pass.
-#define CZ_CHECK(cond, op, problem, hint)                   \
-  do {                                                      \
+#define CZ_CHECK(cond, op, problem, hint)                  \
+  do {                                                     \
     if (!(cond)) ::cadenza::fail((op), (problem), (hint)); \
   } while (0)

@@ -21,7 +21,7 @@ using BackwardFn = std::function<Grads(const Tensor& grad_out)>;
 
 // [doc:node]
 struct Node {
-  const char* op = "";      // "mul", "matmul": shown in errors, DOT pictures and the profiler
+  const char* op = "";         // "mul", "matmul": shown in errors, DOT pictures and the profiler
   std::vector<Tensor> inputs;  // strong references keep the graph alive until backward
   BackwardFn backward;         // grad_out -> one gradient per input
   Shape out_shape;             // the shape of the tensor this node produced

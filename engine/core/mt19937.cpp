@@ -12,7 +12,6 @@ void mt19937_twist_word(uint64_t* s, int k, int next, int far) {
   s[k] = s[far] ^ (y >> 1) ^ (-(y & 1) & MT19937_64::kA);
 }
 
-
 // Make the next 312 words of state, in order: words 0..155 mix in the old words
 // 156..311, the rest mix in the words just made.
 void MT19937_64::twist() {

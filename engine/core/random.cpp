@@ -6,7 +6,6 @@
 
 namespace cadenza {
 
-
 double Generator::uniform() { return (double)(next_u64() >> 11) * 0x1.0p-53; }
 
 // [doc:box-muller]
@@ -21,7 +20,8 @@ int64_t Generator::randint(int64_t n) {
   if (n <= 0) fail("randint", str("upper bound must be positive, got ", n), "");
   uint64_t un = (uint64_t)n, limit = UINT64_MAX - UINT64_MAX % un;  // reject the biased tail
   uint64_t x;
-  do x = next_u64(); while (x >= limit);
+  do x = next_u64();
+  while (x >= limit);
   return (int64_t)(x % un);
 }
 

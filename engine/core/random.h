@@ -19,14 +19,17 @@ namespace cadenza {
 class Generator {
  public:
   explicit Generator(uint64_t seed = 0) : engine_(seed), seed_(seed) {}
-  void manual_seed(uint64_t seed) { engine_.seed(seed); seed_ = seed; }
+  void manual_seed(uint64_t seed) {
+    engine_.seed(seed);
+    seed_ = seed;
+  }
   uint64_t initial_seed() const { return seed_; }
 
   uint64_t next_u64() { return engine_(); }
   void fill_u64(uint64_t* out, int64_t n) { engine_.fill(out, n); }  // n calls of next_u64, at once
-  MT19937_64& engine() { return engine_; }  // for kernels::mt19937_fill (engine/kernels/rng.h)
-  double uniform();                   // [0, 1) with 53 random bits
-  real uniform_real() { return to_real(next_u64()); }  // [0, 1) in the tensor type, never rounds up to 1
+  MT19937_64& engine() { return engine_; }                           // for kernels::mt19937_fill (engine/kernels/rng.h)
+  double uniform();                                                  // [0, 1) with 53 random bits
+  real uniform_real() { return to_real(next_u64()); }                // [0, 1) in the tensor type, never rounds up to 1
   // The top bits of a draw as a uniform number in [0, 1): 24 bits for float (exactly
   // representable, so never rounded up to 1), 53 for double.
   static real to_real(uint64_t bits) {
@@ -36,8 +39,8 @@ class Generator {
     return (float)(uint32_t)(bits >> 40) * 0x1.0p-24f;
 #endif
   }
-  double normal();                    // N(0, 1) by Box–Muller
-  int64_t randint(int64_t n);         // uniform in [0, n), without modulo bias
+  double normal();             // N(0, 1) by Box–Muller
+  int64_t randint(int64_t n);  // uniform in [0, n), without modulo bias
   bool bernoulli(double p) { return uniform() < p; }
 
  private:
@@ -48,6 +51,5 @@ class Generator {
 // The generator used when none is passed. manual_seed resets it.
 Generator& default_generator();
 void manual_seed(uint64_t seed);
-
 
 }  // namespace cadenza

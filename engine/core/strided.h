@@ -20,7 +20,10 @@ template <class F>
 void walk(const Shape& shape, const Shape& strides, int64_t off, F f) {
   int64_t nd = (int64_t)shape.size();
   if (numel_of(shape) == 0) return;
-  if (nd == 0) { f(off); return; }
+  if (nd == 0) {
+    f(off);
+    return;
+  }
   int64_t inner = shape[nd - 1], st = strides[nd - 1];
   int64_t outer = numel_of(shape) / inner;
   std::vector<int64_t> idx(nd, 0);
@@ -28,7 +31,10 @@ void walk(const Shape& shape, const Shape& strides, int64_t off, F f) {
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t j = 0; j < inner; ++j) f(base + j * st);
     for (int64_t d = nd - 2; d >= 0; --d) {  // odometer step over the outer axes
-      if (++idx[d] < shape[d]) { base += strides[d]; break; }
+      if (++idx[d] < shape[d]) {
+        base += strides[d];
+        break;
+      }
       base -= (shape[d] - 1) * strides[d];
       idx[d] = 0;
     }
@@ -40,14 +46,21 @@ template <class F>
 void walk2(const Shape& shape, const Shape& sa, int64_t oa, const Shape& sb, int64_t ob, F f) {
   int64_t nd = (int64_t)shape.size();
   if (numel_of(shape) == 0) return;
-  if (nd == 0) { f(oa, ob); return; }
+  if (nd == 0) {
+    f(oa, ob);
+    return;
+  }
   int64_t inner = shape[nd - 1], ta = sa[nd - 1], tb = sb[nd - 1];
   int64_t outer = numel_of(shape) / inner;
   std::vector<int64_t> idx(nd, 0);
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t j = 0; j < inner; ++j) f(oa + j * ta, ob + j * tb);
     for (int64_t d = nd - 2; d >= 0; --d) {
-      if (++idx[d] < shape[d]) { oa += sa[d]; ob += sb[d]; break; }
+      if (++idx[d] < shape[d]) {
+        oa += sa[d];
+        ob += sb[d];
+        break;
+      }
       oa -= (shape[d] - 1) * sa[d];
       ob -= (shape[d] - 1) * sb[d];
       idx[d] = 0;
@@ -56,7 +69,9 @@ void walk2(const Shape& shape, const Shape& sa, int64_t oa, const Shape& sb, int
 }
 
 template <class F>
-void for_each_offset(const Tensor& t, F f) { walk(t.shape(), t.strides(), t.offset(), f); }
+void for_each_offset(const Tensor& t, F f) {
+  walk(t.shape(), t.strides(), t.offset(), f);
+}
 
 // A layout as `count` runs of `length` elements that sit one after another in storage: the
 // longest suffix of axes laid out compactly. A channel slice x[:, :C] of a compact (B, 2C, T)
@@ -116,7 +131,7 @@ inline void copy_strided(const Tensor& src, real* dst) {
   }
   if (src.dim() == 2 && src.strides()[1] != 1) {  // a transposed matrix: copy in 32 x 32 tiles, so the
     const int64_t R = src.size(0), C = src.size(1), s0 = src.strides()[0], s1 = src.strides()[1];  // strided
-    const real* p = s + src.offset();                                    // reads stay in a few cache lines
+    const real* p = s + src.offset();  // reads stay in a few cache lines
     for (int64_t i0 = 0; i0 < R; i0 += 32)
       for (int64_t j0 = 0; j0 < C; j0 += 32)
         for (int64_t j = j0; j < std::min(C, j0 + 32); ++j)

@@ -85,9 +85,18 @@ Tensor Tensor::arange(int64_t n) {
 void Tensor::check_defined(const char* op) const {
   if (!impl_) fail(op, "the tensor is undefined (default-constructed)", "assign it a value first");
 }
-const Shape& Tensor::shape() const { check_defined("shape"); return impl_->shape; }
-const Shape& Tensor::strides() const { check_defined("strides"); return impl_->strides; }
-int64_t Tensor::offset() const { check_defined("offset"); return impl_->offset; }
+const Shape& Tensor::shape() const {
+  check_defined("shape");
+  return impl_->shape;
+}
+const Shape& Tensor::strides() const {
+  check_defined("strides");
+  return impl_->strides;
+}
+int64_t Tensor::offset() const {
+  check_defined("offset");
+  return impl_->offset;
+}
 int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim("size", d, dim())]; }
 
 bool Tensor::is_contiguous() const {
@@ -171,8 +180,8 @@ bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
 Tensor& Tensor::requires_grad_(bool on) {
   check_defined("requires_grad_");
   if (impl_->grad_fn)
-    fail("requires_grad_", "can only be set on leaf tensors (this one was made by '" +
-                               std::string(impl_->grad_fn->op) + "')",
+    fail("requires_grad_",
+         "can only be set on leaf tensors (this one was made by '" + std::string(impl_->grad_fn->op) + "')",
          "call .detach() first to make a new leaf");
   impl_->requires_grad = on;
   return *this;
@@ -182,7 +191,10 @@ Tensor Tensor::grad() const {
   check_defined("grad");
   return impl_->grad ? Tensor(impl_->grad) : Tensor();
 }
-void Tensor::zero_grad() { check_defined("zero_grad"); impl_->grad.reset(); }
+void Tensor::zero_grad() {
+  check_defined("zero_grad");
+  impl_->grad.reset();
+}
 void Tensor::set_grad(const Tensor& g) {
   check_defined("set_grad");
   if (g.defined() && g.shape() != shape())
@@ -196,10 +208,20 @@ Tensor Tensor::detach() const {
   d.impl()->name = impl_->name;
   return d;
 }
-const std::shared_ptr<Node>& Tensor::grad_fn() const { check_defined("grad_fn"); return impl_->grad_fn; }
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  check_defined("grad_fn");
+  return impl_->grad_fn;
+}
 
-const std::string& Tensor::name() const { check_defined("name"); return impl_->name; }
-Tensor& Tensor::set_name(const std::string& n) { check_defined("set_name"); impl_->name = n; return *this; }
+const std::string& Tensor::name() const {
+  check_defined("name");
+  return impl_->name;
+}
+Tensor& Tensor::set_name(const std::string& n) {
+  check_defined("set_name");
+  impl_->name = n;
+  return *this;
+}
 
 // In-place updates write through the storage. They are how optimisers and
 // initialisers change parameters; they are refused while autograd could be

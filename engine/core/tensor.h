@@ -35,14 +35,20 @@ class Generator;
 template <class T>
 struct UninitAllocator : std::allocator<T> {
   template <class U>
-  struct rebind { using other = UninitAllocator<U>; };
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
   UninitAllocator() = default;
   template <class U>
   UninitAllocator(const UninitAllocator<U>&) noexcept {}
   template <class U>
-  void construct(U* p) noexcept { ::new ((void*)p) U; }
+  void construct(U* p) noexcept {
+    ::new ((void*)p) U;
+  }
   template <class U, class... Args>
-  void construct(U* p, Args&&... args) { ::new ((void*)p) U(std::forward<Args>(args)...); }
+  void construct(U* p, Args&&... args) {
+    ::new ((void*)p) U(std::forward<Args>(args)...);
+  }
 };
 
 // The flat buffer that views share.
@@ -76,7 +82,7 @@ class Tensor {
   static Tensor full(const Shape& shape, real value);
   static Tensor scalar(real value);  // a 0-d tensor
   static Tensor from_vector(const std::vector<real>& values, const Shape& shape);
-  static Tensor arange(int64_t n);   // 0, 1, ..., n-1 as a 1-d tensor
+  static Tensor arange(int64_t n);  // 0, 1, ..., n-1 as a 1-d tensor
   static Tensor zeros_like(const Tensor& t) { return zeros(t.shape()); }
   static Tensor ones_like(const Tensor& t) { return ones(t.shape()); }
 
@@ -89,10 +95,10 @@ class Tensor {
   int64_t size(int64_t d) const;  // negative d counts from the end
   int64_t numel() const { return numel_of(shape()); }
   bool is_contiguous() const;
-  real item() const;                                  // the value of a one-element tensor
-  real at(const std::vector<int64_t>& index) const;   // one element, by index
-  std::vector<real> to_vector() const;                // all elements in row-major order
-  std::string to_string() const;                      // "tensor([[1, 2], [3, 4]])"
+  real item() const;                                 // the value of a one-element tensor
+  real at(const std::vector<int64_t>& index) const;  // one element, by index
+  std::vector<real> to_vector() const;               // all elements in row-major order
+  std::string to_string() const;                     // "tensor([[1, 2], [3, 4]])"
 
   // Raw access for kernels. data() requires a contiguous tensor and points at
   // element [0, ...]. Writing through it bypasses autograd: only do that under
@@ -104,10 +110,10 @@ class Tensor {
   bool requires_grad() const;
   Tensor& requires_grad_(bool on = true);  // only for leaves, like PyTorch
   bool is_leaf() const;
-  Tensor grad() const;                     // undefined until a backward reaches it
-  void zero_grad();                        // drops the accumulated gradient
-  void set_grad(const Tensor& g);          // used by hand-written gradients (RBM CD-k)
-  Tensor detach() const;                   // same storage, no history
+  Tensor grad() const;             // undefined until a backward reaches it
+  void zero_grad();                // drops the accumulated gradient
+  void set_grad(const Tensor& g);  // used by hand-written gradients (RBM CD-k)
+  Tensor detach() const;           // same storage, no history
   // Backpropagate from this tensor. A non-scalar needs an explicit upstream grad.
   // The graph is freed afterwards unless retain_graph is true.
   void backward(const Tensor& grad = Tensor(), bool retain_graph = false) const;
@@ -135,7 +141,7 @@ class Tensor {
   // ---- in-place updates (no autograd; refuse leaves that require grad when grad mode is on) ----
   Tensor& fill_(real v);
   Tensor& zero_() { return fill_(0); }
-  Tensor& copy_(const Tensor& src);     // same shape; src may be any layout
+  Tensor& copy_(const Tensor& src);  // same shape; src may be any layout
   Tensor& add_(const Tensor& other, real alpha = 1);
   Tensor& mul_(real s);
 

@@ -58,8 +58,7 @@ std::string to_dot(const Tensor& root) {
         cid = id_of(in.impl(), fresh);
         if (fresh)
           out += "  " + cid + " [shape=ellipse, style=filled, fillcolor=\"" +
-                 std::string(in.requires_grad() ? "#d1e7dd" : "#eeeeee") + "\", label=" +
-                 q(leaf_label(in)) + "];\n";
+                 std::string(in.requires_grad() ? "#d1e7dd" : "#eeeeee") + "\", label=" + q(leaf_label(in)) + "];\n";
       }
       out += "  " + cid + " -> " + nid + ";\n";
     }

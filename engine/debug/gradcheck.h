@@ -20,7 +20,7 @@ struct GradcheckOptions {
   double eps = 1e-6;
   double atol = 1e-6;
   double rtol = 1e-4;
-  uint64_t seed = 1234;     // for the upstream gradient
+  uint64_t seed = 1234;  // for the upstream gradient
   bool require_nonzero = true;
 };
 
@@ -28,7 +28,7 @@ struct GradcheckResult {
   bool ok = false;
   double max_abs_error = 0;
   double max_rel_error = 0;
-  std::string report;       // what failed, where, and the two values
+  std::string report;  // what failed, where, and the two values
 };
 
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;

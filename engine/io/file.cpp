@@ -26,7 +26,8 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) fail(op, "cannot create '" + tmp + "': " + std::strerror(errno), "check that the folder exists and is writable");
+    if (!f)
+      fail(op, "cannot create '" + tmp + "': " + std::strerror(errno), "check that the folder exists and is writable");
     bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
     ok = (std::fflush(f) == 0) && ok;
     ok = (::fsync(::fileno(f)) == 0 || errno == EINVAL) && ok;

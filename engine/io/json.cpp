@@ -26,9 +26,20 @@ struct Parser {
   [[noreturn]] void error(const std::string& what) {
     fail(op, str("malformed JSON at byte ", i, ": ", what), "the file is corrupt or not the expected format");
   }
-  void ws() { while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i; }
-  bool eat(char c) { ws(); if (i < t.size() && t[i] == c) { ++i; return true; } return false; }
-  void expect(char c) { if (!eat(c)) error(std::string("expected '") + c + "'"); }
+  void ws() {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t')) ++i;
+  }
+  bool eat(char c) {
+    ws();
+    if (i < t.size() && t[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  }
+  void expect(char c) {
+    if (!eat(c)) error(std::string("expected '") + c + "'");
+  }
 
   Json value() {
     if (++depth > 64) error("nesting deeper than 64");
@@ -52,18 +63,27 @@ struct Parser {
       v.kind = Json::Array;
       ++i;
       if (!eat(']')) {
-        do v.arr.push_back(value()); while (eat(','));
+        do v.arr.push_back(value());
+        while (eat(','));
         expect(']');
       }
     } else if (c == '"') {
       v.kind = Json::String;
       v.s = string();
-    } else if (t.compare(i, 4, "true") == 0) { v.kind = Json::Bool; v.b = true; i += 4; }
-    else if (t.compare(i, 5, "false") == 0) { v.kind = Json::Bool; i += 5; }
-    else if (t.compare(i, 4, "null") == 0) { i += 4; }
-    else if (c == '-' || (c >= '0' && c <= '9')) {
+    } else if (t.compare(i, 4, "true") == 0) {
+      v.kind = Json::Bool;
+      v.b = true;
+      i += 4;
+    } else if (t.compare(i, 5, "false") == 0) {
+      v.kind = Json::Bool;
+      i += 5;
+    } else if (t.compare(i, 4, "null") == 0) {
+      i += 4;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
       size_t start = i;
-      while (i < t.size() && (std::isdigit((unsigned char)t[i]) || t[i] == '-' || t[i] == '+' || t[i] == '.' || t[i] == 'e' || t[i] == 'E')) ++i;
+      while (i < t.size() && (std::isdigit((unsigned char)t[i]) || t[i] == '-' || t[i] == '+' || t[i] == '.' ||
+                              t[i] == 'e' || t[i] == 'E'))
+        ++i;
       std::string num = t.substr(start, i - start);
       char* end = nullptr;
       v.kind = Json::Number;
@@ -85,28 +105,54 @@ struct Parser {
       char c = t[i++];
       if (c == '"') break;
       if ((unsigned char)c < 0x20) error("control character in string");
-      if (c != '\\') { out += c; continue; }
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
       if (i >= t.size()) error("unterminated escape");
       char e = t[i++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           if (i + 4 > t.size()) error("short \\u escape");
           unsigned cp = (unsigned)std::strtoul(t.substr(i, 4).c_str(), nullptr, 16);
           i += 4;
           if (cp < 0x80) out += (char)cp;  // ASCII; wider code points as UTF-8:
-          else if (cp < 0x800) { out += (char)(0xC0 | (cp >> 6)); out += (char)(0x80 | (cp & 0x3F)); }
-          else { out += (char)(0xE0 | (cp >> 12)); out += (char)(0x80 | ((cp >> 6) & 0x3F)); out += (char)(0x80 | (cp & 0x3F)); }
+          else if (cp < 0x800) {
+            out += (char)(0xC0 | (cp >> 6));
+            out += (char)(0x80 | (cp & 0x3F));
+          } else {
+            out += (char)(0xE0 | (cp >> 12));
+            out += (char)(0x80 | ((cp >> 6) & 0x3F));
+            out += (char)(0x80 | (cp & 0x3F));
+          }
           break;
         }
-        default: error(std::string("bad escape \\") + e);
+        default:
+          error(std::string("bad escape \\") + e);
       }
     }
     return out;
@@ -126,11 +172,21 @@ std::string json_quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if ((unsigned char)c < 0x20) {
           char buf[8];

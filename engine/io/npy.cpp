@@ -14,7 +14,8 @@ static const char kMagic[] = "\x93NUMPY";
 
 std::string npy_bytes(const Tensor& t) {
   std::string shape = "(";
-  for (int64_t i = 0; i < t.dim(); ++i) shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
+  for (int64_t i = 0; i < t.dim(); ++i)
+    shape += std::to_string(t.size(i)) + (t.dim() == 1 ? "," : (i + 1 < t.dim() ? ", " : ""));
   shape += ")";
   std::string descr = sizeof(real) == 4 ? "<f4" : "<f8";
   std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -51,8 +52,10 @@ Tensor npy_from_bytes(const std::string& b, const std::string& what) {
     fail("load_npy", what + ": not a .npy file (bad magic)", "save it with numpy.save or cadenza::io::save_npy");
   int major = (unsigned char)b[6];
   size_t hlen, hstart;
-  if (major == 1) { hlen = (unsigned char)b[8] | ((unsigned char)b[9] << 8); hstart = 10; }
-  else if (major == 2 || major == 3) {
+  if (major == 1) {
+    hlen = (unsigned char)b[8] | ((unsigned char)b[9] << 8);
+    hstart = 10;
+  } else if (major == 2 || major == 3) {
     if (b.size() < 12) fail("load_npy", what + ": truncated header", "");
     hlen = 0;
     for (int i = 0; i < 4; ++i) hlen |= (size_t)(unsigned char)b[8 + i] << (8 * i);
@@ -88,16 +91,30 @@ Tensor npy_from_bytes(const std::string& b, const std::string& what) {
   int64_t n = numel_of(shape);
   size_t data = hstart + hlen;
   if (n < 0 || (b.size() - data) / item < (size_t)n || b.size() - data != (size_t)n * item)
-    fail("load_npy", what + str(": data is ", b.size() - data, " bytes but shape ", shape_str(shape), " needs ", n * (int64_t)item),
+    fail("load_npy",
+         what + str(": data is ", b.size() - data, " bytes but shape ", shape_str(shape), " needs ", n * (int64_t)item),
          "the file is truncated or corrupt");
   Tensor t = Tensor::empty(shape);
   real* o = t.data();
   const char* p = b.data() + data;
   for (int64_t i = 0; i < n; ++i, p += item) {
-    if (kind == 0 && item == 4) { float v; std::memcpy(&v, p, 4); o[i] = (real)v; }
-    else if (kind == 0) { double v; std::memcpy(&v, p, 8); o[i] = (real)v; }
-    else if (item == 4) { int32_t v; std::memcpy(&v, p, 4); o[i] = (real)v; }
-    else { int64_t v; std::memcpy(&v, p, 8); o[i] = (real)v; }
+    if (kind == 0 && item == 4) {
+      float v;
+      std::memcpy(&v, p, 4);
+      o[i] = (real)v;
+    } else if (kind == 0) {
+      double v;
+      std::memcpy(&v, p, 8);
+      o[i] = (real)v;
+    } else if (item == 4) {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      o[i] = (real)v;
+    } else {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      o[i] = (real)v;
+    }
   }
   return t;
 }

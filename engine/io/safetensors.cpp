@@ -30,8 +30,8 @@ std::string safetensors_bytes(const std::map<std::string, Tensor>& tensors, cons
     data.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(real));
     std::string shape;
     for (int64_t i = 0; i < t.dim(); ++i) shape += (i ? "," : "") + std::to_string(t.size(i));
-    header += "," + json_quote(name) + ":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape +
-              "],\"data_offsets\":[" + std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
+    header += "," + json_quote(name) + ":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+              std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
   }
   header += "}";
   header += std::string((8 - header.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
@@ -87,20 +87,35 @@ TensorFile safetensors_from_bytes(const std::string& b, const std::string& what)
     double b0 = offs->arr[0].num, b1 = offs->arr[1].num;
     if (offs->arr[0].kind != Json::Number || offs->arr[1].kind != Json::Number || b0 < 0 || b1 < b0 ||
         b1 > (double)data_size)
-      bad("tensor '" + name + str("' has data_offsets [", b0, ", ", b1, "] outside the ", data_size, "-byte data area"));
+      bad("tensor '" + name +
+          str("' has data_offsets [", b0, ", ", b1, "] outside the ", data_size, "-byte data area"));
     uint64_t begin = (uint64_t)b0, end = (uint64_t)b1;
     int64_t count = numel_of(s);
     if ((end - begin) != (uint64_t)count * item)
-      bad("tensor '" + name + str("' has ", end - begin, " bytes but shape ", shape_str(s), " needs ", count * (int64_t)item));
+      bad("tensor '" + name +
+          str("' has ", end - begin, " bytes but shape ", shape_str(s), " needs ", count * (int64_t)item));
     spans.push_back({begin, end});
     Tensor t = Tensor::empty(s);
     real* o = t.data();
     const char* p = data + begin;
     for (int64_t i = 0; i < count; ++i, p += item) {
-      if (dtype->s == "F32") { float v; std::memcpy(&v, p, 4); o[i] = (real)v; }
-      else if (dtype->s == "F64") { double v; std::memcpy(&v, p, 8); o[i] = (real)v; }
-      else if (dtype->s == "I32") { int32_t v; std::memcpy(&v, p, 4); o[i] = (real)v; }
-      else { int64_t v; std::memcpy(&v, p, 8); o[i] = (real)v; }
+      if (dtype->s == "F32") {
+        float v;
+        std::memcpy(&v, p, 4);
+        o[i] = (real)v;
+      } else if (dtype->s == "F64") {
+        double v;
+        std::memcpy(&v, p, 8);
+        o[i] = (real)v;
+      } else if (dtype->s == "I32") {
+        int32_t v;
+        std::memcpy(&v, p, 4);
+        o[i] = (real)v;
+      } else {
+        int64_t v;
+        std::memcpy(&v, p, 8);
+        o[i] = (real)v;
+      }
     }
     out.tensors[name] = t;
   }

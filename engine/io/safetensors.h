@@ -13,7 +13,9 @@
 
 #include "engine/core/tensor.h"
 
-namespace cadenza::nn { class Module; }
+namespace cadenza::nn {
+class Module;
+}
 
 namespace cadenza::io {
 

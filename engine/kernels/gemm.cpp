@@ -18,8 +18,8 @@
 namespace cadenza::kernels {
 
 // [doc:gemm-ref]
-void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
-              int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate) {
+void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
+              int64_t csb, real* C, int64_t ldc, bool accumulate) {
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j) {
       double acc = accumulate ? C[i * ldc + j] : 0;
@@ -68,7 +68,8 @@ static real* scratch(std::vector<real>& buf, size_t n) {
 // Transpose an 8 x 8 block held in registers as 8 rows: afterwards r[j] holds column j.
 CADENZA_AVX2 static inline __attribute__((always_inline)) void transpose8x8(__m256 r[8]) {
   __m256 t[8], u[8];
-  for (int i = 0; i < 4; ++i)  // pairs of rows interleaved: t[2i] = r[2i][0] r[2i+1][0] r[2i][1] r[2i+1][1] | lanes 4, 5
+  for (int i = 0; i < 4;
+       ++i)  // pairs of rows interleaved: t[2i] = r[2i][0] r[2i+1][0] r[2i][1] r[2i+1][1] | lanes 4, 5
     t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]), t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
   for (int i = 0; i < 2; ++i)  // quads: four rows' lane j side by side, in each 128-bit half
     for (int h = 0; h < 2; ++h) {
@@ -269,10 +270,10 @@ static void choose_grid(const Plan& g, int nt, int64_t slivers, int64_t panels, 
 // Thread t of nt computes its part of C for every slice of K, in order.
 static void run_part(const Plan& g, int t, int nt) {
   const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
-  [[maybe_unused]] const int64_t whole = g.N / kNR;  // panels with all NR columns: the only ones a wide tile takes
+  [[maybe_unused]] const int64_t whole = g.N / kNR;   // panels with all NR columns: the only ones a wide tile takes
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
-  if (nt > 1) {  // (skipped on one thread: there is nothing to choose)
+  if (nt > 1) {                                       // (skipped on one thread: there is nothing to choose)
     choose_grid(g, nt, slivers, panels, tm, tn);
     const int ti = t / tn, tj = t % tn;
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
@@ -322,7 +323,8 @@ static void run_part(const Plan& g, int t, int nt) {
         if (cb) {  // as_used (here = 1): every fourth panel of mine packs B's columns from col as panels 0-3
           const int64_t k = (jp - q0) % kPanelsAsUsed;
           if (k == 0)
-            pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0, std::min(kPanelsAsUsed, q1 - jp));
+            pack_b_panels(g.N - col, g.B + col * g.csb, g.rsb, g.csb, pc, kc, lay, cb, 0,
+                          std::min(kPanelsAsUsed, q1 - jp));
           b_col = cb + lay.offset(k);
         }
         auto source = [&](int64_t s) {  // where the tile of sliver s reads A and B

@@ -20,17 +20,17 @@
 namespace cadenza::kernels {
 
 // The definition, three loops. Used as the oracle in tests.
-void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
-              int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
+              int64_t csb, real* C, int64_t ldc, bool accumulate);
 
 // Chapter 11's second rung: blocked for the caches and threaded over blocks of rows, plain
 // loops the compiler vectorises (gemm_blocked.cpp). Bit-identical at any thread count.
-void gemm_blocked(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
-                  int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+void gemm_blocked(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
+                  int64_t csb, real* C, int64_t ldc, bool accumulate);
 
 // Same result (up to float rounding order), cache-friendly and multi-threaded.
-void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B,
-          int64_t rsb, int64_t csb, real* C, int64_t ldc, bool accumulate);
+void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
+          int64_t csb, real* C, int64_t ldc, bool accumulate);
 
 // The right operand packed once, for many products with it (an RNN's recurrent
 // weight at every time step): gemm_packed(M, A, B) == gemm(M, B.N, B.K, A, B).

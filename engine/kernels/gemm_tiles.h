@@ -156,12 +156,18 @@ template <int V>
 CADENZA_AVX512 __attribute__((always_inline)) inline void wide_rest(int64_t rows, int64_t kc, const TileSrc& s,
                                                                     float* c, int64_t ldc, bool add) {
   switch (rows) {
-    case 5: return tile_avx512<5, V>(kc, s, c, ldc, add);
-    case 4: return tile_avx512<4, V>(kc, s, c, ldc, add);
-    case 3: return tile_avx512<3, V>(kc, s, c, ldc, add);
-    case 2: return tile_avx512<2, V>(kc, s, c, ldc, add);
-    case 1: return tile_avx512<1, V>(kc, s, c, ldc, add);
-    default: return;
+    case 5:
+      return tile_avx512<5, V>(kc, s, c, ldc, add);
+    case 4:
+      return tile_avx512<4, V>(kc, s, c, ldc, add);
+    case 3:
+      return tile_avx512<3, V>(kc, s, c, ldc, add);
+    case 2:
+      return tile_avx512<2, V>(kc, s, c, ldc, add);
+    case 1:
+      return tile_avx512<1, V>(kc, s, c, ldc, add);
+    default:
+      return;
   }
 }
 
@@ -174,8 +180,7 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void wide_rest(int64_t rows
 //     16 sums and 4 broadcasts a step, which leave registers for A's four row pointers.
 //   wide_slivers: packed A, one tile per sliver of MR rows, each kc * MR floats after the last.
 template <int V>
-CADENZA_AVX512 static void wide_rows(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc,
-                                     bool add) {
+CADENZA_AVX512 static void wide_rows(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc, bool add) {
   TileSrc s = first;
   for (; rows >= 4; rows -= 4, s.a += 4 * s.a_rs, c += 4 * ldc) tile_avx512<4, V>(kc, s, c, ldc, add);
   wide_rest<V>(rows, kc, s, c, ldc, add);
@@ -213,12 +218,24 @@ static void tile(int64_t kc, const TileSrc& s, real* c, int64_t ldc, int64_t row
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t j = 0; j < cols; ++j) scratch[r * kNR + j] = c[r * ldc + j];
   switch (rows) {
-    case 6: tile_rows<6>(kc, s, dst, ld, add, half); break;
-    case 5: tile_rows<5>(kc, s, dst, ld, add, half); break;
-    case 4: tile_rows<4>(kc, s, dst, ld, add, half); break;
-    case 3: tile_rows<3>(kc, s, dst, ld, add, half); break;
-    case 2: tile_rows<2>(kc, s, dst, ld, add, half); break;
-    default: tile_rows<1>(kc, s, dst, ld, add, half); break;
+    case 6:
+      tile_rows<6>(kc, s, dst, ld, add, half);
+      break;
+    case 5:
+      tile_rows<5>(kc, s, dst, ld, add, half);
+      break;
+    case 4:
+      tile_rows<4>(kc, s, dst, ld, add, half);
+      break;
+    case 3:
+      tile_rows<3>(kc, s, dst, ld, add, half);
+      break;
+    case 2:
+      tile_rows<2>(kc, s, dst, ld, add, half);
+      break;
+    default:
+      tile_rows<1>(kc, s, dst, ld, add, half);
+      break;
   }
   if (narrow)
     for (int64_t r = 0; r < rows; ++r)

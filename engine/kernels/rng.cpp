@@ -30,7 +30,8 @@ CADENZA_AVX2 static void twist_avx2(uint64_t* s) {
   int k = 0;
   for (; k < N - M; k += 4) twist4(s, k, k + M);  // 156 = 39 x 4
   for (; k + 4 <= N - 1; k += 4) twist4(s, k, k + M - N);
-  for (; k < N; ++k) mt19937_twist_word(s, k, (k + 1) % N, (k + M) % N);  // the last few, the final one wrapping to word 0
+  for (; k < N; ++k)
+    mt19937_twist_word(s, k, (k + 1) % N, (k + M) % N);  // the last few, the final one wrapping to word 0
 }
 
 CADENZA_AVX2 static void temper_avx2(const uint64_t* s, uint64_t* out, int64_t n) {
@@ -39,7 +40,8 @@ CADENZA_AVX2 static void temper_avx2(const uint64_t* s, uint64_t* out, int64_t n
     __m256i z = _mm256_loadu_si256((const __m256i*)(s + i));
     z = _mm256_xor_si256(z, _mm256_and_si256(_mm256_srli_epi64(z, 29), _mm256_set1_epi64x(0x5555555555555555LL)));
     z = _mm256_xor_si256(z, _mm256_and_si256(_mm256_slli_epi64(z, 17), _mm256_set1_epi64x(0x71D67FFFEDA60000LL)));
-    z = _mm256_xor_si256(z, _mm256_and_si256(_mm256_slli_epi64(z, 37), _mm256_set1_epi64x((long long)0xFFF7EEE000000000ULL)));
+    z = _mm256_xor_si256(
+        z, _mm256_and_si256(_mm256_slli_epi64(z, 37), _mm256_set1_epi64x((long long)0xFFF7EEE000000000ULL)));
     _mm256_storeu_si256((__m256i*)(out + i), _mm256_xor_si256(z, _mm256_srli_epi64(z, 43)));
   }
   for (; i < n; ++i) out[i] = MT19937_64::temper(s[i]);

@@ -19,9 +19,9 @@ namespace cadenza::kernels {
 // The nonlinearities run over whole gate blocks with the SIMD kernels of vmath.h.
 inline void lstm_row_forward(const real* a, const real* c_prev, int64_t H, real* act, real* tc, real* h, real* c) {
   const real *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;
-  vsigmoid(a, act, 2 * H);                      // i, f
-  vtanh(a + 2 * H, act + 2 * H, H);             // g
-  vsigmoid(a + 3 * H, act + 3 * H, H);          // o
+  vsigmoid(a, act, 2 * H);              // i, f
+  vtanh(a + 2 * H, act + 2 * H, H);     // g
+  vsigmoid(a + 3 * H, act + 3 * H, H);  // o
   for (int64_t j = 0; j < H; ++j) c[j] = f[j] * c_prev[j] + i[j] * g[j];
   vtanh(c, tc, H);
   for (int64_t j = 0; j < H; ++j) h[j] = o[j] * tc[j];
@@ -61,8 +61,8 @@ inline void gru_row_forward(const real* gi, const real* gh, const real* h_prev, 
 // GRU backward, one row.  act: (3H) r, z, n   gh_n: (H) the saved h_prev W_hn^T + b_hn   g: (H) dL/dh
 //   -> dgi: (3H), dgh: (3H), dh_prev: (H) = g ⊙ z, the direct path only (the caller adds dgh @ W_hh).
 // dh_prev may be the same array as g.
-inline void gru_row_backward(const real* act, const real* gh_n, const real* h_prev, const real* g, int64_t H,
-                             real* dgi, real* dgh, real* dh_prev) {
+inline void gru_row_backward(const real* act, const real* gh_n, const real* h_prev, const real* g, int64_t H, real* dgi,
+                             real* dgh, real* dh_prev) {
   for (int64_t j = 0; j < H; ++j) {
     real r = act[j], z = act[H + j], n = act[2 * H + j], d = g[j];
     real dn = d * (1 - z) * (1 - n * n);  // through tanh

@@ -215,14 +215,30 @@ CADENZA_AVX2 void spmm_rows_avx2(const BinaryCSR& a, const float* b, int64_t ldb
       float* cj = c + i * ldc + j;
       const float* bj = b + j;
       switch (nv) {
-        case 1: add_rows<1>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 2: add_rows<2>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 3: add_rows<3>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 4: add_rows<4>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 5: add_rows<5>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 6: add_rows<6>(ks, nk, bj, ldb, alpha, last, cj); break;
-        case 7: add_rows<7>(ks, nk, bj, ldb, alpha, last, cj); break;
-        default: add_rows<8>(ks, nk, bj, ldb, alpha, last, cj); break;
+        case 1:
+          add_rows<1>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 2:
+          add_rows<2>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 3:
+          add_rows<3>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 4:
+          add_rows<4>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 5:
+          add_rows<5>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 6:
+          add_rows<6>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        case 7:
+          add_rows<7>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
+        default:
+          add_rows<8>(ks, nk, bj, ldb, alpha, last, cj);
+          break;
       }
     }
   }

@@ -14,7 +14,9 @@ namespace cadenza::models {
 std::vector<double> sampling_distribution(const std::vector<real>& logits, const SamplingOptions& o) {
   if (logits.empty()) fail("sample_token", "no logits", "the model returned an empty score vector");
   if (o.temperature < 0 || o.top_p <= 0 || o.top_p > 1 || o.top_k < 0)
-    fail("sample_token", str("need temperature >= 0, 0 < top_p <= 1, top_k >= 0; got ", o.temperature, ", ", o.top_p, ", ", o.top_k), "");
+    fail("sample_token",
+         str("need temperature >= 0, 0 < top_p <= 1, top_k >= 0; got ", o.temperature, ", ", o.top_p, ", ", o.top_k),
+         "");
   const size_t V = logits.size();
   std::vector<double> p(V, 0.0);
   size_t best = (size_t)(std::max_element(logits.begin(), logits.end()) - logits.begin());
@@ -32,7 +34,10 @@ std::vector<double> sampling_distribution(const std::vector<real>& logits, const
   size_t keep = o.top_k > 0 ? std::min(V, (size_t)o.top_k) : V;
   for (size_t r = 0; r < keep; ++r) {
     mass += p[order[r]] / total;
-    if (mass >= o.top_p) { keep = r + 1; break; }
+    if (mass >= o.top_p) {
+      keep = r + 1;
+      break;
+    }
   }
   for (size_t r = keep; r < V; ++r) p[order[r]] = 0;
   double z = 0;
@@ -64,11 +69,18 @@ std::vector<Hypothesis> beam_search(BeamModel& model, int64_t start, int64_t end
     std::vector<real> lp = model.log_probs(last).contiguous().to_vector();
     const size_t V = lp.size() / live.size();
     // every (hypothesis, token) extension; an ended hypothesis only extends with `end` at no cost
-    struct Ext { double score; size_t parent; int64_t token; };
+    struct Ext {
+      double score;
+      size_t parent;
+      int64_t token;
+    };
     std::vector<Ext> ext;
     for (size_t i = 0; i < live.size(); ++i) {
       bool ended = end >= 0 && !live[i].tokens.empty() && live[i].tokens.back() == end;
-      if (ended) { ext.push_back({live[i].log_prob, i, end}); continue; }
+      if (ended) {
+        ext.push_back({live[i].log_prob, i, end});
+        continue;
+      }
       for (size_t v = 0; v < V; ++v) ext.push_back({live[i].log_prob + lp[i * V + v], i, (int64_t)v});
     }
     size_t k = std::min(ext.size(), (size_t)beam);

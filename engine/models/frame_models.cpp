@@ -12,13 +12,15 @@ namespace cadenza::models {
 
 static void check_frames(const char* who, const Tensor& x, int64_t keys, const std::vector<int64_t>& lengths) {
   if (!x.defined() || x.dim() != 3 || x.size(2) != keys)
-    fail(who, str("frames must be (batch, time, ", keys, "), got ", x.defined() ? shape_str(x.shape()) : "undefined"), "");
+    fail(who, str("frames must be (batch, time, ", keys, "), got ", x.defined() ? shape_str(x.shape()) : "undefined"),
+         "");
   if (!lengths.empty() && (int64_t)lengths.size() != x.size(0))
     fail(who, str(lengths.size(), " lengths for a batch of ", x.size(0)), "give one length per piece");
 }
 
 static void set_bias(Tensor& bias, const std::vector<float>& p) {
-  if ((int64_t)p.size() != bias.numel()) fail("init_output_bias", str("got ", p.size(), " probabilities for ", bias.numel(), " keys"), "");
+  if ((int64_t)p.size() != bias.numel())
+    fail("init_output_bias", str("got ", p.size(), " probabilities for ", bias.numel(), " keys"), "");
   NoGradGuard ng;
   for (size_t k = 0; k < p.size(); ++k) {
     double q = std::min(std::max((double)p[k], 1e-6), 1 - 1e-6);
@@ -71,7 +73,8 @@ Tensor FrameTCN::logits(const Tensor& x, const Tensor&, const std::vector<int64_
 void FrameTCN::init_output_bias(const std::vector<float>& p) { set_bias(out->bias, p); }
 
 // ---- RNN-NADE ----
-RNNNADE::RNNNADE(int64_t k, int64_t rh, int64_t nh, nn::RNNOptions o, double dropout, Generator& gen) : nade_hidden(nh) {
+RNNNADE::RNNNADE(int64_t k, int64_t rh, int64_t nh, nn::RNNOptions o, double dropout, Generator& gen)
+    : nade_hidden(nh) {
   keys = k;
   o.batch_first = true;
   rnn = register_module("rnn", std::make_shared<nn::LSTM>(k, rh, o, gen));
@@ -90,7 +93,8 @@ RNNNADE::RNNNADE(int64_t k, int64_t rh, int64_t nh, nn::RNNOptions o, double dro
 Tensor RNNNADE::logits(const Tensor& x, const Tensor& target, const std::vector<int64_t>& lengths) {
   check_frames("RNNNADE", x, keys, lengths);
   if (!target.defined() || target.shape() != x.shape())
-    fail("RNNNADE", "logits needs the target frames: key i is conditioned on the true keys < i", "pass target (B, T, K)");
+    fail("RNNNADE", "logits needs the target frames: key i is conditioned on the true keys < i",
+         "pass target (B, T, K)");
   const int64_t B = x.size(0), T = x.size(1), K = keys, Hn = nade_hidden;
   Tensor u = drop->forward(rnn->forward(x, {}, lengths).output);  // (B, T, Hr): u_t has read frames < t
   Tensor b = to_b->forward(u).reshape({B * T, K});                // (N, K)

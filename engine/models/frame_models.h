@@ -72,7 +72,10 @@ Tensor nade_logits_composed(const Tensor& b, const Tensor& c, const Tensor& W, c
 
 // The masked, summed BCE of a batch: (total NLL in nats, number of real steps).
 // Divide the first by the second for nats per step.
-struct FrameLoss { Tensor total; int64_t steps; };
+struct FrameLoss {
+  Tensor total;
+  int64_t steps;
+};
 FrameLoss frame_nll(const Tensor& logits, const Tensor& target, const std::vector<int64_t>& lengths);
 
 }  // namespace cadenza::models

@@ -60,7 +60,8 @@ Tensor RBM::hidden_probs(const Tensor& v) const {
 // p(v = 1 | h) = sigmoid(h W^T + bv)      h: (B, H) -> (B, V)
 Tensor RBM::visible_probs(const Tensor& h) const {
   if (h.dim() != 2 || h.size(1) != n_hidden)
-    fail("RBM.visible_probs", "hidden batch has shape " + shape_str(h.shape()) + str(" but the RBM has ", n_hidden, " hidden units"), "");
+    fail("RBM.visible_probs",
+         "hidden batch has shape " + shape_str(h.shape()) + str(" but the RBM has ", n_hidden, " hidden units"), "");
   NoGradGuard no_grad;
   return sigmoid(Batch(h).times(W.t()) + bv);
 }
@@ -115,7 +116,9 @@ double RBM::pseudo_log_likelihood(const Tensor& v, Generator& gen) const {
 // log Z = log sum_h exp(h·bh) prod_i (1 + exp(bv_i + (W h)_i)), summed over all 2^H
 // hidden states in Gray-code order, so each step flips one unit and updates W h in O(V).
 double RBM::log_partition_exact() const {
-  if (n_hidden > 24) fail("RBM.log_partition_exact", str("2^", n_hidden, " hidden states are too many to enumerate"), "use log_partition_ais");
+  if (n_hidden > 24)
+    fail("RBM.log_partition_exact", str("2^", n_hidden, " hidden states are too many to enumerate"),
+         "use log_partition_ais");
   std::vector<real> w = W.contiguous().to_vector(), b = bv.to_vector(), c = bh.to_vector();
   std::vector<double> act(b.begin(), b.end());  // bv + W h, for the current h
   std::vector<int> h((size_t)n_hidden, 0);

@@ -22,13 +22,13 @@ namespace cadenza::models {
 // How the RBM is set up and trained. `faithful()` is the seed tutorial's exact recipe.
 struct RBMOptions {
   double init_mean = 0.0, init_std = 0.01;  // W ~ N(mean, std)
-  int cd_k = 1;                              // Gibbs steps in the negative phase
-  bool persistent = false;                   // PCD: keep the negative chains between updates
-  bool positive_probabilities = true;        // positive phase statistics from p(h|v) rather than a sample
-  bool negative_probabilities = true;        // the same for the negative phase's hidden units
-  static RBMOptions faithful() {             // ../shared/notes/seed-rbm-demo.md §1.5
+  int cd_k = 1;                             // Gibbs steps in the negative phase
+  bool persistent = false;                  // PCD: keep the negative chains between updates
+  bool positive_probabilities = true;       // positive phase statistics from p(h|v) rather than a sample
+  bool negative_probabilities = true;       // the same for the negative phase's hidden units
+  static RBMOptions faithful() {            // ../shared/notes/seed-rbm-demo.md §1.5
     RBMOptions o;
-    o.init_mean = 0.01, o.init_std = 1.0;    // tf.random_normal([V, H], 0.01): the mean was meant as the std
+    o.init_mean = 0.01, o.init_std = 1.0;  // tf.random_normal([V, H], 0.01): the mean was meant as the std
     o.positive_probabilities = o.negative_probabilities = false;
     return o;
   }
@@ -44,22 +44,24 @@ class RBM : public nn::Module {
   Tensor visible_probs(const Tensor& h) const;  // (B, H) -> (B, V)
   struct GibbsOptions {
     int steps = 1;
-    const Tensor* clamp_mask = nullptr;    // (V,) or (B, V): 1 where the visible unit is held at its start value
+    const Tensor* clamp_mask = nullptr;      // (V,) or (B, V): 1 where the visible unit is held at its start value
     std::function<double(int)> temperature;  // step -> T (annealing: start hot, end at 1); empty: T = 1
-    bool mean_field_last = false;          // return probabilities on the last step instead of a sample
+    bool mean_field_last = false;            // return probabilities on the last step instead of a sample
   };
   Tensor gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) const;
 
   // ---- quantities ----
-  Tensor free_energy(const Tensor& v) const;          // (B, V) -> (B,)
-  double reconstruction_error(const Tensor& v) const; // mean squared error of one mean-field up-down pass
+  Tensor free_energy(const Tensor& v) const;           // (B, V) -> (B,)
+  double reconstruction_error(const Tensor& v) const;  // mean squared error of one mean-field up-down pass
   // Stochastic pseudo-log-likelihood: for one random unit i per example,
   // V * log sigmoid(F(v with bit i flipped) - F(v)). Mean over the batch.
   double pseudo_log_likelihood(const Tensor& v, Generator& gen) const;
-  double log_partition_exact() const;                 // enumerates the 2^H hidden states (H <= 24)
+  double log_partition_exact() const;  // enumerates the 2^H hidden states (H <= 24)
   // Annealed importance sampling (Salakhutdinov & Murray 2008) from the base RBM with W = 0, bh = 0
   // and the data's visible biases; returns log Z and its standard error over runs.
-  struct AISResult { double log_z, stderr_log_z; };
+  struct AISResult {
+    double log_z, stderr_log_z;
+  };
   AISResult log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_visible_bias = nullptr) const;
   Tensor log_prob(const Tensor& v, double log_z) const { return neg(free_energy(v)) - Tensor::scalar((real)log_z); }
 

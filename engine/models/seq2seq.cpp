@@ -14,7 +14,8 @@ Seq2Seq::Seq2Seq(const Seq2SeqConfig& c, Generator& gen) : cfg(c) {
   tgt_embed = register_module("tgt_embed", std::make_shared<nn::Embedding>(c.tgt_vocab, c.embed, gen));
   encoder = register_module("encoder", std::make_shared<nn::LSTM>(c.embed, c.hidden, nn::RNNOptions{1, 0, true}, gen));
   decoder = register_module("decoder", std::make_shared<nn::LSTM>(c.embed + c.hidden, c.hidden, nn::RNNOptions{}, gen));
-  attention = register_module("attention", std::make_shared<nn::LuongAttention>(nn::LuongAttention::Score::General, c.hidden, gen));
+  attention = register_module("attention",
+                              std::make_shared<nn::LuongAttention>(nn::LuongAttention::Score::General, c.hidden, gen));
   out = register_module("out", std::make_shared<nn::Linear>(2 * c.hidden, c.tgt_vocab, true, gen));
   drop = register_module("drop", std::make_shared<nn::Dropout>(c.dropout, gen));
 }
@@ -35,11 +36,11 @@ Seq2Seq::DecoderState Seq2Seq::start(const Encoded& enc) {
 
 // [doc:seq2seq-step]
 Tensor Seq2Seq::step(const Encoded& enc, DecoderState& s, const Tensor& tokens, Tensor* weights) {
-  Tensor e = drop->forward(tgt_embed->forward(tokens));           // (B, E)
-  Tensor x = concat({e, s.context}, 1).unsqueeze(0);              // (1, B, E + H): input feeding
+  Tensor e = drop->forward(tgt_embed->forward(tokens));  // (B, E)
+  Tensor x = concat({e, s.context}, 1).unsqueeze(0);     // (1, B, E + H): input feeding
   nn::RNNOutput o = decoder->forward(x, s.rnn);
-  Tensor h = o.output.squeeze(0);                                 // (B, H)
-  nn::Attended a = attention->forward(h, enc.keys, enc.mask);     // which source steps matter now
+  Tensor h = o.output.squeeze(0);                              // (B, H)
+  nn::Attended a = attention->forward(h, enc.keys, enc.mask);  // which source steps matter now
   s.rnn = o.state;
   s.context = a.output;
   if (weights) *weights = a.weights;

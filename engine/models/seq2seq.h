@@ -28,9 +28,17 @@ class Seq2Seq : public nn::Module {
   Seq2Seq(const Seq2SeqConfig& cfg, Generator& gen);
   std::string type_name() const override { return "Seq2Seq"; }
 
-  struct Encoded { Tensor keys, mask; nn::RNNState state; };  // keys (B, S, H), mask (B, S)
-  struct DecoderState { nn::RNNState rnn; Tensor context; };  // context (B, H)
-  struct Output { Tensor logits, attention; };                // (B, T, V), (B, T, S)
+  struct Encoded {
+    Tensor keys, mask;
+    nn::RNNState state;
+  };  // keys (B, S, H), mask (B, S)
+  struct DecoderState {
+    nn::RNNState rnn;
+    Tensor context;
+  };  // context (B, H)
+  struct Output {
+    Tensor logits, attention;
+  };  // (B, T, V), (B, T, S)
 
   // src: (B, S) token ids; src_lengths: real steps per item (empty: all S).
   Encoded encode(const Tensor& src, const std::vector<int64_t>& src_lengths = {});
@@ -42,7 +50,10 @@ class Seq2Seq : public nn::Module {
 
   // Decode one source sequence (batch of 1). `primer` tokens are forced first.
   // Returns the generated tokens (primer included) and the attention rows (T, S).
-  struct Decoded { std::vector<int64_t> tokens; Tensor attention; };
+  struct Decoded {
+    std::vector<int64_t> tokens;
+    Tensor attention;
+  };
   Decoded sample(const Tensor& src, int64_t start_token, int64_t length, const SamplingOptions& opt,
                  const std::vector<int64_t>& primer, Generator& gen);
   Decoded beam(const Tensor& src, int64_t start_token, int64_t length, int64_t beam_width,

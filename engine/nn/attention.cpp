@@ -15,8 +15,8 @@ Attended scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Te
   if (!q.defined() || !k.defined() || !v.defined() || q.dim() < 2 || k.dim() < 2 || v.dim() < 2)
     fail("scaled_dot_product_attention", "q, k and v must be defined and at least 2-d", "shapes are (..., T, d)");
   if (q.size(-1) != k.size(-1) || k.size(-2) != v.size(-2))
-    fail("scaled_dot_product_attention", "q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " +
-                                             shape_str(v.shape()) + " do not fit",
+    fail("scaled_dot_product_attention",
+         "q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " + shape_str(v.shape()) + " do not fit",
          "q and k share their last size d; k and v share their number of steps");
   Tensor scores = matmul(q, k.transpose(-1, -2));  // (..., Tq, Tk)
   // softmax(where(mask, scores / sqrt(d), -1e9), -1) in one pass: a masked score's weight is exactly 0
@@ -57,16 +57,19 @@ MultiheadAttention::MultiheadAttention(int64_t E, int64_t heads, Generator& gen)
 Attended MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value, const Tensor& mask) {
   for (const Tensor* t : {&query, &key, &value})
     if (!t->defined() || t->dim() != 3 || t->size(2) != embed_dim)
-      fail("MultiheadAttention", str("inputs must be (batch, time, ", embed_dim, "), got ",
-                                     t->defined() ? shape_str(t->shape()) : "undefined"), "");
+      fail("MultiheadAttention",
+           str("inputs must be (batch, time, ", embed_dim, "), got ",
+               t->defined() ? shape_str(t->shape()) : "undefined"),
+           "");
   const int64_t B = query.size(0), Tq = query.size(1), Tk = key.size(1), E = embed_dim, nh = num_heads, d = E / nh;
   auto project = [&](const Tensor& x, int64_t which, int64_t T) {  // (B, T, E) -> (B, heads, T, d)
-    Tensor w = in_proj_weight.slice(0, which * E, (which + 1) * E), b = in_proj_bias.slice(0, which * E, (which + 1) * E);
+    Tensor w = in_proj_weight.slice(0, which * E, (which + 1) * E),
+           b = in_proj_bias.slice(0, which * E, (which + 1) * E);
     return (matmul(x, w.t()) + b).reshape({B, T, nh, d}).permute({0, 2, 1, 3});
   };
   Tensor q = project(query, 0, Tq), k = project(key, 1, Tk), v = project(value, 2, Tk);
-  Attended a = scaled_dot_product_attention(q, k, v, mask);              // (B, heads, Tq, d)
-  Tensor merged = a.output.permute({0, 2, 1, 3}).reshape({B, Tq, E});   // heads side by side
+  Attended a = scaled_dot_product_attention(q, k, v, mask);            // (B, heads, Tq, d)
+  Tensor merged = a.output.permute({0, 2, 1, 3}).reshape({B, Tq, E});  // heads side by side
   return {out_proj->forward(merged), mean(a.weights, {1})};
 }
 // [/doc]
@@ -79,8 +82,9 @@ BahdanauAttention::BahdanauAttention(int64_t dq, int64_t dk, int64_t da, Generat
 
 static void check_qk(const char* op, const Tensor& q, const Tensor& keys) {
   if (!q.defined() || !keys.defined() || q.dim() != 2 || keys.dim() != 3 || q.size(0) != keys.size(0))
-    fail(op, str("query ", q.defined() ? shape_str(q.shape()) : "undefined", " and keys ",
-                 keys.defined() ? shape_str(keys.shape()) : "undefined", " do not fit"),
+    fail(op,
+         str("query ", q.defined() ? shape_str(q.shape()) : "undefined", " and keys ",
+             keys.defined() ? shape_str(keys.shape()) : "undefined", " do not fit"),
          "query is (batch, dq), keys are (batch, steps, dk)");
 }
 
@@ -90,7 +94,7 @@ Attended BahdanauAttention::forward(const Tensor& query, const Tensor& keys, con
   check_qk("BahdanauAttention", query, keys);
   Tensor e = tanh(W_q->forward(query).unsqueeze(1) + W_k->forward(keys));  // (B, Tk, da)
   Tensor scores = v->forward(e).squeeze(-1);                               // (B, Tk)
-  Tensor w = scaled_masked_softmax(scores, 1, mask);  // softmax(where(mask, scores, -1e9), -1)
+  Tensor w = scaled_masked_softmax(scores, 1, mask);                       // softmax(where(mask, scores, -1e9), -1)
   return {matmul(w.unsqueeze(1), keys).squeeze(1), w};
 }
 // [/doc]
@@ -103,9 +107,10 @@ Attended LuongAttention::forward(const Tensor& query, const Tensor& keys, const 
   check_qk("LuongAttention", query, keys);
   Tensor q = score == Score::General ? W->forward(query) : query;
   if (q.size(-1) != keys.size(-1))
-    fail("LuongAttention", str("query size ", q.size(-1), " != key size ", keys.size(-1)), "dot scores need equal sizes");
+    fail("LuongAttention", str("query size ", q.size(-1), " != key size ", keys.size(-1)),
+         "dot scores need equal sizes");
   Tensor scores = matmul(keys, q.unsqueeze(-1)).squeeze(-1);  // (B, Tk)
-  Tensor w = scaled_masked_softmax(scores, 1, mask);  // softmax(where(mask, scores, -1e9), -1)
+  Tensor w = scaled_masked_softmax(scores, 1, mask);          // softmax(where(mask, scores, -1e9), -1)
   return {matmul(w.unsqueeze(1), keys).squeeze(1), w};
 }
 

@@ -52,7 +52,9 @@ class LuongAttention : public Module {
   LuongAttention(Score score, int64_t dim, Generator& gen = default_generator());
   // query (B, d), keys (B, Tk, d), mask (B, Tk) or undefined -> output (B, d), weights (B, Tk)
   Attended forward(const Tensor& query, const Tensor& keys, const Tensor& mask = Tensor());
-  std::string type_name() const override { return score == Score::Dot ? "LuongAttention(dot)" : "LuongAttention(general)"; }
+  std::string type_name() const override {
+    return score == Score::Dot ? "LuongAttention(dot)" : "LuongAttention(general)";
+  }
   Score score;
   std::shared_ptr<Linear> W;  // only for General
 };

@@ -14,7 +14,9 @@ Conv1d::Conv1d(int64_t cin, int64_t cout, int64_t k, Conv1dOptions opt, Generato
   if (cin <= 0 || cout <= 0 || k <= 0)
     fail("Conv1d", str("sizes must be positive, got in=", cin, " out=", cout, " kernel=", k), "");
   if (opt.stride < 1 || opt.dilation < 1 || opt.padding < 0)
-    fail("Conv1d", str("need stride >= 1, dilation >= 1, padding >= 0; got ", opt.stride, ", ", opt.dilation, ", ", opt.padding), "");
+    fail("Conv1d",
+         str("need stride >= 1, dilation >= 1, padding >= 0; got ", opt.stride, ", ", opt.dilation, ", ", opt.padding),
+         "");
   real bound = (real)(1.0 / std::sqrt((double)(cin * k)));
   Tensor w = uniform({cout, cin, k}, -bound, bound, gen);
   if (opt.weight_norm) {
@@ -44,8 +46,9 @@ Tensor Conv1d::effective_weight() const {
 
 Tensor Conv1d::forward(const Tensor& x) {
   if (!x.defined() || x.dim() != 3 || x.size(1) != in_channels)
-    fail("Conv1d", str("input has shape ", x.defined() ? shape_str(x.shape()) : "undefined", ", expected (batch, ",
-                       in_channels, ", length)"),
+    fail("Conv1d",
+         str("input has shape ", x.defined() ? shape_str(x.shape()) : "undefined", ", expected (batch, ", in_channels,
+             ", length)"),
          "convolutions take channels on axis 1; a (batch, time, features) tensor needs .transpose(1, 2)");
   Conv1dArgs a;
   a.stride = options.stride;
@@ -93,8 +96,6 @@ TCN::TCN(int64_t cin, const std::vector<int64_t>& channels, int64_t k, double p,
 
 Tensor TCN::forward(const Tensor& x) { return network->forward(x); }
 
-int64_t TCN::receptive_field() const {
-  return 1 + 2 * (kernel_size - 1) * (((int64_t)1 << blocks.size()) - 1);
-}
+int64_t TCN::receptive_field() const { return 1 + 2 * (kernel_size - 1) * (((int64_t)1 << blocks.size()) - 1); }
 
 }  // namespace cadenza::nn

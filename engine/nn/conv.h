@@ -18,9 +18,9 @@ namespace cadenza::nn {
 
 struct Conv1dOptions {
   int64_t stride = 1;
-  int64_t padding = 0;      // zeros on both sides (ignored when causal)
+  int64_t padding = 0;  // zeros on both sides (ignored when causal)
   int64_t dilation = 1;
-  bool causal = false;      // pad dilation*(K-1) on the left only: output t never sees inputs after t
+  bool causal = false;  // pad dilation*(K-1) on the left only: output t never sees inputs after t
   bool bias = true;
   bool weight_norm = false;
 };
@@ -74,7 +74,7 @@ class TCN : public Layer {
       Generator& gen = default_generator());
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "TCN"; }
-  int64_t receptive_field() const;  // 1 + 2 (K-1) (2^levels - 1) steps
+  int64_t receptive_field() const;                     // 1 + 2 (K-1) (2^levels - 1) steps
   std::vector<std::shared_ptr<TemporalBlock>> blocks;  // also registered as network.0, network.1, ...
   std::shared_ptr<Sequential> network;
   int64_t kernel_size;

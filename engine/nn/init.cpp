@@ -82,8 +82,7 @@ void orthogonal_(Tensor& t, double gain, Generator& gen) {
   }
   std::vector<real> out((size_t)(rows * cols));
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      out[r * cols + c] = (real)(gain * (tall ? v[c * m + r] : v[r * m + c]));
+    for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = (real)(gain * (tall ? v[c * m + r] : v[r * m + c]));
   assign(t, Tensor::from_vector(out, t.shape()));
 }
 

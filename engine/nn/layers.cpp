@@ -10,8 +10,7 @@ namespace cadenza::nn {
 
 // [doc:linear]
 Linear::Linear(int64_t in, int64_t out, bool has_bias, Generator& gen) : in_features(in), out_features(out) {
-  if (in <= 0 || out <= 0)
-    fail("Linear", str("sizes must be positive, got in=", in, " out=", out), "");
+  if (in <= 0 || out <= 0) fail("Linear", str("sizes must be positive, got in=", in, " out=", out), "");
   double bound = 1.0 / std::sqrt((double)in);
   weight = register_parameter("weight", uniform({out, in}, (real)-bound, (real)bound, gen));
   if (has_bias) bias = register_parameter("bias", uniform({out}, (real)-bound, (real)bound, gen));
@@ -20,8 +19,9 @@ Linear::Linear(int64_t in, int64_t out, bool has_bias, Generator& gen) : in_feat
 // y = x W^T + b      x: (..., in)  W: (out, in)  b: (out,)  ->  y: (..., out)
 Tensor Linear::forward(const Tensor& x) {
   if (x.dim() == 0 || x.size(-1) != in_features)
-    fail("Linear", str("input has shape ", shape_str(x.shape()), " but this layer expects ", in_features,
-                       " features on the last axis"),
+    fail("Linear",
+         str("input has shape ", shape_str(x.shape()), " but this layer expects ", in_features,
+             " features on the last axis"),
          "check the previous layer's output size");
   Tensor y = matmul(x, weight.t());
   return bias.defined() ? y + bias : y;
@@ -62,8 +62,10 @@ LayerNorm::LayerNorm(int64_t n, double eps_, bool affine) : size(n), eps(eps_) {
 // (biased variance, as PyTorch). Composed from ops, so autograd derives the backward.
 Tensor LayerNorm::forward(const Tensor& x) {
   if (x.dim() == 0 || x.size(-1) != size)
-    fail("LayerNorm", str("input has shape ", shape_str(x.shape()), " but this layer normalises ", size,
-                          " features on the last axis"), "check the layer's size");
+    fail("LayerNorm",
+         str("input has shape ", shape_str(x.shape()), " but this layer normalises ", size,
+             " features on the last axis"),
+         "check the layer's size");
   Tensor mu = mean(x, {-1}, true);
   Tensor centred = x - mu;
   Tensor var = mean(centred * centred, {-1}, true);

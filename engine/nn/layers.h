@@ -56,11 +56,31 @@ class LayerNorm : public Layer {
 };
 
 // Activations as layers, for Sequential.
-class ReLU : public Layer { public: Tensor forward(const Tensor& x) override; std::string type_name() const override { return "ReLU"; } };
-class Tanh : public Layer { public: Tensor forward(const Tensor& x) override; std::string type_name() const override { return "Tanh"; } };
-class Sigmoid : public Layer { public: Tensor forward(const Tensor& x) override; std::string type_name() const override { return "Sigmoid"; } };
-class GELU : public Layer { public: Tensor forward(const Tensor& x) override; std::string type_name() const override { return "GELU"; } };
-class Softplus : public Layer { public: Tensor forward(const Tensor& x) override; std::string type_name() const override { return "Softplus"; } };
+class ReLU : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ReLU"; }
+};
+class Tanh : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Tanh"; }
+};
+class Sigmoid : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Sigmoid"; }
+};
+class GELU : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "GELU"; }
+};
+class Softplus : public Layer {
+ public:
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "Softplus"; }
+};
 class LeakyReLU : public Layer {
  public:
   explicit LeakyReLU(double slope = 0.01) : slope(slope) {}

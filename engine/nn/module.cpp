@@ -73,12 +73,15 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
   for (auto& [name, t] : mine) {
     auto it = state.find(name);
     if (it == state.end()) {
-      if (strict) fail("load_state_dict", "missing tensor '" + name + "'", "the checkpoint is for a different model, or pass strict=false");
+      if (strict)
+        fail("load_state_dict", "missing tensor '" + name + "'",
+             "the checkpoint is for a different model, or pass strict=false");
       continue;
     }
     if (it->second.shape() != t.shape())
-      fail("load_state_dict", "tensor '" + name + "' has shape " + shape_str(it->second.shape()) +
-                                  " in the checkpoint but " + shape_str(t.shape()) + " in the model",
+      fail("load_state_dict",
+           "tensor '" + name + "' has shape " + shape_str(it->second.shape()) + " in the checkpoint but " +
+               shape_str(t.shape()) + " in the model",
            "check the model's sizes match the ones it was trained with");
     NoGradGuard no_grad;
     Tensor(t).copy_(it->second);

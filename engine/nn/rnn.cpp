@@ -13,7 +13,8 @@ RNNBase::RNNBase(Kind k, int64_t in, int64_t hid, RNNOptions opt, Generator& gen
     : kind(k), input_size(in), hidden_size(hid), options(opt) {
   const char* name = k == Kind::LSTM ? "LSTM" : "GRU";
   if (in <= 0 || hid <= 0 || opt.num_layers <= 0)
-    fail(name, str("sizes must be positive, got input_size=", in, " hidden_size=", hid, " num_layers=", opt.num_layers), "");
+    fail(name, str("sizes must be positive, got input_size=", in, " hidden_size=", hid, " num_layers=", opt.num_layers),
+         "");
   if (!(opt.dropout >= 0 && opt.dropout < 1)) fail(name, str("dropout must be in [0, 1), got ", opt.dropout), "");
   dropout = register_module("dropout", std::make_shared<Dropout>(opt.dropout, gen));
   int64_t gates = (k == Kind::LSTM ? 4 : 3) * hid;
@@ -53,7 +54,8 @@ Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T) {
   std::vector<real> m((size_t)(T * (int64_t)lengths.size()), 0);
   for (size_t b = 0; b < lengths.size(); ++b) {
     if (lengths[b] < 1 || lengths[b] > T)
-      fail("RNN", str("lengths[", b, "] = ", lengths[b], " is outside 1..", T), "each length counts the real steps of one sequence");
+      fail("RNN", str("lengths[", b, "] = ", lengths[b], " is outside 1..", T),
+           "each length counts the real steps of one sequence");
     for (int64_t t = 0; t < lengths[b]; ++t) m[(size_t)t * lengths.size() + b] = 1;
   }
   return Tensor::from_vector(m, {T, (int64_t)lengths.size()});
@@ -63,8 +65,9 @@ Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T) {
 RNNOutput RNNBase::forward(const Tensor& input, const RNNState& state, const std::vector<int64_t>& lengths) {
   const char* name = kind == Kind::LSTM ? "LSTM" : "GRU";
   if (!input.defined() || input.dim() != 3 || input.size(2) != input_size)
-    fail(name, str("input has shape ", input.defined() ? shape_str(input.shape()) : "undefined", ", expected (",
-                   options.batch_first ? "batch, time, " : "time, batch, ", input_size, ")"),
+    fail(name,
+         str("input has shape ", input.defined() ? shape_str(input.shape()) : "undefined", ", expected (",
+             options.batch_first ? "batch, time, " : "time, batch, ", input_size, ")"),
          options.batch_first ? "batch_first is on" : "the default layout is time-major; set batch_first for (B, T, F)");
   Tensor x = options.batch_first ? input.transpose(0, 1) : input;  // (T, B, F)
   const int64_t T = x.size(0), B = x.size(1), H = hidden_size, L = options.num_layers;
@@ -98,7 +101,7 @@ RNNOutput RNNBase::forward(const Tensor& input, const RNNState& state, const std
       hn.push_back(x.select(0, T - 1));
     }
     if (mask.defined()) x = x * mask.unsqueeze(-1);  // padded steps output zeros, like PyTorch
-    if (l + 1 < L) x = dropout->forward(x);  // does nothing in eval mode or at p = 0
+    if (l + 1 < L) x = dropout->forward(x);          // does nothing in eval mode or at p = 0
   }
   RNNOutput out;
   out.output = options.batch_first ? x.transpose(0, 1) : x;

@@ -45,7 +45,9 @@ class RNNBase : public Module {
   Kind kind;
   int64_t input_size, hidden_size;
   RNNOptions options;
-  struct Weights { Tensor w_ih, w_hh, b_ih, b_hh; };
+  struct Weights {
+    Tensor w_ih, w_hh, b_ih, b_hh;
+  };
   std::vector<Weights> layers;  // one per layer, registered as weight_ih_l{k} etc.
 
   std::shared_ptr<Dropout> dropout;  // between layers; a child module without parameters

@@ -107,59 +107,62 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
   bool has_bias = bias.defined(), rx = x.requires_grad(), rw = weight.requires_grad();
-  return op.finish(out, inputs, [g, span, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
-    const int64_t Cin = g.Cin, Cout = g.Cout, K = g.K, L = g.L, Lout = g.Lout;
-    Tensor gc = grad.contiguous();
-    const real *pg = gc.data(), *px = xc.data(), *pw = wc.data();
-    Grads out(has_bias ? 3 : 2);
-    if (rw) {
-      Tensor dw = make_tensor({Cout, Cin, K});
-      std::vector<real> dwk((size_t)(Cout * Cin));
-      for (int64_t k = 0; k < K; ++k) {
-        bool first = true;
-        for (int64_t b = 0; b < g.B; ++b) {
-          int64_t t0, t1, s = span(k, t0, t1);
-          if (t1 <= t0) continue;
-          // dW_k (Cout, Cin) += g_b[:, t0:t1] (Cout, n) @ x_b[:, t0+s : t1+s]^T (n, Cin)
-          kernels::gemm(Cout, Cin, t1 - t0, pg + b * Cout * Lout + t0, Lout, 1, px + b * Cin * L + t0 + s, 1, L,
-                        dwk.data(), Cin, !first);
-          first = false;
+  return op.finish(
+      out, inputs, [g, span, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
+        const int64_t Cin = g.Cin, Cout = g.Cout, K = g.K, L = g.L, Lout = g.Lout;
+        Tensor gc = grad.contiguous();
+        const real *pg = gc.data(), *px = xc.data(), *pw = wc.data();
+        Grads out(has_bias ? 3 : 2);
+        if (rw) {
+          Tensor dw = make_tensor({Cout, Cin, K});
+          std::vector<real> dwk((size_t)(Cout * Cin));
+          for (int64_t k = 0; k < K; ++k) {
+            bool first = true;
+            for (int64_t b = 0; b < g.B; ++b) {
+              int64_t t0, t1, s = span(k, t0, t1);
+              if (t1 <= t0) continue;
+              // dW_k (Cout, Cin) += g_b[:, t0:t1] (Cout, n) @ x_b[:, t0+s : t1+s]^T (n, Cin)
+              kernels::gemm(Cout, Cin, t1 - t0, pg + b * Cout * Lout + t0, Lout, 1, px + b * Cin * L + t0 + s, 1, L,
+                            dwk.data(), Cin, !first);
+              first = false;
+            }
+            if (first) std::fill(dwk.begin(), dwk.end(), real(0));
+            for (int64_t i = 0; i < Cout * Cin; ++i) dw.data()[i * K + k] = dwk[(size_t)i];
+          }
+          out[1] = dw;
         }
-        if (first) std::fill(dwk.begin(), dwk.end(), real(0));
-        for (int64_t i = 0; i < Cout * Cin; ++i) dw.data()[i * K + k] = dwk[(size_t)i];
-      }
-      out[1] = dw;
-    }
-    if (rx) {
-      Tensor dx = Tensor::empty({g.B, Cin, L});  // every element is written below
-      for (int64_t b = 0; b < g.B; ++b) {
-        bool first = true;  // as forward: the first tap writes, later taps add
-        for (int64_t k = 0; k < K; ++k) {
-          int64_t t0, t1, s = span(k, t0, t1);
-          if (t1 <= t0) continue;
-          if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
-          // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
-          kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
-                        dx.data() + b * Cin * L + t0 + s, L, !first);
-          first = false;
+        if (rx) {
+          Tensor dx = Tensor::empty({g.B, Cin, L});  // every element is written below
+          for (int64_t b = 0; b < g.B; ++b) {
+            bool first = true;  // as forward: the first tap writes, later taps add
+            for (int64_t k = 0; k < K; ++k) {
+              int64_t t0, t1, s = span(k, t0, t1);
+              if (t1 <= t0) continue;
+              if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, t0 + s, t1 + s);
+              // dx_b[:, t0+s : t1+s] (Cin, n) += W_k^T (Cin, Cout) @ g_b[:, t0:t1] (Cout, n)
+              kernels::gemm(Cin, t1 - t0, Cout, pw + k, K, Cin * K, pg + b * Cout * Lout + t0, Lout, 1,
+                            dx.data() + b * Cin * L + t0 + s, L, !first);
+              first = false;
+            }
+            if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
+          }
+          out[0] = dx;
         }
-        if (first) zero_outside(dx.data() + b * Cin * L, Cin, L, 0, 0);
-      }
-      out[0] = dx;
-    }
-    if (has_bias) {
-      Tensor db = make_tensor({Cout});
-      parallel_for(Cout, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(g.B * Lout, 1)), [&](int64_t lo, int64_t hi) {
-        for (int64_t o = lo; o < hi; ++o) {
-          double acc = 0;  // db[o] = sum of g[b, o, :] over b and time, each row in 8 lanes
-          for (int64_t b = 0; b < g.B; ++b) acc += kernels::sum_lanes(pg + (b * Cout + o) * Lout, Lout);
-          db.data()[o] = (real)acc;
+        if (has_bias) {
+          Tensor db = make_tensor({Cout});
+          parallel_for(Cout, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(g.B * Lout, 1)),
+                       [&](int64_t lo, int64_t hi) {
+                         for (int64_t o = lo; o < hi; ++o) {
+                           double acc = 0;  // db[o] = sum of g[b, o, :] over b and time, each row in 8 lanes
+                           for (int64_t b = 0; b < g.B; ++b)
+                             acc += kernels::sum_lanes(pg + (b * Cout + o) * Lout, Lout);
+                           db.data()[o] = (real)acc;
+                         }
+                       });
+          out[2] = db;
         }
+        return out;
       });
-      out[2] = db;
-    }
-    return out;
-  });
 }
 // [/doc]
 }  // namespace
@@ -173,19 +176,24 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
     fail("conv1d", "input must be (batch, channels, length), got " + (x.defined() ? shape_str(x.shape()) : "undefined"),
          "add a batch axis with unsqueeze(0)");
   if (!weight.defined() || weight.dim() != 3 || weight.size(1) != x.size(1))
-    fail("conv1d", "weight " + (weight.defined() ? shape_str(weight.shape()) : "undefined") + " does not fit input " +
-                       shape_str(x.shape()),
+    fail("conv1d",
+         "weight " + (weight.defined() ? shape_str(weight.shape()) : "undefined") + " does not fit input " +
+             shape_str(x.shape()),
          "weight is (out_channels, in_channels, kernel_size) and in_channels must equal the input's axis 1");
   if (a.stride < 1 || a.dilation < 1 || a.pad_left < 0 || a.pad_right < 0)
-    fail("conv1d", str("stride and dilation must be >= 1 and padding >= 0, got stride=", a.stride, " dilation=",
-                       a.dilation, " padding=(", a.pad_left, ", ", a.pad_right, ")"), "");
+    fail("conv1d",
+         str("stride and dilation must be >= 1 and padding >= 0, got stride=", a.stride, " dilation=", a.dilation,
+             " padding=(", a.pad_left, ", ", a.pad_right, ")"),
+         "");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
-    fail("conv1d", "bias " + shape_str(bias.shape()) + " does not match " + str(weight.size(0)) + " output channels", "");
+    fail("conv1d", "bias " + shape_str(bias.shape()) + " does not match " + str(weight.size(0)) + " output channels",
+         "");
   Geometry g{x.size(0), x.size(1), x.size(2), weight.size(0), weight.size(2), 0, a.stride, a.pad_left, a.dilation};
   int64_t span = a.dilation * (g.K - 1) + 1, padded = g.L + a.pad_left + a.pad_right;
   if (padded < span)
-    fail("conv1d", str("input length ", g.L, " (+ padding ", a.pad_left + a.pad_right, ") is shorter than the kernel's span ",
-                       span, " (kernel ", g.K, ", dilation ", a.dilation, ")"),
+    fail("conv1d",
+         str("input length ", g.L, " (+ padding ", a.pad_left + a.pad_right, ") is shorter than the kernel's span ",
+             span, " (kernel ", g.K, ", dilation ", a.dilation, ")"),
          "pad the input or use a smaller kernel / dilation");
   g.Lout = (padded - span) / a.stride + 1;
   if (a.stride == 1) return conv1d_shifted(op, g, x, weight, bias);  // the fast path, below for any stride

@@ -248,11 +248,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 // ---------------- comparisons: 0/1 results, no gradient ----------------
-#define CZ_COMPARE(NAME, EXPR)                                                         \
-  Tensor NAME(const Tensor& a, const Tensor& b) {                                      \
-    Op op(#NAME);                                                                      \
-    return op.finish(map_binary(bshape(#NAME, a, b), a, b,                             \
-                                [](real x, real y) { return (real)((EXPR) ? 1 : 0); })); \
+#define CZ_COMPARE(NAME, EXPR)                                                                                      \
+  Tensor NAME(const Tensor& a, const Tensor& b) {                                                                   \
+    Op op(#NAME);                                                                                                   \
+    return op.finish(map_binary(bshape(#NAME, a, b), a, b, [](real x, real y) { return (real)((EXPR) ? 1 : 0); })); \
   }
 CZ_COMPARE(eq, x == y)
 CZ_COMPARE(ne, x != y)

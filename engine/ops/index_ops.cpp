@@ -90,8 +90,10 @@ static void check_index_shape(const char* op, const Tensor& a, const Tensor& ind
          "index must have as many dims as the input");
   for (int64_t k = 0; k < a.dim(); ++k)
     if (k != d && index.shape()[k] > a.shape()[k])
-      fail(op, "index shape " + shape_str(index.shape()) + " is larger than input " + shape_str(a.shape()) +
-                   str(" along axis ", k), "outside `dim`, index sizes must not exceed the input's");
+      fail(op,
+           "index shape " + shape_str(index.shape()) + " is larger than input " + shape_str(a.shape()) +
+               str(" along axis ", k),
+           "outside `dim`, index sizes must not exceed the input's");
 }
 
 Tensor gather(const Tensor& a, int64_t dim, const Tensor& index) {

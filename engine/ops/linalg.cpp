@@ -24,8 +24,8 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Op op("matmul");
   int64_t n = a.size(-2), k = a.size(-1), k2 = b.size(-2), m = b.size(-1);
   if (k != k2)
-    fail("matmul", "inner sizes differ: " + shape_str(a.shape()) + " @ " + shape_str(b.shape()) +
-                       str(" (", k, " vs ", k2, ")"),
+    fail("matmul",
+         "inner sizes differ: " + shape_str(a.shape()) + " @ " + shape_str(b.shape()) + str(" (", k, " vs ", k2, ")"),
          "the last axis of the left operand must equal the second-to-last of the right");
   Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes("matmul", ba, bb);
@@ -48,22 +48,23 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   const real* pb = b.impl()->storage->data.data();
   real* po = out.data();
   for (size_t t = 0; t < offs_a.size(); ++t)
-    kernels::gemm(n, m, k, pa + offs_a[t], sa[sa.size() - 2], sa.back(), pb + offs_b[t], sb[sb.size() - 2],
-                  sb.back(), po + (int64_t)t * n * m, m, false);
-  return op.finish(out, {a, b}, [a = a.detach(), b = b.detach(), ra = a.requires_grad(),
-                                 rb = b.requires_grad()](const Tensor& g) -> Grads {
-    Tensor ga, gb;
-    // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
-    // instead of g B^T: the same sums in the same order, and the transpose's backward
-    // then hands the leaf a compact tensor it keeps without a copy.
-    if (ra)
-      ga = stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t()
-                                                : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
-    if (rb)
-      gb = stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t()
-                                                : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
-    return {ga, gb};
-  });
+    kernels::gemm(n, m, k, pa + offs_a[t], sa[sa.size() - 2], sa.back(), pb + offs_b[t], sb[sb.size() - 2], sb.back(),
+                  po + (int64_t)t * n * m, m, false);
+  return op.finish(
+      out, {a, b},
+      [a = a.detach(), b = b.detach(), ra = a.requires_grad(), rb = b.requires_grad()](const Tensor& g) -> Grads {
+        Tensor ga, gb;
+        // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
+        // instead of g B^T: the same sums in the same order, and the transpose's backward
+        // then hands the leaf a compact tensor it keeps without a copy.
+        if (ra)
+          ga = stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t()
+                                                    : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
+        if (rb)
+          gb = stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t()
+                                                    : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
+        return {ga, gb};
+      });
 }
 
 // [doc:matmul]

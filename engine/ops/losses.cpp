@@ -15,9 +15,12 @@ namespace cadenza {
 
 static Tensor reduce(const Tensor& t, Reduction r) {
   switch (r) {
-    case Reduction::Mean: return mean(t);
-    case Reduction::Sum: return sum(t);
-    case Reduction::None: return t;
+    case Reduction::Mean:
+      return mean(t);
+    case Reduction::Sum:
+      return sum(t);
+    case Reduction::None:
+      return t;
   }
   return t;
 }

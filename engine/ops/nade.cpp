@@ -28,11 +28,14 @@ using kernels::sigmoid;
 Tensor nade_logits(const Tensor& b, const Tensor& c, const Tensor& W, const Tensor& V, const Tensor& v) {
   Op op("nade_logits");
   for (const Tensor* t : {&b, &c, &W, &V, &v})
-    if (!t->defined() || t->dim() != 2) fail("nade_logits", "every input must be a defined 2-d tensor", "b (N, K), c (N, Hn), W (Hn, K), V (K, Hn), v (N, K)");
+    if (!t->defined() || t->dim() != 2)
+      fail("nade_logits", "every input must be a defined 2-d tensor",
+           "b (N, K), c (N, Hn), W (Hn, K), V (K, Hn), v (N, K)");
   const int64_t N = b.size(0), K = b.size(1), Hn = c.size(1);
   if (c.size(0) != N || W.shape() != Shape{Hn, K} || V.shape() != Shape{K, Hn} || v.shape() != Shape{N, K})
-    fail("nade_logits", "shapes b " + shape_str(b.shape()) + ", c " + shape_str(c.shape()) + ", W " + shape_str(W.shape()) +
-                            ", V " + shape_str(V.shape()) + ", v " + shape_str(v.shape()) + " do not fit",
+    fail("nade_logits",
+         "shapes b " + shape_str(b.shape()) + ", c " + shape_str(c.shape()) + ", W " + shape_str(W.shape()) + ", V " +
+             shape_str(V.shape()) + ", v " + shape_str(v.shape()) + " do not fit",
          "b (N, K), c (N, Hn), W (Hn, K), V (K, Hn), v (N, K)");
   Tensor bc = b.contiguous(), cc = c.contiguous(), Wt = W.t().contiguous(), Vc = V.contiguous(), vc = v.contiguous();
   Tensor out = make_tensor({N, K});

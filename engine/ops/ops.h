@@ -97,9 +97,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 struct BinaryMatrix {
   int64_t rows = 0, cols = 0;
   std::shared_ptr<const kernels::BinaryCSR> csr;
-  int64_t nnz() const;                  // how many ones
-  double density() const;               // nnz / (rows * cols)
-  BinaryMatrix t() const;               // the transpose (a new index, made by a counting sort)
+  int64_t nnz() const;     // how many ones
+  double density() const;  // nnz / (rows * cols)
+  BinaryMatrix t() const;  // the transpose (a new index, made by a counting sort)
   Tensor to_dense() const;
 };
 // Fails, naming an element that is neither 0 nor 1. `a` must be 2-d.
@@ -120,8 +120,8 @@ Tensor select(const Tensor& a, int64_t dim, int64_t index);
 Tensor expand(const Tensor& a, const Shape& shape);  // broadcast_to
 Tensor unsqueeze(const Tensor& a, int64_t dim);
 Tensor squeeze(const Tensor& a, int64_t dim);
-Tensor contiguous(const Tensor& a);  // a itself when already compact
-Tensor clone(const Tensor& a);       // always a fresh compact copy
+Tensor contiguous(const Tensor& a);                         // a itself when already compact
+Tensor clone(const Tensor& a);                              // always a fresh compact copy
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);  // torch.cat
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim);
@@ -140,8 +140,7 @@ Tensor one_hot(const Tensor& index, int64_t num_classes);
 enum class Reduction { Mean, Sum, None };
 Tensor mse_loss(const Tensor& pred, const Tensor& target, Reduction r = Reduction::Mean);
 // -[y log s(x) + (1-y) log(1-s(x))] without ever computing log(sigmoid) naively.
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target,
-                                        Reduction r = Reduction::Mean);
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& target, Reduction r = Reduction::Mean);
 // logits (N, C), target (N,) of class indices.
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, Reduction r = Reduction::Mean);
 // log_probs (N, C), target (N,) of class indices.

@@ -15,8 +15,12 @@ static Tensor fill_with(const Shape& shape, F f) {
   return t;
 }
 
-Tensor rand(const Shape& shape, Generator& gen) { return fill_with(shape, [&] { return gen.uniform_real(); }); }
-Tensor randn(const Shape& shape, Generator& gen) { return fill_with(shape, [&] { return (real)gen.normal(); }); }
+Tensor rand(const Shape& shape, Generator& gen) {
+  return fill_with(shape, [&] { return gen.uniform_real(); });
+}
+Tensor randn(const Shape& shape, Generator& gen) {
+  return fill_with(shape, [&] { return (real)gen.normal(); });
+}
 Tensor uniform(const Shape& shape, real lo, real hi, Generator& gen) {
   if (!(lo <= hi)) fail("uniform", str("lo ", lo, " > hi ", hi), "pass lo <= hi");
   return fill_with(shape, [&] { return lo + (hi - lo) * gen.uniform_real(); });

@@ -38,7 +38,8 @@ static void check_2d(const char* op, const Tensor& t, const char* what, int64_t 
 Tensor lstm_cell(const Tensor& gates, const Tensor& c_prev) {
   Op op("lstm_cell");
   if (!gates.defined() || gates.dim() != 2 || gates.size(1) % 4 != 0)
-    fail("lstm_cell", "gates must be (batch, 4*hidden), got " + (gates.defined() ? shape_str(gates.shape()) : "undefined"),
+    fail("lstm_cell",
+         "gates must be (batch, 4*hidden), got " + (gates.defined() ? shape_str(gates.shape()) : "undefined"),
          "gates = x W_ih^T + b_ih + h W_hh^T + b_hh");
   const int64_t B = gates.size(0), H = gates.size(1) / 4;
   check_2d("lstm_cell", c_prev, "c_prev", B, H);
@@ -93,8 +94,8 @@ Tensor gru_cell(const Tensor& gi, const Tensor& gh, const Tensor& h_prev) {
     real *pdi = dgi.data(), *pdh = dgh.data(), *pdp = dhp.data();
     parallel_for(B, std::max<int64_t>(1, 4096 / (H + 1)), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b)
-        kernels::gru_row_backward(pact + b * 3 * H, ph + b * 3 * H + 2 * H, php + b * H, pg + b * H, H,
-                                  pdi + b * 3 * H, pdh + b * 3 * H, pdp + b * H);
+        kernels::gru_row_backward(pact + b * 3 * H, ph + b * 3 * H + 2 * H, php + b * H, pg + b * H, H, pdi + b * 3 * H,
+                                  pdh + b * 3 * H, pdp + b * H);
     });
     return {dgi, dgh, dhp};
   });

@@ -29,7 +29,8 @@ namespace cadenza {
 namespace {
 void need_shape(const char* op, const Tensor& t, const char* what, const Shape& s, const char* hint) {
   if (!t.defined() || t.shape() != s)
-    fail(op, str(what, " has shape ", t.defined() ? shape_str(t.shape()) : "undefined", ", expected ", shape_str(s)), hint);
+    fail(op, str(what, " has shape ", t.defined() ? shape_str(t.shape()) : "undefined", ", expected ", shape_str(s)),
+         hint);
 }
 // mask (T, B) of 0/1 -> bytes; all ones when undefined
 std::vector<uint8_t> mask_bytes(const char* op, const Tensor& mask, int64_t T, int64_t B) {
@@ -48,7 +49,8 @@ const int64_t kGrain = 4096;  // elements per thread before a parallel region pa
 Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, const Tensor& c0, const Tensor& mask) {
   Op op("lstm_layer");
   if (!xproj.defined() || xproj.dim() != 3 || xproj.size(2) % 4 != 0)
-    fail("lstm_layer", "xproj must be (T, batch, 4*hidden), got " + (xproj.defined() ? shape_str(xproj.shape()) : "undefined"), "");
+    fail("lstm_layer",
+         "xproj must be (T, batch, 4*hidden), got " + (xproj.defined() ? shape_str(xproj.shape()) : "undefined"), "");
   const int64_t T = xproj.size(0), B = xproj.size(1), H = xproj.size(2) / 4;
   need_shape("lstm_layer", w_hh, "w_hh", {4 * H, H}, "weight_hh is (4*hidden, hidden)");
   need_shape("lstm_layer", h0, "h0", {B, H}, "initial states are (batch, hidden) per layer");
@@ -82,47 +84,49 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
       }
     });
   }
-  return op.finish(out, {xproj, w_hh, h0, c0}, [=, out = out.detach(), w = w.detach(), hc0 = hc0.detach(),
-                                                  cc0 = cc0.detach()](const Tensor& grad) -> Grads {
-    Tensor g = grad.contiguous();
-    Tensor dxp = make_tensor({T, B, 4 * H});
-    std::vector<real> dh((size_t)(B * H), 0), dc((size_t)(B * H), 0), dh_new((size_t)(B * H));
-    const kernels::PackedB w_p = kernels::pack_b(4 * H, H, w.data(), H, 1);  // W_hh (4H, H)
-    const real *pg = g.data(), *po = out.data(), *pact = act.data(), *ptc = tcs.data();
-    real* pdx = dxp.data();
-    for (int64_t t = T - 1; t >= 0; --t) {
-      const real* cp = t == 0 ? cc0.data() : po + (t - 1) * B * 2 * H + H;
-      int64_t rs = t == 0 ? H : 2 * H;
-      real* dG = pdx + t * B * 4 * H;
-      parallel_for(B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          const real* gb = pg + (t * B + b) * 2 * H;
-          real *dhb = dh.data() + b * H, *dcb = dc.data() + b * H, *dGb = dG + b * 4 * H;
-          for (int64_t j = 0; j < H; ++j) dhb[j] += gb[j], dcb[j] += gb[H + j];
-          if (!m[t * B + b]) {
-            for (int64_t j = 0; j < 4 * H; ++j) dGb[j] = 0;
-            continue;
-          }
-          // dc_{t-1} is written over dc_t in place
-          kernels::lstm_row_backward(pact + (t * B + b) * 4 * H, ptc + (t * B + b) * H, cp + b * rs, dhb, dcb, H, dGb, dcb);
+  return op.finish(
+      out, {xproj, w_hh, h0, c0},
+      [=, out = out.detach(), w = w.detach(), hc0 = hc0.detach(), cc0 = cc0.detach()](const Tensor& grad) -> Grads {
+        Tensor g = grad.contiguous();
+        Tensor dxp = make_tensor({T, B, 4 * H});
+        std::vector<real> dh((size_t)(B * H), 0), dc((size_t)(B * H), 0), dh_new((size_t)(B * H));
+        const kernels::PackedB w_p = kernels::pack_b(4 * H, H, w.data(), H, 1);  // W_hh (4H, H)
+        const real *pg = g.data(), *po = out.data(), *pact = act.data(), *ptc = tcs.data();
+        real* pdx = dxp.data();
+        for (int64_t t = T - 1; t >= 0; --t) {
+          const real* cp = t == 0 ? cc0.data() : po + (t - 1) * B * 2 * H + H;
+          int64_t rs = t == 0 ? H : 2 * H;
+          real* dG = pdx + t * B * 4 * H;
+          parallel_for(B, std::max<int64_t>(1, kGrain / (4 * H)), [&](int64_t b0, int64_t b1) {
+            for (int64_t b = b0; b < b1; ++b) {
+              const real* gb = pg + (t * B + b) * 2 * H;
+              real *dhb = dh.data() + b * H, *dcb = dc.data() + b * H, *dGb = dG + b * 4 * H;
+              for (int64_t j = 0; j < H; ++j) dhb[j] += gb[j], dcb[j] += gb[H + j];
+              if (!m[t * B + b]) {
+                for (int64_t j = 0; j < 4 * H; ++j) dGb[j] = 0;
+                continue;
+              }
+              // dc_{t-1} is written over dc_t in place
+              kernels::lstm_row_backward(pact + (t * B + b) * 4 * H, ptc + (t * B + b) * H, cp + b * rs, dhb, dcb, H,
+                                         dGb, dcb);
+            }
+          });
+          // dh_{t-1} (B, H) = dG_t (B, 4H) @ W_hh (4H, H); padded rows keep their dh.
+          kernels::gemm_packed(B, dG, 4 * H, 1, w_p, dh_new.data(), H, false);
+          for (int64_t b = 0; b < B; ++b)
+            if (m[t * B + b]) std::copy(dh_new.begin() + b * H, dh_new.begin() + (b + 1) * H, dh.begin() + b * H);
         }
+        // dW_hh (4H, H) = dG^T (4H, T*B) @ Hprev (T*B, H), Hprev = [h0; h_0; ...; h_{T-2}]
+        std::vector<real> hprev((size_t)(T * B * H));
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t b = 0; b < B; ++b) {
+            const real* src = t == 0 ? hc0.data() + b * H : po + ((t - 1) * B + b) * 2 * H;
+            std::copy(src, src + H, hprev.begin() + (t * B + b) * H);
+          }
+        Tensor dw = make_tensor({4 * H, H});
+        kernels::gemm(4 * H, H, T * B, pdx, 1, 4 * H, hprev.data(), H, 1, dw.data(), H, false);
+        return {dxp, dw, Tensor::from_vector(dh, {B, H}), Tensor::from_vector(dc, {B, H})};
       });
-      // dh_{t-1} (B, H) = dG_t (B, 4H) @ W_hh (4H, H); padded rows keep their dh.
-      kernels::gemm_packed(B, dG, 4 * H, 1, w_p, dh_new.data(), H, false);
-      for (int64_t b = 0; b < B; ++b)
-        if (m[t * B + b]) std::copy(dh_new.begin() + b * H, dh_new.begin() + (b + 1) * H, dh.begin() + b * H);
-    }
-    // dW_hh (4H, H) = dG^T (4H, T*B) @ Hprev (T*B, H), Hprev = [h0; h_0; ...; h_{T-2}]
-    std::vector<real> hprev((size_t)(T * B * H));
-    for (int64_t t = 0; t < T; ++t)
-      for (int64_t b = 0; b < B; ++b) {
-        const real* src = t == 0 ? hc0.data() + b * H : po + ((t - 1) * B + b) * 2 * H;
-        std::copy(src, src + H, hprev.begin() + (t * B + b) * H);
-      }
-    Tensor dw = make_tensor({4 * H, H});
-    kernels::gemm(4 * H, H, T * B, pdx, 1, 4 * H, hprev.data(), H, 1, dw.data(), H, false);
-    return {dxp, dw, Tensor::from_vector(dh, {B, H}), Tensor::from_vector(dc, {B, H})};
-  });
 }
 
 // xproj: (T, B, 3H) = x W_ih^T + b_ih; w_hh: (3H, H); b_hh: (3H,); h0: (B, H); mask: (T, B) or undefined.
@@ -130,7 +134,8 @@ Tensor lstm_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& h0, con
 Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, const Tensor& h0, const Tensor& mask) {
   Op op("gru_layer");
   if (!xproj.defined() || xproj.dim() != 3 || xproj.size(2) % 3 != 0)
-    fail("gru_layer", "xproj must be (T, batch, 3*hidden), got " + (xproj.defined() ? shape_str(xproj.shape()) : "undefined"), "");
+    fail("gru_layer",
+         "xproj must be (T, batch, 3*hidden), got " + (xproj.defined() ? shape_str(xproj.shape()) : "undefined"), "");
   const int64_t T = xproj.size(0), B = xproj.size(1), H = xproj.size(2) / 3;
   need_shape("gru_layer", w_hh, "w_hh", {3 * H, H}, "weight_hh is (3*hidden, hidden)");
   need_shape("gru_layer", b_hh, "b_hh", {3 * H}, "bias_hh is (3*hidden,)");
@@ -160,47 +165,47 @@ Tensor gru_layer(const Tensor& xproj, const Tensor& w_hh, const Tensor& b_hh, co
       }
     });
   }
-  return op.finish(out, {xproj, w_hh, b_hh, h0}, [=, out = out.detach(), w = w.detach(),
-                                                  hc0 = hc0.detach()](const Tensor& grad) -> Grads {
-    Tensor g = grad.contiguous();
-    Tensor dxp = make_tensor({T, B, 3 * H});
-    std::vector<real> dgh((size_t)(T * B * 3 * H)), dh((size_t)(B * H), 0), dh_new((size_t)(B * H));
-    const kernels::PackedB w_p = kernels::pack_b(3 * H, H, w.data(), H, 1);  // W_hh (3H, H)
-    const real *pg = g.data(), *po = out.data(), *pact = act.data();
-    real* pdx = dxp.data();
-    for (int64_t t = T - 1; t >= 0; --t) {
-      const real* hp = t == 0 ? hc0.data() : po + (t - 1) * B * H;
-      real *dGi = pdx + t * B * 3 * H, *dGh = dgh.data() + t * B * 3 * H;
-      parallel_for(B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          real *dhb = dh.data() + b * H, *di = dGi + b * 3 * H, *dg = dGh + b * 3 * H;
-          const real* gb = pg + (t * B + b) * H;
-          for (int64_t j = 0; j < H; ++j) dhb[j] += gb[j];
-          if (!m[t * B + b]) {
-            for (int64_t j = 0; j < 3 * H; ++j) di[j] = dg[j] = 0;
-            continue;
-          }
-          const real* ab = pact + (t * B + b) * 4 * H;
-          // the direct path z ⊙ dh is written over dh in place; the W_hh path is added below
-          kernels::gru_row_backward(ab, ab + 3 * H, hp + b * H, dhb, H, di, dg, dhb);
-        }
-      });
-      // dh_{t-1} += dGh_t (B, 3H) @ W_hh (3H, H) for real (unpadded) rows
-      kernels::gemm_packed(B, dGh, 3 * H, 1, w_p, dh_new.data(), H, false);
-      for (int64_t b = 0; b < B; ++b)
-        if (m[t * B + b])
-          for (int64_t j = 0; j < H; ++j) dh[b * H + j] += dh_new[b * H + j];
-    }
-    std::vector<real> hprev((size_t)(T * B * H));
-    std::copy(hc0.data(), hc0.data() + B * H, hprev.begin());
-    if (T > 1) std::copy(po, po + (T - 1) * B * H, hprev.begin() + B * H);
-    Tensor dw = make_tensor({3 * H, H}), db = Tensor::zeros({3 * H});
-    kernels::gemm(3 * H, H, T * B, dgh.data(), 1, 3 * H, hprev.data(), H, 1, dw.data(), H, false);
-    real* pdb = db.data();
-    for (int64_t r = 0; r < T * B; ++r)
-      for (int64_t j = 0; j < 3 * H; ++j) pdb[j] += dgh[r * 3 * H + j];
-    return {dxp, dw, db, Tensor::from_vector(dh, {B, H})};
-  });
+  return op.finish(out, {xproj, w_hh, b_hh, h0},
+                   [=, out = out.detach(), w = w.detach(), hc0 = hc0.detach()](const Tensor& grad) -> Grads {
+                     Tensor g = grad.contiguous();
+                     Tensor dxp = make_tensor({T, B, 3 * H});
+                     std::vector<real> dgh((size_t)(T * B * 3 * H)), dh((size_t)(B * H), 0), dh_new((size_t)(B * H));
+                     const kernels::PackedB w_p = kernels::pack_b(3 * H, H, w.data(), H, 1);  // W_hh (3H, H)
+                     const real *pg = g.data(), *po = out.data(), *pact = act.data();
+                     real* pdx = dxp.data();
+                     for (int64_t t = T - 1; t >= 0; --t) {
+                       const real* hp = t == 0 ? hc0.data() : po + (t - 1) * B * H;
+                       real *dGi = pdx + t * B * 3 * H, *dGh = dgh.data() + t * B * 3 * H;
+                       parallel_for(B, std::max<int64_t>(1, kGrain / (3 * H)), [&](int64_t b0, int64_t b1) {
+                         for (int64_t b = b0; b < b1; ++b) {
+                           real *dhb = dh.data() + b * H, *di = dGi + b * 3 * H, *dg = dGh + b * 3 * H;
+                           const real* gb = pg + (t * B + b) * H;
+                           for (int64_t j = 0; j < H; ++j) dhb[j] += gb[j];
+                           if (!m[t * B + b]) {
+                             for (int64_t j = 0; j < 3 * H; ++j) di[j] = dg[j] = 0;
+                             continue;
+                           }
+                           const real* ab = pact + (t * B + b) * 4 * H;
+                           // the direct path z ⊙ dh is written over dh in place; the W_hh path is added below
+                           kernels::gru_row_backward(ab, ab + 3 * H, hp + b * H, dhb, H, di, dg, dhb);
+                         }
+                       });
+                       // dh_{t-1} += dGh_t (B, 3H) @ W_hh (3H, H) for real (unpadded) rows
+                       kernels::gemm_packed(B, dGh, 3 * H, 1, w_p, dh_new.data(), H, false);
+                       for (int64_t b = 0; b < B; ++b)
+                         if (m[t * B + b])
+                           for (int64_t j = 0; j < H; ++j) dh[b * H + j] += dh_new[b * H + j];
+                     }
+                     std::vector<real> hprev((size_t)(T * B * H));
+                     std::copy(hc0.data(), hc0.data() + B * H, hprev.begin());
+                     if (T > 1) std::copy(po, po + (T - 1) * B * H, hprev.begin() + B * H);
+                     Tensor dw = make_tensor({3 * H, H}), db = Tensor::zeros({3 * H});
+                     kernels::gemm(3 * H, H, T * B, dgh.data(), 1, 3 * H, hprev.data(), H, 1, dw.data(), H, false);
+                     real* pdb = db.data();
+                     for (int64_t r = 0; r < T * B; ++r)
+                       for (int64_t j = 0; j < 3 * H; ++j) pdb[j] += dgh[r * 3 * H + j];
+                     return {dxp, dw, db, Tensor::from_vector(dh, {B, H})};
+                   });
 }
 
 }  // namespace cadenza

@@ -52,7 +52,8 @@ std::vector<real> rows_of(const Tensor& a, const ReducePlan& p) {
   std::vector<int64_t> perm;
   std::vector<bool> reduced(a.dim(), false);
   for (int64_t d : p.dims) reduced[d] = true;
-  for (int64_t i = 0; i < a.dim(); ++i) if (!reduced[i]) perm.push_back(i);
+  for (int64_t i = 0; i < a.dim(); ++i)
+    if (!reduced[i]) perm.push_back(i);
   for (int64_t d : p.dims) perm.push_back(d);
   Shape sh, st;
   for (int64_t d : perm) sh.push_back(a.shape()[d]), st.push_back(a.strides()[d]);
@@ -197,8 +198,8 @@ Tensor var(const Tensor& a, std::vector<int64_t> dims, bool unbiased, bool keepd
   ReducePlan p = make_plan("var", a, dims, keepdim);
   int64_t n = p.inner;
   if (n - (unbiased ? 1 : 0) <= 0)
-    fail("var", str("needs at least ", unbiased ? 2 : 1, " values per group, got ", n, " (shape ",
-                    shape_str(a.shape()), ")"),
+    fail("var",
+         str("needs at least ", unbiased ? 2 : 1, " values per group, got ", n, " (shape ", shape_str(a.shape()), ")"),
          "reduce over more elements, or pass unbiased=false");
   Tensor d = a - mean(a, dims, true);
   return sum(d * d, dims, keepdim) / (real)(n - (unbiased ? 1 : 0));
@@ -268,8 +269,8 @@ Tensor scaled_masked_softmax(const Tensor& x, real scale, const Tensor& mask) {
   int64_t mask_rows = 1;
   if (mask.defined()) {
     if (broadcast_shapes("scaled_masked_softmax (mask vs scores)", mask.shape(), x.shape()) != x.shape())
-      fail("scaled_masked_softmax", "mask " + shape_str(mask.shape()) + " is larger than the scores " +
-                                        shape_str(x.shape()),
+      fail("scaled_masked_softmax",
+           "mask " + shape_str(mask.shape()) + " is larger than the scores " + shape_str(x.shape()),
            "a causal mask is (Tq, Tk); a padding mask is (B, 1, Tk) for scores (B, Tq, Tk)");
     Shape ms = mask.shape();  // a mask that is x's trailing axes is used as it is, row r % its rows
     while (!ms.empty() && ms.front() == 1 && ms.size() > 1) ms.erase(ms.begin());
@@ -300,9 +301,8 @@ Tensor log_softmax(const Tensor& a, int64_t dim) {
     real log_s = (real)std::log(s);  // subtract m first: x - m is exact, x - (m + log s) is not
     for (int64_t i = 0; i < n; ++i) out[i] = (row[i] - m) - log_s;
   });
-  return op.finish(y, {a}, [y = y.detach(), dim](const Tensor& g) -> Grads {
-    return {g - exp(y) * sum(g, {dim}, true)};
-  });
+  return op.finish(y, {a},
+                   [y = y.detach(), dim](const Tensor& g) -> Grads { return {g - exp(y) * sum(g, {dim}, true)}; });
 }
 
 // [doc:sum-to]
@@ -314,7 +314,10 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (lead < 0) fail("sum_to", "cannot reduce " + shape_str(g.shape()) + " to the larger rank " + shape_str(shape), "");
   std::vector<int64_t> dims;
   for (int64_t i = 0; i < g.dim(); ++i) {
-    if (i < lead) { dims.push_back(i); continue; }
+    if (i < lead) {
+      dims.push_back(i);
+      continue;
+    }
     int64_t want = shape[i - lead];
     if (want == 1 && g.shape()[i] != 1) dims.push_back(i);
     else if (want != g.shape()[i])

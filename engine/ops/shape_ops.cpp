@@ -105,9 +105,13 @@ Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
 Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t step) {
   need(a, "slice");
   int64_t d = normalize_dim("slice", dim, a.dim());
-  if (step <= 0) fail("slice", str("step must be positive, got ", step), "reverse with a flip is not supported; use step >= 1");
+  if (step <= 0)
+    fail("slice", str("step must be positive, got ", step), "reverse with a flip is not supported; use step >= 1");
   int64_t n = a.shape()[d];
-  auto clip = [n](int64_t i) { if (i < 0) i += n; return std::min(std::max<int64_t>(i, 0), n); };
+  auto clip = [n](int64_t i) {
+    if (i < 0) i += n;
+    return std::min(std::max<int64_t>(i, 0), n);
+  };
   start = clip(start);
   stop = clip(stop);
   int64_t len = stop > start ? (stop - start + step - 1) / step : 0;
@@ -234,8 +238,9 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   for (size_t i = 0; i < xs.size(); ++i) {
     need(xs[i], "stack");
     if (xs[i].shape() != xs[0].shape())
-      fail("stack", str("tensor ", i, " has shape ", shape_str(xs[i].shape()), ", tensor 0 has ",
-                        shape_str(xs[0].shape())), "stacked tensors must all have the same shape");
+      fail("stack",
+           str("tensor ", i, " has shape ", shape_str(xs[i].shape()), ", tensor 0 has ", shape_str(xs[0].shape())),
+           "stacked tensors must all have the same shape");
     ys.push_back(unsqueeze(xs[i], d));
   }
   return concat(ys, d);

@@ -17,7 +17,9 @@
 namespace cadenza {
 
 int64_t BinaryMatrix::nnz() const { return csr ? csr->nnz() : 0; }
-double BinaryMatrix::density() const { return rows > 0 && cols > 0 ? (double)nnz() / ((double)rows * (double)cols) : 0; }
+double BinaryMatrix::density() const {
+  return rows > 0 && cols > 0 ? (double)nnz() / ((double)rows * (double)cols) : 0;
+}
 
 BinaryMatrix BinaryMatrix::t() const {
   return {cols, rows, std::make_shared<const kernels::BinaryCSR>(kernels::transpose(*csr))};
@@ -36,8 +38,7 @@ Tensor BinaryMatrix::to_dense() const {
 // neither 0 nor 1, or -1 (-2: more than max_density of it is ones). A transposed view,
 // such as x.t(), is read in its stored order and its index transposed, which is cheaper
 // than copying it into a's order first.
-static std::optional<BinaryMatrix> index_ones(const char* op, const Tensor& a, int64_t& at,
-                                              double max_density = 1) {
+static std::optional<BinaryMatrix> index_ones(const char* op, const Tensor& a, int64_t& at, double max_density = 1) {
   if (!a.defined()) fail(op, "the input tensor is undefined", "assign it a value first");
   if (a.dim() != 2) fail(op, "needs a 2-d tensor, got shape " + shape_str(a.shape()), "reshape it to (rows, cols)");
   if (std::max(a.size(0), a.size(1)) > INT32_MAX)  // the index keeps rows and columns as int32
@@ -77,7 +78,8 @@ Tensor matmul(const BinaryMatrix& a, const Tensor& b, real alpha) {
   if (!a.csr) fail("matmul", "the 0/1 matrix is empty (default-constructed)", "make it with to_binary(tensor)");
   if (!b.defined()) fail("matmul", "the dense operand is undefined", "assign it a value first");
   if (b.dim() != 2 || b.size(0) != a.cols)
-    fail("matmul", str("a 0/1 matrix (", a.rows, ", ", a.cols, ") @ ") + shape_str(b.shape()) + ": the shapes do not fit",
+    fail("matmul",
+         str("a 0/1 matrix (", a.rows, ", ", a.cols, ") @ ") + shape_str(b.shape()) + ": the shapes do not fit",
          str("the right operand must be 2-d with ", a.cols, " rows"));
   Op op("binary_matmul");
   const int64_t n = b.size(1);

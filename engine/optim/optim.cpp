@@ -43,14 +43,20 @@ std::map<std::string, Tensor> Optimizer::state_dict() const {
 
 void Optimizer::load_state_dict(const std::map<std::string, Tensor>& sd) {
   for (auto& [key, t] : sd) {
-    if (key == "step") { steps_ = (int64_t)t.item(); continue; }
+    if (key == "step") {
+      steps_ = (int64_t)t.item();
+      continue;
+    }
     size_t i = 0;
     char name[64] = {0};
     if (std::sscanf(key.c_str(), "state.%zu.%63s", &i, name) != 2 || i >= params_.size())
-      fail("optimizer.load_state_dict", "unexpected key '" + key + "'", "the state is for a different optimiser or model");
+      fail("optimizer.load_state_dict", "unexpected key '" + key + "'",
+           "the state is for a different optimiser or model");
     if (t.shape() != params_[i].shape())
-      fail("optimizer.load_state_dict", "'" + key + "' has shape " + shape_str(t.shape()) + " but parameter " +
-                                            std::to_string(i) + " has " + shape_str(params_[i].shape()), "");
+      fail("optimizer.load_state_dict",
+           "'" + key + "' has shape " + shape_str(t.shape()) + " but parameter " + std::to_string(i) + " has " +
+               shape_str(params_[i].shape()),
+           "");
     state_[i][name] = t.contiguous().clone();
   }
 }
@@ -80,9 +86,8 @@ void SGD::step() {
     real* p = params_[i].data();
     const real* gp = gc.data();
     if (momentum == 0) {  // element by element: any thread split gives the same bits
-      parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
-        sgd_update(p + lo, gp + lo, lr, weight_decay, hi - lo);
-      });
+      parallel_for(params_[i].numel(), 1 << 15,
+                   [&](int64_t lo, int64_t hi) { sgd_update(p + lo, gp + lo, lr, weight_decay, hi - lo); });
       continue;
     }
     real* buf = buffer(i, "momentum_buffer").data();
@@ -119,8 +124,8 @@ struct AdamConsts {
   real l2, shrink, b1, b2, step, bc2_sqrt, eps;
 };
 __attribute__((always_inline)) inline void adam_update(const AdamConsts& c, real* __restrict p,
-                                                       const real* __restrict g, real* __restrict m,
-                                                       real* __restrict v, int64_t n) {
+                                                       const real* __restrict g, real* __restrict m, real* __restrict v,
+                                                       int64_t n) {
   for (int64_t k = 0; k < n; ++k) {
     real gk = g[k] + c.l2 * p[k];
     p[k] *= c.shrink;
@@ -160,7 +165,7 @@ void Adam::step() {
     real* m = buffer(i, "exp_avg").data();
     real* v = buffer(i, "exp_avg_sq").data();
     parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
-      // element by element (adam_update, above): any thread split gives the same bits
+    // element by element (adam_update, above): any thread split gives the same bits
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
       if (cpu_has_avx2_fma()) return adam_update_avx2(c, p + lo, gp + lo, m + lo, v + lo, hi - lo);
 #endif

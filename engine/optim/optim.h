@@ -19,8 +19,8 @@ class Optimizer {
   Optimizer(std::vector<Tensor> params, double lr);
   virtual ~Optimizer() = default;
   virtual void step() = 0;
-  void zero_grad();               // drops every parameter's .grad
-  double lr;                      // schedules change this between steps
+  void zero_grad();  // drops every parameter's .grad
+  double lr;         // schedules change this between steps
   int64_t steps() const { return steps_; }
   const std::vector<Tensor>& params() const { return params_; }
 
@@ -65,8 +65,8 @@ class AdamW : public Adam {
 
 class RMSprop : public Optimizer {
  public:
-  RMSprop(std::vector<Tensor> params, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8,
-          double weight_decay = 0, double momentum = 0);
+  RMSprop(std::vector<Tensor> params, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8, double weight_decay = 0,
+          double momentum = 0);
   void step() override;
   double alpha, eps, weight_decay, momentum;
 };

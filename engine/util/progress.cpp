@@ -7,7 +7,9 @@
 namespace cadenza {
 
 ProgressBar::ProgressBar(std::string label, int64_t total)
-    : label_(std::move(label)), total_(total > 0 ? total : 1), tty_(::isatty(2)),
+    : label_(std::move(label)),
+      total_(total > 0 ? total : 1),
+      tty_(::isatty(2)),
       start_(std::chrono::steady_clock::now()) {}
 
 double ProgressBar::elapsed_seconds() const {

@@ -22,7 +22,9 @@ namespace {
 // Target tokens: each lower voice as its distance in semitones below the soprano
 // (0..63), 64 for a rest, 65 = start (vocabulary 66); three per step: alto, tenor, bass.
 const int kSrcRest = 128, kGapRest = 64, kStart = 65;
-struct Voices { std::vector<int> s, a, t, b; };  // MIDI pitches, -1 = rest
+struct Voices {
+  std::vector<int> s, a, t, b;
+};  // MIDI pitches, -1 = rest
 
 Voices split_voices(const music::PianoRoll& r) {
   Voices v;
@@ -40,7 +42,9 @@ Voices split_voices(const music::PianoRoll& r) {
 }
 int gap_token(int s, int x) { return s < 0 || x < 0 ? kGapRest : std::min(63, s - x); }
 
-struct Example { std::vector<real> src, tgt; };  // src: T tokens, tgt: 3T tokens
+struct Example {
+  std::vector<real> src, tgt;
+};  // src: T tokens, tgt: 3T tokens
 Example make_example(const Voices& v, size_t start, size_t T) {
   Example e;
   for (size_t t = start; t < start + T; ++t) {
@@ -78,9 +82,12 @@ music::MidiFile to_midi(const std::vector<int>& s, const std::vector<int64_t>& g
 }  // namespace
 
 int main(int argc, char** argv) {
-  flags::Parser a("harmoniser", "Seq2Seq with attention: write alto, tenor and bass under a chorale soprano (trained on JSB Chorales).");
+  flags::Parser a(
+      "harmoniser",
+      "Seq2Seq with attention: write alto, tenor and bass under a chorale soprano (trained on JSB Chorales).");
   flags::SharedFlags sf;
-  sf.data = "../shared/data/jsb_chorales", sf.data_help = "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt)";
+  sf.data = "../shared/data/jsb_chorales",
+  sf.data_help = "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt)";
   sf.epochs = "8", sf.epochs_help = "passes over the training windows";
   sf.out = "out/harmoniser";
   a.add_shared(sf);
@@ -105,8 +112,8 @@ int main(int argc, char** argv) {
     models::Seq2Seq model(cfg, gen);
     optim::Adam opt(model.parameters(), 3e-3);
     int epochs = (int)a.integer("epochs", 1, 1000);
-    std::printf("harmoniser: %zu windows of %zu steps from %zu chorales; %lld parameters\n", train.size(), T, d.train.size(),
-                (long long)model.num_parameters());
+    std::printf("harmoniser: %zu windows of %zu steps from %zu chorales; %lld parameters\n", train.size(), T,
+                d.train.size(), (long long)model.num_parameters());
     // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
     double sum = 0;
     int64_t done = 0;
@@ -124,7 +131,8 @@ int main(int argc, char** argv) {
         tout.insert(tout.end(), train[j].tgt.begin(), train[j].tgt.end());
       }
       int64_t B = (int64_t)batch.size(), L = 3 * (int64_t)T;
-      models::Seq2Seq::Output o = model.forward(Tensor::from_vector(src, {B, (int64_t)T}), {}, Tensor::from_vector(tin, {B, L}));
+      models::Seq2Seq::Output o =
+          model.forward(Tensor::from_vector(src, {B, (int64_t)T}), {}, Tensor::from_vector(tin, {B, L}));
       Tensor loss = cross_entropy(o.logits.reshape({B * L, cfg.tgt_vocab}), Tensor::from_vector(tout, {B * L}));
       pipelines::backward_and_step(loss, opt, /*max_norm=*/1.0);
       sum += loss.item();
@@ -149,24 +157,30 @@ int main(int argc, char** argv) {
         std::vector<int> s(v.s.begin(), v.s.begin() + (long)n);
         std::vector<int64_t> bach(e.tgt.begin(), e.tgt.end());
         std::string base = out + "/chorale_" + std::to_string(c + 1);
-        auto f1 = outputs::write_piece(base + "_cadenza", to_midi(s, dec.tokens), str("test chorale ", c + 1, ": soprano by Bach, alto/tenor/bass by Cadenza"));
-        auto f2 = outputs::write_piece(base + "_bach", to_midi(s, bach), str("test chorale ", c + 1, ": Bach's harmonisation"));
+        auto f1 = outputs::write_piece(base + "_cadenza", to_midi(s, dec.tokens),
+                                       str("test chorale ", c + 1, ": soprano by Bach, alto/tenor/bass by Cadenza"));
+        auto f2 = outputs::write_piece(base + "_bach", to_midi(s, bach),
+                                       str("test chorale ", c + 1, ": Bach's harmonisation"));
         files.insert(files.end(), f1.begin(), f1.end());
         files.insert(files.end(), f2.begin(), f2.end());
-        io::write_file_atomic(base + "_attention.svg",
-                              outputs::attention_svg(dec.attention, str("attention, test chorale ", c + 1, " (rows: alto, tenor, bass tokens)"),
-                                                     "output token", "soprano step"),
-                              "harmoniser");
+        io::write_file_atomic(
+            base + "_attention.svg",
+            outputs::attention_svg(dec.attention,
+                                   str("attention, test chorale ", c + 1, " (rows: alto, tenor, bass tokens)"),
+                                   "output token", "soprano step"),
+            "harmoniser");
         files.push_back(base + "_attention.svg");
       }
     }
     files.push_back(outputs::write_curve(out + "/loss.svg", "harmoniser: cross-entropy per token", curve, {}));
     io::save_checkpoint(out + "/model.safetensors", model, {{"model", "harmoniser"}});
     std::printf("\nvoices equal to Bach's on the test chorales' openings: %.1f%% of %lld notes (beam %lld)\n",
-                100.0 * (double)agree / (double)std::max<int64_t>(1, total), (long long)total, (long long)a.integer("beam", 1, 64));
+                100.0 * (double)agree / (double)std::max<int64_t>(1, total), (long long)total,
+                (long long)a.integer("beam", 1, 64));
     std::printf("wrote %zu files to %s/:\n", files.size() + 1, out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
-    std::printf("\nlisten: %s/chorale_1_cadenza.wav beside chorale_1_bach.wav    look: %s/chorale_1_attention.svg\n", out.c_str(), out.c_str());
+    std::printf("\nlisten: %s/chorale_1_cadenza.wav beside chorale_1_bach.wav    look: %s/chorale_1_attention.svg\n",
+                out.c_str(), out.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "harmoniser: %s\n", e.what());
     return 1;

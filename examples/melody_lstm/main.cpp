@@ -36,7 +36,8 @@ struct MelodyLSTM : nn::Module {
 // [/doc]
 
 int main(int argc, char** argv) {
-  flags::Parser a("melody_lstm", "Train a melody LSTM on the bundled corpus and continue primers; writes MIDI, WAV and SVG.");
+  flags::Parser a("melody_lstm",
+                  "Train a melody LSTM on the bundled corpus and continue primers; writes MIDI, WAV and SVG.");
   flags::SharedFlags sf;
   sf.data_help = "a folder of MIDI files (default: the bundled corpus)";
   sf.epochs = "5", sf.epochs_help = "passes over the training windows";
@@ -74,8 +75,8 @@ int main(int argc, char** argv) {
     MelodyLSTM model(a.integer("hidden", 8, 4096), gen);
     optim::Adam opt(model.parameters(), 3e-3);
     int epochs = (int)a.integer("epochs", 1, 1000);
-    std::printf("melody_lstm: %zu windows of %lld tokens from %zu tunes; %lld parameters\n", windows.size(), (long long)W,
-                tunes.size(), (long long)model.num_parameters());
+    std::printf("melody_lstm: %zu windows of %lld tokens from %zu tunes; %lld parameters\n", windows.size(),
+                (long long)W, tunes.size(), (long long)model.num_parameters());
     // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
     double sum = 0;
     int64_t done = 0;
@@ -113,7 +114,8 @@ int main(int argc, char** argv) {
       const std::vector<int>& tune = tunes[(size_t)(gen.next_u64() % tunes.size())];
       std::vector<int> piece(tune.begin(), tune.begin() + (long)std::min<size_t>(16, tune.size()));  // the primer
       nn::RNNState state;
-      Tensor logits = model.forward(Tensor::from_vector(std::vector<real>(piece.begin(), piece.end()), {1, (int64_t)piece.size()}), &state);
+      Tensor logits = model.forward(
+          Tensor::from_vector(std::vector<real>(piece.begin(), piece.end()), {1, (int64_t)piece.size()}), &state);
       while ((int64_t)piece.size() < length) {
         std::vector<real> last = logits.select(1, -1).reshape({-1}).to_vector();
         piece.push_back((int)models::sample_token(last, so, gen));
@@ -129,7 +131,8 @@ int main(int argc, char** argv) {
     io::save_checkpoint(out + "/model.safetensors", model, {{"model", "melody-lstm"}});
     std::printf("\nwrote %zu files to %s/:\n", files.size() + 1, out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
-    std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(), out.c_str());
+    std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(),
+                out.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "melody_lstm: %s\n", e.what());
     return 1;

@@ -63,7 +63,8 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
     for (int c = 0; c < cells; ++c) {
       double v = p[r * cells + c];
       char col[16];
-      std::snprintf(col, sizeof col, "#%02x%02x%02x", (int)(255 - 80 * v), (int)(225 - 40 * std::fabs(v - 0.5)), (int)(175 + 80 * v));
+      std::snprintf(col, sizeof col, "#%02x%02x%02x", (int)(255 - 80 * v), (int)(225 - 40 * std::fabs(v - 0.5)),
+                    (int)(175 + 80 * v));
       canvas.rect(c * cw, 30 + r * cw, cw + 0.5, cw + 0.5, col);
     }
   std::vector<real> xv = x.to_vector(), yv = y.to_vector();
@@ -75,7 +76,9 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
 }
 
 int main(int argc, char** argv) {
-  flags::Parser args("mlp_moons", "Train an MLP to separate two half-moons; writes a loss curve, a decision boundary and a checkpoint.");
+  flags::Parser args(
+      "mlp_moons",
+      "Train an MLP to separate two half-moons; writes a loss curve, a decision boundary and a checkpoint.");
   flags::SharedFlags sf;  // no --data: the two moons are made here
   sf.epochs = "150", sf.epochs_help = "passes over the training set";
   sf.out = "out/mlp-demo";
@@ -93,8 +96,8 @@ int main(int argc, char** argv) {
     auto [x, y] = make_moons(512, 0.2, gen);
     auto [x_val, y_val] = make_moons(256, 0.2, gen);
     MLP model(32, gen);
-    std::printf("mlp_moons: %lld parameters, %d thread(s), seed %llu\n", (long long)model.num_parameters(), num_threads(),
-                (unsigned long long)seed);
+    std::printf("mlp_moons: %lld parameters, %d thread(s), seed %llu\n", (long long)model.num_parameters(),
+                num_threads(), (unsigned long long)seed);
     std::fflush(stdout);
 
     // [doc:training-loop]
@@ -110,10 +113,10 @@ int main(int argc, char** argv) {
         std::vector<real> idx(order.begin() + s * batch, order.begin() + (s + 1) * batch);
         Tensor rows = Tensor::from_vector(idx, {batch});
         Tensor xb = index_select(x, 0, rows), yb = index_select(y, 0, rows);
-        opt.zero_grad();                                              // 1. forget old gradients
+        opt.zero_grad();                                                        // 1. forget old gradients
         Tensor loss = binary_cross_entropy_with_logits(model.forward(xb), yb);  // 2. forward
-        loss.backward();                                              // 3. backward
-        opt.step();                                                   // 4. update
+        loss.backward();                                                        // 3. backward
+        opt.step();                                                             // 4. update
         schedule.step();
         total += loss.item();
       }
@@ -133,19 +136,22 @@ int main(int argc, char** argv) {
     std::snprintf(info, sizeof info, "val loss %.4f  val accuracy %.1f%%", val_loss.back(), 100 * acc);
     bar.finish(info);
 
-    std::string loss_svg = plot::line_plot(
-        {{"train", epoch_axis, train_loss, ""}, {"validation", epoch_axis, val_loss, ""}},
-        {"MLP on two moons: BCE loss", "epoch", "loss", 640, 400, true});
+    std::string loss_svg =
+        plot::line_plot({{"train", epoch_axis, train_loss, ""}, {"validation", epoch_axis, val_loss, ""}},
+                        {"MLP on two moons: BCE loss", "epoch", "loss", 640, 400, true});
     io::write_file_atomic(out + "/loss.svg", loss_svg, "mlp_moons");
     io::write_file_atomic(out + "/boundary.svg", boundary_svg(model, x_val, y_val), "mlp_moons");
     std::string csv = "epoch,train_loss,val_loss\n";
-    for (size_t i = 0; i < epoch_axis.size(); ++i) csv += str(epoch_axis[i], ",", train_loss[i], ",", val_loss[i], "\n");
+    for (size_t i = 0; i < epoch_axis.size(); ++i)
+      csv += str(epoch_axis[i], ",", train_loss[i], ",", val_loss[i], "\n");
     io::write_file_atomic(out + "/loss.csv", csv, "mlp_moons");
-    io::save_checkpoint(out + "/model.safetensors", model, {{"example", "mlp_moons"}, {"epochs", std::to_string(epochs)}});
-    std::printf("validation accuracy %.1f%%\nwrote:\n  %s/loss.svg          loss curve (open in a browser)\n"
-                "  %s/boundary.svg      what the network learned\n  %s/loss.csv          the numbers behind the curve\n"
-                "  %s/model.safetensors checkpoint (numpy/safetensors can read it)\n",
-                100 * acc, out.c_str(), out.c_str(), out.c_str(), out.c_str());
+    io::save_checkpoint(out + "/model.safetensors", model,
+                        {{"example", "mlp_moons"}, {"epochs", std::to_string(epochs)}});
+    std::printf(
+        "validation accuracy %.1f%%\nwrote:\n  %s/loss.svg          loss curve (open in a browser)\n"
+        "  %s/boundary.svg      what the network learned\n  %s/loss.csv          the numbers behind the curve\n"
+        "  %s/model.safetensors checkpoint (numpy/safetensors can read it)\n",
+        100 * acc, out.c_str(), out.c_str(), out.c_str(), out.c_str());
   } catch (const Error& e) {
     std::fprintf(stderr, "mlp_moons: %s\n", e.what());
     return 1;

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   sf.out = "out/rbm-demo";
   args.add_shared(sf);
   args.add("samples", "4", "pieces to generate");
-  args.add_switch("faithful", "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
+  args.add_switch("faithful",
+                  "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
   args.parse(argc, argv);
   rbm_music::Recipe recipe = args.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   if (long long e = args.integer("epochs", 0, 100000)) recipe.epochs = (int)e;
@@ -38,11 +39,13 @@ int main(int argc, char** argv) {
     std::printf("rbm_demo: %s\n", summary.c_str());
     Generator gen(seed);
     rbm_music::Examples ex = rbm_music::make_examples(songs, recipe);
-    std::printf("rbm_demo: %lld training windows from %lld pieces; RBM %lld visible x %lld hidden; %d thread(s), seed %llu\n",
-                (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
-                (unsigned long long)seed);
+    std::printf(
+        "rbm_demo: %lld training windows from %lld pieces; RBM %lld visible x %lld hidden; %d thread(s), seed %llu\n",
+        (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
+        (unsigned long long)seed);
     std::fflush(stdout);
-    models::RBM rbm(ex.x.size(1), recipe.hidden, recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
+    models::RBM rbm(ex.x.size(1), recipe.hidden,
+                    recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
     if (!recipe.faithful) rbm.init_visible_bias(ex.x);  // the seed left bv at 0
 
     // [doc:rbm-demo-main]
@@ -51,22 +54,26 @@ int main(int argc, char** argv) {
     rbm_music::TrainLog log = rbm_music::train(rbm, *opt_sgd, ex, recipe, gen, &g_interrupted);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     io::save_checkpoint(out + "/model.safetensors", rbm,
-                        {{"model", "rbm"}, {"recipe", recipe.faithful ? "faithful" : "improved"},
-                         {"epochs_done", std::to_string(log.epoch.size())}, {"seed", std::to_string(seed)}});
+                        {{"model", "rbm"},
+                         {"recipe", recipe.faithful ? "faithful" : "improved"},
+                         {"epochs_done", std::to_string(log.epoch.size())},
+                         {"seed", std::to_string(seed)}});
     if (g_interrupted) {
-      std::printf("\ninterrupted: checkpoint saved to %s/model.safetensors after %zu epochs\n", out.c_str(), log.epoch.size());
+      std::printf("\ninterrupted: checkpoint saved to %s/model.safetensors after %zu epochs\n", out.c_str(),
+                  log.epoch.size());
       return 130;
     }
     auto pieces = rbm_music::generate(rbm, ex, recipe, samples, /*windows=*/8, /*gibbs_steps=*/200, gen);
-    std::vector<std::string> files =
-        rbm_music::write_outputs(out, pieces, songs, log, recipe, args.str("data").empty() ? "the bundled corpus" : args.str("data"), seconds);
+    std::vector<std::string> files = rbm_music::write_outputs(
+        out, pieces, songs, log, recipe, args.str("data").empty() ? "the bundled corpus" : args.str("data"), seconds);
     // [/doc]
     std::printf("\nwrote %zu files to %s/:\n", files.size() + 1, out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
     std::printf("  %s/model.safetensors\n", out.c_str());
-    std::printf("\nlisten: play %s/sample_1.wav in any audio player (or: aplay %s/sample_1.wav)\n", out.c_str(), out.c_str());
-    std::printf("look:   open %s/sample_1.svg and %s/loss.svg in a browser; the numbers are in %s/report.md\n", out.c_str(),
-                out.c_str(), out.c_str());
+    std::printf("\nlisten: play %s/sample_1.wav in any audio player (or: aplay %s/sample_1.wav)\n", out.c_str(),
+                out.c_str());
+    std::printf("look:   open %s/sample_1.svg and %s/loss.svg in a browser; the numbers are in %s/report.md\n",
+                out.c_str(), out.c_str(), out.c_str());
   } catch (const Error& e) {
     std::fprintf(stderr, "rbm_demo: %s\n", e.what());
     return 1;

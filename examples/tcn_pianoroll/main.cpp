@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
       music::Split sp = music::split_indices(songs.size(), 0.8, 0.1, 1);
       d.name = data.empty() ? "bundled corpus" : data;
       for (size_t i : sp.train)
-        for (int shift = -3; shift <= 3; ++shift) d.train.push_back(music::transpose(music::to_piano_roll(songs[i]), shift));
+        for (int shift = -3; shift <= 3; ++shift)
+          d.train.push_back(music::transpose(music::to_piano_roll(songs[i]), shift));
       for (size_t i : sp.valid) d.valid.push_back(music::to_piano_roll(songs[i]));
       for (size_t i : sp.test) d.test.push_back(music::to_piano_roll(songs[i]));
     }
@@ -52,9 +53,10 @@ int main(int argc, char** argv) {
     r.channels = {96, 96, 96, 96}, r.kernel = 3, r.dropout = 0.2, r.batch = 8, r.chunk = 128, r.patience = 4;
     r.epochs = (int)a.integer("epochs", 1, 1000);
     std::unique_ptr<models::FrameModel> m = poly::build(r, gen);
-    std::printf("tcn_pianoroll: %zu train / %zu valid rolls; TCN of %zu levels, receptive field %lld steps, %lld parameters\n",
-                d.train.size(), d.valid.size(), r.channels.size(),
-                (long long)static_cast<models::FrameTCN&>(*m).tcn->receptive_field(), (long long)m->num_parameters());
+    std::printf(
+        "tcn_pianoroll: %zu train / %zu valid rolls; TCN of %zu levels, receptive field %lld steps, %lld parameters\n",
+        d.train.size(), d.valid.size(), r.channels.size(),
+        (long long)static_cast<models::FrameTCN&>(*m).tcn->receptive_field(), (long long)m->num_parameters());
     std::fflush(stdout);
     poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop);
     // [/doc]
@@ -85,10 +87,11 @@ int main(int argc, char** argv) {
     }
     files.push_back(outputs::write_curve(out + "/loss.svg", "TCN: NLL per step (nats)", log.train_nll, log.valid_nll));
     io::save_checkpoint(out + "/model.safetensors", *m, poly::recipe_metadata(r));
-    std::printf("\nbest valid NLL %.3f nats/step at epoch %d\nwrote %zu files to %s/:\n", log.best_valid, log.best_epoch,
-                files.size() + 1, out.c_str());
+    std::printf("\nbest valid NLL %.3f nats/step at epoch %d\nwrote %zu files to %s/:\n", log.best_valid,
+                log.best_epoch, files.size() + 1, out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
-    std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(), out.c_str());
+    std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(),
+                out.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tcn_pianoroll: %s\n", e.what());
     return 1;

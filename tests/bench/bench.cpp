@@ -35,7 +35,10 @@ double peak_rss_mb() {  // VmHWM, as the peers report it
   return 0;
 }
 
-struct Timing { double median, min, max; int repeats, inner; };
+struct Timing {
+  double median, min, max;
+  int repeats, inner;
+};
 Timing time_it(const std::function<void()>& step) {
   double t0 = now();
   for (int i = 0; i < 3 || now() - t0 < 0.5; ++i) step();  // warm-up, discarded
@@ -58,9 +61,10 @@ Timing time_it(const std::function<void()>& step) {
 }
 
 void report(const std::string& head, const Timing& t, const char* unit, double flop) {
-  std::printf("peer=cadenza %s threads=%d kernel=%s %s=%.4g ms_min=%.4g ms_max=%.4g", head.c_str(), num_threads(),
-              std::string(kernels::gemm_kernel_name()).substr(0, std::string(kernels::gemm_kernel_name()).find(' ')).c_str(), unit,
-              t.median * 1e3, t.min * 1e3, t.max * 1e3);
+  std::printf(
+      "peer=cadenza %s threads=%d kernel=%s %s=%.4g ms_min=%.4g ms_max=%.4g", head.c_str(), num_threads(),
+      std::string(kernels::gemm_kernel_name()).substr(0, std::string(kernels::gemm_kernel_name()).find(' ')).c_str(),
+      unit, t.median * 1e3, t.min * 1e3, t.max * 1e3);
   if (flop > 0) std::printf(" gflops=%.2f gflops_best=%.2f", flop / t.median / 1e9, flop / t.min / 1e9);
   std::printf(" repeats=%dx%d peak_rss_mb=%.1f\n", t.repeats, t.inner, peak_rss_mb());
   std::fflush(stdout);
@@ -68,10 +72,18 @@ void report(const std::string& head, const Timing& t, const char* unit, double f
 
 // ---- (a) sgemm: C[M,N] = A[M,K] @ B[K,N], row-major, no transposes (sgemm.py) ----
 const std::map<std::string, std::array<int64_t, 3>> kShapes = {  // name: M, N, K
-    {"sq64", {64, 64, 64}}, {"sq128", {128, 128, 128}}, {"sq256", {256, 256, 256}}, {"sq512", {512, 512, 512}},
-    {"sq1024", {1024, 1024, 1024}}, {"sq2048", {2048, 2048, 2048}}, {"lstm256_fwd", {64, 1024, 344}},
-    {"lstm256_bwd_data", {64, 344, 1024}}, {"lstm256_bwd_weight", {344, 1024, 64}}, {"lstm256_inproj", {2048, 1024, 88}},
-    {"lstm512_fwd", {64, 2048, 600}}, {"lstm512_bwd_weight", {600, 2048, 64}}};
+    {"sq64", {64, 64, 64}},
+    {"sq128", {128, 128, 128}},
+    {"sq256", {256, 256, 256}},
+    {"sq512", {512, 512, 512}},
+    {"sq1024", {1024, 1024, 1024}},
+    {"sq2048", {2048, 2048, 2048}},
+    {"lstm256_fwd", {64, 1024, 344}},
+    {"lstm256_bwd_data", {64, 344, 1024}},
+    {"lstm256_bwd_weight", {344, 1024, 64}},
+    {"lstm256_inproj", {2048, 1024, 88}},
+    {"lstm512_fwd", {64, 2048, 600}},
+    {"lstm512_bwd_weight", {600, 2048, 64}}};
 
 // The operands are laid out as the peer lays out its own (sgemm_openblas.c): each in a
 // 64-byte-aligned block with 16 floats to spare, so both libraries read the same layout.
@@ -165,7 +177,8 @@ void tcn_fwd_bwd(bool gated) {
     mse_loss(h, target).backward();
   });
   double macs = gated ? 2.0 * C * C * K + C * C : (double)C * C * K;
-  report(str("bench=tcn_fwd_bwd variant=", gated ? "gated" : "plain", " B=", B, " C=", C, " T=", T, " K=", K, " layers=", L),
+  report(str("bench=tcn_fwd_bwd variant=", gated ? "gated" : "plain", " B=", B, " C=", C, " T=", T, " K=", K,
+             " layers=", L),
          t, "ms_per_step", 3 * 2.0 * B * T * macs * L);
 }
 
@@ -191,7 +204,8 @@ void gan_step() {
   Timing t = time_it([&] {
     opt_d.zero_grad();
     Tensor fake = G(randn({B, Z}, g)).detach();
-    Tensor loss_d = binary_cross_entropy_with_logits(D(real_bars), ones) + binary_cross_entropy_with_logits(D(fake), zeros);
+    Tensor loss_d =
+        binary_cross_entropy_with_logits(D(real_bars), ones) + binary_cross_entropy_with_logits(D(fake), zeros);
     loss_d.backward();
     opt_d.step();
     opt_g.zero_grad();
@@ -225,7 +239,11 @@ void steps(int64_t n) {
   const int all = num_threads();
   // reference: gemm_ref; blocked: gemm_blocked (plain loops, one thread); simd: gemm with its
   // packed panels and register tiles on one thread; threads: gemm on every core.
-  struct Step { const char* name; int rung; int threads; };
+  struct Step {
+    const char* name;
+    int rung;
+    int threads;
+  };
   for (Step st : {Step{"reference", 0, 1}, Step{"blocked", 1, 1}, Step{"simd", 2, 1}, Step{"threads", 2, all}}) {
     set_num_threads(st.threads);
     Timing t = time_it([&] {
@@ -269,8 +287,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (want != cpu_capability_name(cpu_capability()))
-      std::fprintf(stderr, "bench: this CPU has no %s; running %s\n", argv[2],
-                   cpu_capability_name(cpu_capability()));
+      std::fprintf(stderr, "bench: this CPU has no %s; running %s\n", argv[2], cpu_capability_name(cpu_capability()));
     argc -= 2, argv += 2;
   }
   if (argc == 2 && !std::strcmp(argv[1], "--list")) {

@@ -23,7 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<uint8_t> w = music::write_midi(m);
       if (music::write_midi(music::read_midi(w)) != w) std::abort();  // the writer must be idempotent
     }
-  } catch (const music::MidiError&) {
-  }
+  } catch (const music::MidiError&) {}
   return 0;
 }

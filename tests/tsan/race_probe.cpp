@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   cadenza::parallel_for((int64_t)v.size(), 1, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       if (race) total += v[i];  // every thread writes `total`: the race
-      else out[i] = 2 * v[i];    // each thread owns out[lo, hi)
+      else out[i] = 2 * v[i];   // each thread owns out[lo, hi)
     }
   });
   std::vector<float> slot(64, 0.f);

@@ -10,9 +10,17 @@
 using namespace music;
 
 int cmd_score(int argc, char** argv) {
-  const char* usage = "usage: cadenza score IN.tune OUT.mid\nCompile a tune in Cadenza's score notation (music/corpus/README.md) to MIDI.\n";
-  if (argc >= 3 && (!std::strcmp(argv[2], "--help") || !std::strcmp(argv[2], "-h"))) { std::printf("%s", usage); return 0; }
-  if (argc != 4) { std::fprintf(stderr, "cadenza score: needs IN.tune and OUT.mid\n%s", usage); return 2; }
+  const char* usage =
+      "usage: cadenza score IN.tune OUT.mid\nCompile a tune in Cadenza's score notation (music/corpus/README.md) to "
+      "MIDI.\n";
+  if (argc >= 3 && (!std::strcmp(argv[2], "--help") || !std::strcmp(argv[2], "-h"))) {
+    std::printf("%s", usage);
+    return 0;
+  }
+  if (argc != 4) {
+    std::fprintf(stderr, "cadenza score: needs IN.tune and OUT.mid\n%s", usage);
+    return 2;
+  }
   try {
     Score s = read_score_file(argv[2]);
     write_midi_file(argv[3], score_to_midi(s));

@@ -36,13 +36,13 @@ static const char* kUsage =
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
 
-int cmd_midi(int argc, char** argv);    // midi_cmd.cpp
-int cmd_render(int argc, char** argv);  // render_cmd.cpp
-int cmd_roll(int argc, char** argv);    // render_cmd.cpp
-int cmd_score(int argc, char** argv);   // corpus_cmd.cpp
-int cmd_train(int argc, char** argv);   // rbm_cmd.cpp
-int cmd_sample(int argc, char** argv);  // rbm_cmd.cpp
-int cmd_eval(int argc, char** argv);    // rbm_cmd.cpp
+int cmd_midi(int argc, char** argv);       // midi_cmd.cpp
+int cmd_render(int argc, char** argv);     // render_cmd.cpp
+int cmd_roll(int argc, char** argv);       // render_cmd.cpp
+int cmd_score(int argc, char** argv);      // corpus_cmd.cpp
+int cmd_train(int argc, char** argv);      // rbm_cmd.cpp
+int cmd_sample(int argc, char** argv);     // rbm_cmd.cpp
+int cmd_eval(int argc, char** argv);       // rbm_cmd.cpp
 int cmd_train_seq(int argc, char** argv);  // seq_cmd.cpp
 int cmd_eval_seq(int argc, char** argv);   // seq_cmd.cpp
 // The frame models (--model lstm|gru|tcn|rnn-nade) have their own train/eval.
@@ -57,7 +57,8 @@ static bool wants_seq_model(int argc, char** argv) {
 static bool is_seq_checkpoint(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    std::string v = a.rfind("--checkpoint=", 0) == 0 ? a.substr(13) : (a == "--checkpoint" && i + 1 < argc ? argv[i + 1] : "");
+    std::string v =
+        a.rfind("--checkpoint=", 0) == 0 ? a.substr(13) : (a == "--checkpoint" && i + 1 < argc ? argv[i + 1] : "");
     if (v.empty()) continue;
     v = v.substr(0, v.find(','));
     auto md = io::load_safetensors(v).metadata;
@@ -82,8 +83,9 @@ static int cmd_info(int argc, char** argv) {
 }
 
 static int cmd_inspect(int argc, char** argv) {
-  flags::Parser args("cadenza inspect", "List the tensors in a checkpoint (.safetensors) or array (.npy).\n"
-                                        "usage: cadenza inspect --file PATH");
+  flags::Parser args("cadenza inspect",
+                     "List the tensors in a checkpoint (.safetensors) or array (.npy).\n"
+                     "usage: cadenza inspect --file PATH");
   args.add("file", "", "the file to read");
   args.parse(argc, argv, 2);
   std::string path = args.str("file");

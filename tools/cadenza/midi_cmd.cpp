@@ -31,7 +31,10 @@ int cmd_midi(int argc, char** argv) {
     return 2;
   }
   if (argc < 4 || argv[3][0] == '-') {
-    if (argc >= 4 && (!std::strcmp(argv[3], "--help") || !std::strcmp(argv[3], "-h"))) { std::printf("%s", kMidiUsage); return 0; }
+    if (argc >= 4 && (!std::strcmp(argv[3], "--help") || !std::strcmp(argv[3], "-h"))) {
+      std::printf("%s", kMidiUsage);
+      return 0;
+    }
     std::fprintf(stderr, "cadenza midi %s: needs a FILE — e.g. cadenza midi %s song.mid\n", sub.c_str(), sub.c_str());
     return 2;
   }
@@ -74,7 +77,8 @@ int cmd_midi(int argc, char** argv) {
       std::fprintf(stderr, "%s: %s [%s]\n", out_path.c_str(), e.what(), e.code.c_str());
       return 1;
     }
-    std::printf("wrote %s (%zu tracks, %zu diagnostics in the input)\n", out_path.c_str(), m.tracks.size(), m.diagnostics.size());
+    std::printf("wrote %s (%zu tracks, %zu diagnostics in the input)\n", out_path.c_str(), m.tracks.size(),
+                m.diagnostics.size());
     return 0;
   }
   if (sub == "notes") {
@@ -106,13 +110,15 @@ int cmd_midi(int argc, char** argv) {
     else std::printf("division: %d ticks per quarter note\n", m.ticks_per_quarter);
     std::printf("events: %zu\nnotes: %zu (%lld stray note-offs, %lld closed at track end)\n", events, notes.size(),
                 (long long)st.unmatched_note_offs, (long long)st.closed_at_track_end);
-    std::printf("tempo at start: %.2f quarter notes per minute\nduration: %.3f s\n", tempo.qpm_at(0), duration_seconds(m));
+    std::printf("tempo at start: %.2f quarter notes per minute\nduration: %.3f s\n", tempo.qpm_at(0),
+                duration_seconds(m));
     int lo = 128, hi = -1;
     for (auto& n : notes) lo = std::min(lo, n.pitch), hi = std::max(hi, n.pitch);
     if (hi >= 0) std::printf("pitch range: %s..%s\n", pitch_name(lo).c_str(), pitch_name(hi).c_str());
     std::printf("diagnostics: %zu\n", m.diagnostics.size());
     for (auto& d : m.diagnostics)
-      std::printf("  %s at byte %zu%s: %s\n", d.code.c_str(), d.offset, d.track >= 0 ? (" (track " + std::to_string(d.track) + ")").c_str() : "", d.detail.c_str());
+      std::printf("  %s at byte %zu%s: %s\n", d.code.c_str(), d.offset,
+                  d.track >= 0 ? (" (track " + std::to_string(d.track) + ")").c_str() : "", d.detail.c_str());
   }
   return 0;
 }

@@ -23,7 +23,8 @@ static volatile bool g_stop = false;
 namespace {
 bool is_polyphonic(const std::string& dir) {
   struct stat st;
-  return !dir.empty() && ::stat((dir + "/train.txt").c_str(), &st) == 0 && ::stat((dir + "/test.txt").c_str(), &st) == 0;
+  return !dir.empty() && ::stat((dir + "/train.txt").c_str(), &st) == 0 &&
+         ::stat((dir + "/test.txt").c_str(), &st) == 0;
 }
 // Rolls of a polyphonic split as a (steps, 88) tensor of 0/1 frames.
 Tensor frames(const std::string& dir, const std::string& split) {
@@ -44,7 +45,8 @@ uint64_t setup(flags::Parser& a) {
 }
 std::string meta(const io::TensorFile& f, const std::string& key, const std::string& path) {
   auto it = f.metadata.find(key);
-  if (it == f.metadata.end()) fail("checkpoint", "'" + path + "' has no '" + key + "' metadata", "was it written by cadenza train?");
+  if (it == f.metadata.end())
+    fail("checkpoint", "'" + path + "' has no '" + key + "' metadata", "was it written by cadenza train?");
   return it->second;
 }
 }  // namespace
@@ -54,7 +56,8 @@ int cmd_train(int argc, char** argv) {
   common_flags(a, /*epochs=*/true);
   a.add("hidden", "0", "hidden units (0: the recipe's default)");
   a.add("resume", "", "a checkpoint to continue from");
-  a.add("model", "rbm", "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");
+  a.add("model", "rbm",
+        "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");
   a.add_switch("faithful", "the seed tutorial's exact recipe");
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
@@ -63,7 +66,8 @@ int cmd_train(int argc, char** argv) {
   Generator gen(seed);
   rbm_music::Recipe r = a.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   bool poly = is_polyphonic(data);
-  if (poly) r.hidden = 150, r.window = 1, r.epochs = 60, r.batch = 100, r.lr = 0.05, r.cd_k = 5;  // frame RBM on 88 keys
+  if (poly)
+    r.hidden = 150, r.window = 1, r.epochs = 60, r.batch = 100, r.lr = 0.05, r.cd_k = 5;  // frame RBM on 88 keys
   if (long long e = a.integer("epochs", 0, 100000)) r.epochs = (int)e;
   if (long long h = a.integer("hidden", 0, 100000)) r.hidden = h;
 
@@ -83,19 +87,24 @@ int cmd_train(int argc, char** argv) {
     done = std::stoi(meta(f, "epochs_done", a.str("resume")));
     std::printf("resuming from %s after %d epochs\n", a.str("resume").c_str(), done);
   }
-  std::printf("cadenza train: %lld examples of %lld values, RBM with %lld hidden units, epochs %d..%d\n", (long long)ex.x.size(0),
-              (long long)ex.x.size(1), (long long)r.hidden, done + 1, r.epochs);
+  std::printf("cadenza train: %lld examples of %lld values, RBM with %lld hidden units, epochs %d..%d\n",
+              (long long)ex.x.size(0), (long long)ex.x.size(1), (long long)r.hidden, done + 1, r.epochs);
   std::fflush(stdout);
   rbm_music::TrainLog log = rbm_music::train(rbm, *opt, ex, r, gen, &g_stop, done + 1);
   done += (int)log.epoch.size();
   std::map<std::string, Tensor> extra;
   for (auto& [k, v] : opt->state_dict()) extra["optim." + k] = v;
   io::save_checkpoint(out + "/model.safetensors", rbm,
-                      {{"model", poly ? "rbm-frames" : "rbm-music"}, {"recipe", r.faithful ? "faithful" : "improved"},
-                       {"epochs_done", std::to_string(done)}, {"hidden", std::to_string(r.hidden)}, {"window", std::to_string(r.window)},
-                       {"seed", std::to_string(seed)}, {"data", data.empty() ? "bundled corpus" : data}},
+                      {{"model", poly ? "rbm-frames" : "rbm-music"},
+                       {"recipe", r.faithful ? "faithful" : "improved"},
+                       {"epochs_done", std::to_string(done)},
+                       {"hidden", std::to_string(r.hidden)},
+                       {"window", std::to_string(r.window)},
+                       {"seed", std::to_string(seed)},
+                       {"data", data.empty() ? "bundled corpus" : data}},
                       extra);
-  std::printf("%s: checkpoint %s/model.safetensors after %d epochs\n", g_stop ? "interrupted" : "done", out.c_str(), done);
+  std::printf("%s: checkpoint %s/model.safetensors after %d epochs\n", g_stop ? "interrupted" : "done", out.c_str(),
+              done);
   return g_stop ? 130 : 0;
 }
 
@@ -108,11 +117,14 @@ int cmd_sample(int argc, char** argv) {
   a.add("steps", "200", "Gibbs steps per window");
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
-  if (a.str("checkpoint").empty()) a.die("--checkpoint is required", "e.g. cadenza sample --checkpoint out/rbm/model.safetensors");
+  if (a.str("checkpoint").empty())
+    a.die("--checkpoint is required", "e.g. cadenza sample --checkpoint out/rbm/model.safetensors");
   io::TensorFile f = io::load_safetensors(a.str("checkpoint"));
   if (meta(f, "model", a.str("checkpoint")) != "rbm-music")
-    a.die("'" + a.str("checkpoint") + "' is a " + meta(f, "model", a.str("checkpoint")) + " checkpoint", "sample needs one trained on MIDI music");
-  rbm_music::Recipe r = meta(f, "recipe", a.str("checkpoint")) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
+    a.die("'" + a.str("checkpoint") + "' is a " + meta(f, "model", a.str("checkpoint")) + " checkpoint",
+          "sample needs one trained on MIDI music");
+  rbm_music::Recipe r =
+      meta(f, "recipe", a.str("checkpoint")) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   r.hidden = std::stoll(meta(f, "hidden", a.str("checkpoint")));
   Generator gen(seed);
   std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), nullptr);  // primers come from here
@@ -121,13 +133,16 @@ int cmd_sample(int argc, char** argv) {
   io::load_checkpoint(a.str("checkpoint"), rbm);
   auto pieces = rbm_music::generate(rbm, ex, r, (int)a.integer("samples", 1, 50), (int)a.integer("windows", 1, 64),
                                     (int)a.integer("steps", 1, 100000), gen);
-  auto files = rbm_music::write_outputs(a.str("out"), pieces, songs, {}, r, a.str("data").empty() ? "the bundled corpus" : a.str("data"), 0);
+  auto files = rbm_music::write_outputs(a.str("out"), pieces, songs, {}, r,
+                                        a.str("data").empty() ? "the bundled corpus" : a.str("data"), 0);
   for (const std::string& file : files) std::printf("wrote %s\n", file.c_str());
   return 0;
 }
 
 int cmd_eval(int argc, char** argv) {
-  flags::Parser a("cadenza eval", "Evaluate an RBM checkpoint: reconstruction error, pseudo-log-likelihood and, by AIS, the log-likelihood.");
+  flags::Parser a(
+      "cadenza eval",
+      "Evaluate an RBM checkpoint: reconstruction error, pseudo-log-likelihood and, by AIS, the log-likelihood.");
   common_flags(a);
   a.add("checkpoint", "", "the model.safetensors written by cadenza train");
   a.add("ais-runs", "100", "annealed importance sampling runs");
@@ -143,7 +158,8 @@ int cmd_eval(int argc, char** argv) {
   int64_t steps_per_example = 1;
   std::string dataset = data.empty() ? "corpus" : data.substr(data.find_last_of('/') + 1);
   if (kind == "rbm-frames") {
-    if (!is_polyphonic(data)) a.die("a frame RBM is evaluated on a polyphonic benchmark folder", "e.g. --data ../shared/data/jsb_chorales");
+    if (!is_polyphonic(data))
+      a.die("a frame RBM is evaluated on a polyphonic benchmark folder", "e.g. --data ../shared/data/jsb_chorales");
     x = frames(data, "test");
   } else {
     rbm_music::Recipe r = meta(f, "recipe", ck) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
@@ -155,17 +171,20 @@ int cmd_eval(int argc, char** argv) {
   models::RBM rbm(x.size(1), hidden, {}, gen);
   io::load_checkpoint(ck, rbm);
   models::RBM::AISResult z = hidden <= 20 ? models::RBM::AISResult{rbm.log_partition_exact(), 0.0}
-                                          : rbm.log_partition_ais((int)a.integer("ais-runs", 2, 100000), (int)a.integer("ais-betas", 2, 10000000), gen);
+                                          : rbm.log_partition_ais((int)a.integer("ais-runs", 2, 100000),
+                                                                  (int)a.integer("ais-betas", 2, 10000000), gen);
   double nll = -mean(rbm.log_prob(x, z.log_z)).item() / (double)steps_per_example;
   std::printf("%-34s %s\n", "examples", std::to_string(x.size(0)).c_str());
   std::printf("%-34s %.5f\n", "reconstruction error", rbm.reconstruction_error(x));
-  std::printf("%-34s %.3f\n", "pseudo-log-likelihood per step", rbm.pseudo_log_likelihood(x, gen) / (double)steps_per_example);
+  std::printf("%-34s %.3f\n", "pseudo-log-likelihood per step",
+              rbm.pseudo_log_likelihood(x, gen) / (double)steps_per_example);
   std::printf("%-34s %.3f +- %.3f (%s)\n", "log Z", z.log_z, z.stderr_log_z, hidden <= 20 ? "exact" : "AIS");
   std::printf("%-34s %.3f nats\n", "NLL per step", nll);
   if (kind == "rbm-frames" && dataset == "jsb_chorales")
-    std::printf("\n| model | JSB Chorales test NLL (nats/step) |\n|---|---|\n| Note 1-Gram (published) | 11.06 |\n"
-                "| RBM (published, Boulanger-Lewandowski et al. 2012) | 7.43 |\n| RBM (Cadenza, %lld hidden) | %.2f |\n",
-                (long long)hidden, nll);
+    std::printf(
+        "\n| model | JSB Chorales test NLL (nats/step) |\n|---|---|\n| Note 1-Gram (published) | 11.06 |\n"
+        "| RBM (published, Boulanger-Lewandowski et al. 2012) | 7.43 |\n| RBM (Cadenza, %lld hidden) | %.2f |\n",
+        (long long)hidden, nll);
   std::printf("model=%s dataset=%s split=%s nll=%.3f acc=- steps=%lld\n", kind.c_str(), dataset.c_str(),
               kind == "rbm-frames" ? "test" : "all", nll, (long long)(x.size(0) * steps_per_example));
   return 0;

@@ -13,7 +13,10 @@ using namespace music;
 
 // Reads the two positional arguments IN and OUT; prints usage on --help.
 static bool positional(int argc, char** argv, const char* usage, std::string& in, std::string& out) {
-  if (argc >= 3 && (!std::strcmp(argv[2], "--help") || !std::strcmp(argv[2], "-h"))) { std::printf("%s", usage); std::exit(0); }
+  if (argc >= 3 && (!std::strcmp(argv[2], "--help") || !std::strcmp(argv[2], "-h"))) {
+    std::printf("%s", usage);
+    std::exit(0);
+  }
   if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-') {
     std::fprintf(stderr, "cadenza %s: needs an input and an output file\n%s", argv[1], usage);
     return false;
@@ -23,8 +26,9 @@ static bool positional(int argc, char** argv, const char* usage, std::string& in
 }
 
 int cmd_render(int argc, char** argv) {
-  const char* usage = "usage: cadenza render IN.mid OUT.wav [--sample-rate 44100] [--no-sustain]\n"
-                      "Synthesise a MIDI file to 16-bit PCM WAV with Cadenza's own synthesiser.\n";
+  const char* usage =
+      "usage: cadenza render IN.mid OUT.wav [--sample-rate 44100] [--no-sustain]\n"
+      "Synthesise a MIDI file to 16-bit PCM WAV with Cadenza's own synthesiser.\n";
   std::string in, out;
   if (!positional(argc, argv, usage, in, out)) return 2;
   flags::Parser args("cadenza render", usage);
@@ -49,8 +53,9 @@ int cmd_render(int argc, char** argv) {
 }
 
 int cmd_roll(int argc, char** argv) {
-  const char* usage = "usage: cadenza roll IN.mid OUT.svg [--title TEXT] [--seconds N]\n"
-                      "Draw a piano roll: pitch names, bar lines, a colour per track, velocity as shading.\n";
+  const char* usage =
+      "usage: cadenza roll IN.mid OUT.svg [--title TEXT] [--seconds N]\n"
+      "Draw a piano roll: pitch names, bar lines, a colour per track, velocity as shading.\n";
   std::string in, out;
   if (!positional(argc, argv, usage, in, out)) return 2;
   flags::Parser args("cadenza roll", usage);

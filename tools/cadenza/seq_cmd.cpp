@@ -15,8 +15,9 @@ using namespace cadenza;
 static volatile bool g_stop_seq = false;
 
 int cmd_train_seq(int argc, char** argv) {
-  flags::Parser a("cadenza train --model lstm|gru|tcn|rnn-nade",
-                  "Train a frame model on a polyphonic benchmark folder; save the best-on-valid checkpoint and report test NLL.");
+  flags::Parser a(
+      "cadenza train --model lstm|gru|tcn|rnn-nade",
+      "Train a frame model on a polyphonic benchmark folder; save the best-on-valid checkpoint and report test NLL.");
   a.add("model", "lstm", "lstm, gru, tcn or rnn-nade");
   flags::SharedFlags sf;
   sf.data_help = "a polyphonic benchmark folder with train/valid/test.txt, e.g. ../shared/data/jsb_chorales";
@@ -64,7 +65,8 @@ int cmd_train_seq(int argc, char** argv) {
   plot::PlotOptions po;
   po.title = r.model + " on " + d.name, po.xlabel = "epoch", po.ylabel = "NLL (nats per step)";
   io::write_file_atomic(out + "/learning_curve.svg",
-                        plot::line_plot({{"train", ep, log.train_nll, ""}, {"valid", ep, log.valid_nll, ""}}, po), "cadenza train");
+                        plot::line_plot({{"train", ep, log.train_nll, ""}, {"valid", ep, log.valid_nll, ""}}, po),
+                        "cadenza train");
   poly::print_table(d.name, {{r.model, s}});
   std::printf("%s\n", poly::machine_line(r.model, d.name, s).c_str());
   std::printf("best valid NLL %.3f at epoch %d; trained in %s\nwrote %s/model.safetensors and %s/learning_curve.svg\n",
@@ -74,7 +76,8 @@ int cmd_train_seq(int argc, char** argv) {
 
 // cadenza eval --checkpoint a.safetensors[,b.safetensors...] [--data DIR]
 int cmd_eval_seq(int argc, char** argv) {
-  flags::Parser a("cadenza eval", "Evaluate frame-model checkpoints on a polyphonic test split, beside the published numbers.");
+  flags::Parser a("cadenza eval",
+                  "Evaluate frame-model checkpoints on a polyphonic test split, beside the published numbers.");
   a.add("checkpoint", "", "one or more model.safetensors from cadenza train --model ..., separated by commas");
   flags::SharedFlags sf;  // nothing is trained or written: no --epochs, no --out
   sf.data_help = "the benchmark folder (default: the one the first checkpoint was trained on)";
@@ -90,7 +93,8 @@ int cmd_eval_seq(int argc, char** argv) {
     if (q > p) paths.push_back(list.substr(p, q - p));
     p = q + 1;
   }
-  if (paths.empty()) a.die("--checkpoint is required", "e.g. cadenza eval --checkpoint out/lstm-jsb_chorales/model.safetensors");
+  if (paths.empty())
+    a.die("--checkpoint is required", "e.g. cadenza eval --checkpoint out/lstm-jsb_chorales/model.safetensors");
   std::string dir = a.str("data");
   if (dir.empty()) {
     auto md = io::load_safetensors(paths[0]).metadata;
