@@ -66,4 +66,38 @@ void mark_onsets(music::PianoRoll& r) {
           r.data[(size_t)(t * K + k)] > 0 && (t == 0 || r.data[(size_t)((t - 1) * K + k)] == 0);
 }
 
+SATB satb_voices(const music::PianoRoll& r) {
+  SATB v;
+  const int K = r.keys();
+  for (int64_t t = 0; t < r.steps; ++t) {
+    std::vector<int> p;  // sounding pitches, highest first
+    for (int k = K - 1; k >= 0; --k)
+      if (r.data[(size_t)(t * K + k)] > 0) p.push_back(r.lowest + k);
+    const int n = (int)p.size();
+    v.s.push_back(n ? p[0] : -1);
+    v.a.push_back(n ? p[(size_t)std::min(1, n - 1)] : -1);
+    v.t.push_back(n ? p[(size_t)std::max(0, n - 2)] : -1);
+    v.b.push_back(n ? p[(size_t)(n - 1)] : -1);
+  }
+  return v;
+}
+
+music::PianoRoll roll_from_voices(const std::vector<std::vector<int>>& voices, int steps_per_quarter, int lowest,
+                                  int highest) {
+  music::PianoRoll r;
+  r.lowest = lowest, r.highest = highest, r.steps_per_quarter = steps_per_quarter;
+  r.steps = voices.empty() ? 0 : (int64_t)voices[0].size();
+  const int K = r.keys();
+  r.data.assign((size_t)(r.steps * K), 0);
+  r.onset.assign(r.data.size(), 0);
+  for (int64_t t = 0; t < r.steps; ++t)
+    for (const std::vector<int>& v : voices) {
+      const int p = v[(size_t)t];
+      if (p < lowest || p > highest) continue;
+      r.data[(size_t)(t * K + p - lowest)] = 1;
+      if (t == 0 || p != v[(size_t)t - 1]) r.onset[(size_t)(t * K + p - lowest)] = 1;
+    }
+  return r;
+}
+
 }  // namespace pipelines

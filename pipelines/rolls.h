@@ -39,4 +39,16 @@ struct NoteStatePiece {
   int64_t steps() const { return (int64_t)rows.size(); }
 };
 
+// The four voices of a chorale, step by step, read off its roll: the soprano is the highest
+// sounding key, the bass the lowest, the alto and tenor the second highest and second lowest
+// (a step with fewer notes repeats them). MIDI pitches, -1 for a rest.
+struct SATB {
+  std::vector<int> s, a, t, b;
+};
+SATB satb_voices(const music::PianoRoll& roll);
+// A roll of `voices` (each one MIDI pitch per step, -1 for a rest) on the keys lowest..highest:
+// a note starts wherever a voice changes pitch. Pitches outside the keys are left out.
+music::PianoRoll roll_from_voices(const std::vector<std::vector<int>>& voices, int steps_per_quarter, int lowest = 21,
+                                  int highest = 108);
+
 }  // namespace pipelines

@@ -5,6 +5,7 @@
 #include "tests/helpers.h"
 
 #include "pipelines/poly.h"
+#include "pipelines/rolls.h"
 #include "pipelines/train_loop.h"
 
 using namespace cadenza;
@@ -73,6 +74,33 @@ TEST_SUITE("ch08-rnn") {
     pipelines::FitLog cut = pipelines::fit(h, o);
     CHECK(cut.stopped);
     CHECK(cut.train_loss.empty());
+  }
+
+  TEST_CASE("the roll bridge: stacked frames, appended frames, onsets, and chorale voices both ways") {
+    music::PianoRoll r;  // 88 keys; steps: {60, 64, 67, 72}, {60, 64, 67, 72}, {}, {62}
+    r.steps = 4;
+    r.data.assign(4 * 88, 0);
+    for (int p : {60, 64, 67, 72}) r.data[(size_t)(p - 21)] = r.data[(size_t)(88 + p - 21)] = 1;
+    r.data[(size_t)(3 * 88 + 62 - 21)] = 1;
+    Tensor f = pipelines::stacked_frames({r, r});
+    CHECK(f.shape() == Shape{8, 88});
+    CHECK(f.at({5, 60 - 21}) == 1);
+    CHECK(f.at({6, 60 - 21}) == 0);
+    pipelines::mark_onsets(r);
+    CHECK(r.onset[(size_t)(60 - 21)] == 1);       // starts at step 0
+    CHECK(r.onset[(size_t)(88 + 60 - 21)] == 0);  // held at step 1
+    CHECK(r.onset[(size_t)(3 * 88 + 62 - 21)] == 1);
+    pipelines::SATB v = pipelines::satb_voices(r);
+    CHECK(v.s == std::vector<int>{72, 72, -1, 62});
+    CHECK(v.a == std::vector<int>{67, 67, -1, 62});  // one note: every voice sings it
+    CHECK(v.t == std::vector<int>{64, 64, -1, 62});
+    CHECK(v.b == std::vector<int>{60, 60, -1, 62});
+    music::PianoRoll back = pipelines::roll_from_voices({v.s, v.a, v.t, v.b}, 4);
+    CHECK(back.data == r.data);
+    CHECK(back.onset == r.onset);
+    pipelines::append_frame(back, Tensor::zeros({88}));
+    CHECK(back.steps == 5);
+    expect_error([&] { pipelines::append_frame(back, Tensor::zeros({87})); }, {"[append_frame]", "87", "88 keys"});
   }
 
   TEST_CASE("frame_batch: x is the target shifted right by one step, padded with zeros") {

@@ -10,6 +10,7 @@
 #include "pipelines/flags.h"
 #include "pipelines/outputs.h"
 #include "pipelines/poly.h"
+#include "pipelines/rolls.h"
 #include "pipelines/train_loop.h"
 #include "music/dataset.h"
 
@@ -22,24 +23,7 @@ namespace {
 // Target tokens: each lower voice as its distance in semitones below the soprano
 // (0..63), 64 for a rest, 65 = start (vocabulary 66); three per step: alto, tenor, bass.
 const int kSrcRest = 128, kGapRest = 64, kStart = 65;
-struct Voices {
-  std::vector<int> s, a, t, b;
-};  // MIDI pitches, -1 = rest
-
-Voices split_voices(const music::PianoRoll& r) {
-  Voices v;
-  for (int64_t t = 0; t < r.steps; ++t) {
-    std::vector<int> p;
-    for (int k = 87; k >= 0; --k)
-      if (r.data[(size_t)(t * 88 + k)] > 0) p.push_back(21 + k);
-    int n = (int)p.size();
-    v.s.push_back(n ? p[0] : -1);
-    v.a.push_back(n ? p[(size_t)std::min(1, n - 1)] : -1);
-    v.t.push_back(n ? p[(size_t)std::max(0, n - 2)] : -1);
-    v.b.push_back(n ? p[(size_t)(n - 1)] : -1);
-  }
-  return v;
-}
+using Voices = pipelines::SATB;  // MIDI pitches, -1 = rest
 int gap_token(int s, int x) { return s < 0 || x < 0 ? kGapRest : std::min(63, s - x); }
 
 struct Example {
@@ -55,26 +39,14 @@ Example make_example(const Voices& v, size_t start, size_t T) {
 }
 
 music::MidiFile to_midi(const std::vector<int>& s, const std::vector<int64_t>& gaps) {
-  music::PianoRoll r;
-  r.steps = (int64_t)s.size();
-  r.steps_per_quarter = 1;  // the benchmark's chorales have one step per quarter note (its README)
-  r.data.assign((size_t)(r.steps * 88), 0);
-  r.onset.assign(r.data.size(), 0);
-  std::vector<int> prev(4, -1);
-  for (int64_t t = 0; t < r.steps; ++t) {
-    std::vector<int> now = {s[(size_t)t]};
+  std::vector<std::vector<int>> voices = {s, {}, {}, {}};  // soprano, then alto, tenor, bass from their gap tokens
+  for (size_t t = 0; t < s.size(); ++t)
     for (int v = 0; v < 3; ++v) {
-      int64_t g = gaps[(size_t)(3 * t + v)];
-      now.push_back(s[(size_t)t] < 0 || g >= kGapRest ? -1 : s[(size_t)t] - (int)g);
+      int64_t g = gaps[3 * t + (size_t)v];
+      voices[(size_t)v + 1].push_back(s[t] < 0 || g >= kGapRest ? -1 : s[t] - (int)g);
     }
-    for (int v = 0; v < 4; ++v) {
-      int p = now[(size_t)v];
-      if (p < 21 || p > 108) continue;
-      r.data[(size_t)(t * 88 + p - 21)] = 1;
-      if (p != prev[(size_t)v]) r.onset[(size_t)(t * 88 + p - 21)] = 1;
-    }
-    prev = now;
-  }
+  // The benchmark's chorales have one step per quarter note (its README).
+  music::PianoRoll r = pipelines::roll_from_voices(voices, /*steps_per_quarter=*/1);
   music::DecodeOptions d;
   d.qpm = 80, d.program = 19;  // church organ
   return music::from_piano_roll(r, d);
@@ -103,7 +75,7 @@ int main(int argc, char** argv) {
     const size_t T = 32;  // steps per training window (quarter notes, 8 bars): 96 decoder tokens
     std::vector<Example> train;
     for (const music::PianoRoll& r : d.train) {
-      Voices v = split_voices(r);
+      Voices v = pipelines::satb_voices(r);
       for (size_t s = 0; s + T <= v.s.size(); s += T / 2) train.push_back(make_example(v, s, T));
     }
     // [doc:harmoniser-train]
@@ -147,7 +119,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> files;
     int64_t agree = 0, total = 0;
     for (size_t c = 0; c < d.test.size() && !g_stop; ++c) {
-      Voices v = split_voices(d.test[c]);
+      Voices v = pipelines::satb_voices(d.test[c]);
       size_t n = std::min<size_t>(v.s.size(), 32);
       Example e = make_example(v, 0, n);
       Tensor src = Tensor::from_vector(e.src, {1, (int64_t)n});
