@@ -12,6 +12,7 @@
 #include "pipelines/poly.h"
 #include "pipelines/rolls.h"
 #include "pipelines/train_loop.h"
+#include "pipelines/run.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
   const uint64_t seed = a.apply_shared();
   std::string out = a.str("out");
   std::signal(SIGINT, [](int) { g_stop = true; });
-  try {
+  return pipelines::run_main("harmoniser", [&]() -> int {
     poly::Data d = poly::load(a.str("data"));
     a.make_output_dir(out);
     Generator gen(seed);
@@ -153,9 +154,6 @@ int main(int argc, char** argv) {
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
     std::printf("\nlisten: %s/chorale_1_cadenza.wav beside chorale_1_bach.wav    look: %s/chorale_1_attention.svg\n",
                 out.c_str(), out.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "harmoniser: %s\n", e.what());
-    return 1;
-  }
-  return g_stop ? 130 : 0;
+    return g_stop ? 130 : 0;
+  });
 }

@@ -9,6 +9,7 @@
 #include "pipelines/outputs.h"
 #include "pipelines/train_loop.h"
 #include "pipelines/rbm_music.h"
+#include "pipelines/run.h"
 #include "music/dataset.h"
 #include "music/pianoroll.h"
 
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   std::string out = a.str("out");
   a.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_stop = true; });
-  try {
+  return pipelines::run_main("melody_lstm", [&]() -> int {
     Generator gen(seed);
     std::string summary;
     std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), &summary);
@@ -133,9 +134,6 @@ int main(int argc, char** argv) {
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
     std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(),
                 out.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "melody_lstm: %s\n", e.what());
-    return 1;
-  }
-  return g_stop ? 130 : 0;
+    return g_stop ? 130 : 0;
+  });
 }

@@ -9,6 +9,7 @@
 
 #include "pipelines/flags.h"
 #include "pipelines/rbm_music.h"
+#include "pipelines/run.h"
 
 using namespace cadenza;
 
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   args.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_interrupted = true; });
 
-  try {
+  return pipelines::run_main("rbm_demo", [&]() -> int {
     std::string summary;
     std::vector<music::MidiFile> songs = rbm_music::load_songs(args.str("data"), &summary);
     std::printf("rbm_demo: %s\n", summary.c_str());
@@ -74,15 +75,6 @@ int main(int argc, char** argv) {
                 out.c_str());
     std::printf("look:   open %s/sample_1.svg and %s/loss.svg in a browser; the numbers are in %s/report.md\n",
                 out.c_str(), out.c_str(), out.c_str());
-  } catch (const Error& e) {
-    std::fprintf(stderr, "rbm_demo: %s\n", e.what());
-    return 1;
-  } catch (const music::MidiError& e) {
-    std::fprintf(stderr, "rbm_demo: %s [%s]\n", e.what(), e.code.c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rbm_demo: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -10,6 +10,7 @@
 #include "pipelines/outputs.h"
 #include "pipelines/poly.h"
 #include "pipelines/rbm_music.h"
+#include "pipelines/run.h"
 #include "music/dataset.h"
 
 using namespace cadenza;
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   std::string out = a.str("out"), data = a.str("data");
   a.make_output_dir(out);
   std::signal(SIGINT, [](int) { g_stop = true; });
-  try {
+  return pipelines::run_main("tcn_pianoroll", [&]() -> int {
     Generator gen(seed);
     poly::Data d;
     struct stat st;
@@ -92,9 +93,6 @@ int main(int argc, char** argv) {
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
     std::printf("\nlisten: %s/sample_1.wav    look: %s/sample_1.svg and %s/loss.svg\n", out.c_str(), out.c_str(),
                 out.c_str());
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "tcn_pianoroll: %s\n", e.what());
-    return 1;
-  }
-  return g_stop ? 130 : 0;
+    return g_stop ? 130 : 0;
+  });
 }
