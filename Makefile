@@ -140,6 +140,9 @@ $(call obj,tests/main.cpp $(FLOAT_TEST)) $(call dobj,tests/main.cpp $(GRAD_TEST)
 SUITE_FLAG := $(if $(SUITE),--test-suite=$(SUITE),)
 
 test: banner doctest-check $(TEST_BIN) $(GRAD_BIN)
+	@if [ -n "$(SUITE)" ]; then suites=$$({ $(TEST_BIN) --list-test-suites; $(GRAD_BIN) --list-test-suites; } | grep -E '^ch[0-9]' | sort -u); \
+	  for s in $$(echo "$(SUITE)" | tr , ' '); do echo "$$suites" | grep -qx -- "$$s" || \
+	    { echo "cadenza: no test suite named '$$s'; the suites are:" $$suites; exit 2; }; done; fi
 	@echo "== float32 suite ($(TEST_BIN)) =="
 	@$(TEST_BIN) $(SUITE_FLAG)
 	@echo "== float64 gradcheck suite ($(GRAD_BIN)) =="

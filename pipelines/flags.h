@@ -75,6 +75,9 @@ class Parser {
       auto it = flags_.find(name);
       if (it == flags_.end()) die("unknown flag --" + name, "see " + program_ + " --help for the flags it takes");
       if (it->second.is_switch) {
+        if (has_value && value != "1" && value != "0" && value != "true" && value != "false")
+          die("--" + name + " is a switch: give it alone, or as --" + name + "=1 / =0, not '" + value + "'",
+              it->second.help);
         it->second.value = has_value ? value : "1";
         continue;
       }

@@ -6,6 +6,7 @@
 // Module, a loss, backward, an optimiser, a schedule, a progress bar, a
 // checkpoint and pictures. Run it with `make mlp-demo`.
 // Chapter: docs/04-modules-losses-optimisers.md ("The whole loop").
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -103,7 +104,9 @@ int main(int argc, char** argv) {
     // [doc:training-loop]
     optim::Adam opt(model.parameters(), lr);
     const int64_t batch = 64, steps_per_epoch = x.size(0) / batch;
-    optim::CosineWithWarmup schedule(opt, steps_per_epoch, epochs * steps_per_epoch, lr * 0.05);
+    // One epoch of warm-up (less when there is only one epoch: the schedule needs steps after it).
+    optim::CosineWithWarmup schedule(opt, std::min(steps_per_epoch, epochs * steps_per_epoch - 1),
+                                     epochs * steps_per_epoch, lr * 0.05);
     ProgressBar bar("epoch", epochs);
     std::vector<double> epoch_axis, train_loss, val_loss;
     for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
