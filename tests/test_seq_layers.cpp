@@ -96,7 +96,9 @@ TEST_SUITE("ch08-rnn") {
       set_num_threads(threads);
       Generator g(21);
       for (auto [B, I, H] : {std::tuple<int64_t, int64_t, int64_t>{1, 1, 1}, {3, 5, 7}, {63, 4, 129}}) {
-        INFO("B=" << B << " I=" << I << " H=" << H << ", " << threads << " thread(s)");
+        // Copies: a lambda (inside INFO) may not capture a structured binding in C++17.
+        const int64_t b_ = B, i_ = I, h_ = H;
+        INFO("B=" << b_ << " I=" << i_ << " H=" << h_ << ", " << threads << " thread(s)");
         Tensor x = randn({B, I}, g).requires_grad_(), h = randn({B, H}, g).requires_grad_();
         Tensor c = randn({B, H}, g).requires_grad_(), w_ih = randn({4 * H, I}, g).requires_grad_();
         Tensor w_hh = randn({4 * H, H}, g).requires_grad_(), b_ih = randn({4 * H}, g).requires_grad_();
