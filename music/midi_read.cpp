@@ -5,6 +5,8 @@
 // status. Every read goes through Cursor, which checks bounds first; lengths
 // from the file are compared with the bytes that remain before anything is
 // allocated. Chapter: docs/05-midi-and-piano-rolls.md.
+#include <sys/stat.h>
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -305,6 +307,9 @@ MidiFile read_midi(const std::vector<uint8_t>& bytes, const ReadOptions& opt) {
 }
 
 MidiFile read_midi_file(const std::string& path, const ReadOptions& opt) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw MidiError("cannot_open", 0, "'" + path + "' is a folder, not a MIDI file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw MidiError("cannot_open", 0, "cannot open '" + path + "'");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

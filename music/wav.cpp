@@ -1,6 +1,9 @@
 // wav.cpp: see wav.h. Chapter: docs/06-sound-from-numbers.md.
 #include "music/wav.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -41,6 +44,10 @@ std::vector<uint8_t> wav_bytes(const Audio& a) {
 // [/doc]
 
 void write_wav(const std::string& path, const Audio& a) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw WavError("[wav] '" + path + "' is a folder, not a file — give a file name inside it, e.g. " + path +
+                   "/out.wav");
   std::vector<uint8_t> b = wav_bytes(a);
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -49,8 +56,10 @@ void write_wav(const std::string& path, const Audio& a) {
   bool ok = std::fwrite(b.data(), 1, b.size(), f) == b.size();
   ok = std::fclose(f) == 0 && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = errno;
     std::remove(tmp.c_str());
-    throw WavError("[wav] could not write '" + path + "' — is the disk full?");
+    throw WavError("[wav] could not write '" + path + "': " + std::strerror(e) +
+                   " — check the free space where it goes");
   }
 }
 

@@ -92,15 +92,15 @@ Recipe recipe_from_metadata(const std::map<std::string, std::string>& m) {
   };
   Recipe r;
   r.model = get("model").substr(6);
-  r.hidden = std::stoll(get("hidden")), r.layers = std::stoll(get("layers")),
-  r.nade_hidden = std::stoll(get("nade_hidden"));
-  r.kernel = std::stoll(get("kernel")), r.dropout = std::stod(get("dropout"));
+  auto whole = [&](const std::string& k) { return io::metadata_int(get(k), k, "the checkpoint"); };
+  r.hidden = whole("hidden"), r.layers = whole("layers"), r.nade_hidden = whole("nade_hidden");
+  r.kernel = whole("kernel"), r.dropout = io::metadata_number(get("dropout"), "dropout", "the checkpoint");
   r.channels.clear();
   std::string ch = get("channels");
   for (size_t p = 0; p < ch.size();) {
     size_t q = ch.find(',', p);
     if (q == std::string::npos) q = ch.size();
-    r.channels.push_back(std::stoll(ch.substr(p, q - p)));
+    r.channels.push_back(io::metadata_int(ch.substr(p, q - p), "channels", "the checkpoint"));
     p = q + 1;
   }
   return r;

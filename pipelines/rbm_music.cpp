@@ -65,7 +65,7 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
   }
   if (n == 0)
     fail("rbm", str("no training windows: every song is shorter than ", r.window, " steps"),
-         "use longer pieces or a smaller --window");
+         str("use pieces of at least ", r.window, " sixteenth notes (", r.window / 4, " beats)"));
   ex.x = Tensor::from_vector(flat, {n, width});
   return ex;
 }

@@ -195,4 +195,20 @@ TEST_SUITE("ch04-modules") {
     CHECK(rc == 0);
   }
 
+  TEST_CASE("errors a user understands: a folder as the output, a .npy as a checkpoint, bad metadata numbers") {
+    // Each message names the thing and the problem; none is a C++ library's own text.
+    expect_error([] { io::write_file_atomic(tmpdir(), "x", "cadenza render"); },
+                 {"[cadenza render]", "is a folder, not a file", "give a file name inside it"});
+    const std::string npy = tmpdir() + "/array.npy";
+    io::save_npy(npy, Tensor::ones({2, 3}));
+    expect_error([&] { io::load_safetensors(npy); },
+                 {"[load_safetensors]", "a .npy array, not a safetensors checkpoint"});
+    expect_error([] { io::metadata_int("abc", "hidden", "m.safetensors"); },
+                 {"[checkpoint]", "m.safetensors", "'hidden' is 'abc', not a whole number"});
+    expect_error([] { io::metadata_int("12x", "epochs_done", "m.safetensors"); }, {"'epochs_done' is '12x'"});
+    expect_error([] { io::metadata_number("", "dropout", "m.safetensors"); }, {"'dropout' is '', not a number"});
+    CHECK(io::metadata_int("192", "hidden", "m") == 192);
+    CHECK(io::metadata_number("0.3", "dropout", "m") == doctest::Approx(0.3));
+  }
+
 }  // TEST_SUITE

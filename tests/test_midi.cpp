@@ -102,6 +102,19 @@ TEST_SUITE("ch05-midi") {
     CHECK(e.offset == 22);
   }
 
+  TEST_CASE("a folder or a missing path given as a MIDI file is refused by name") {
+    for (std::string path : {std::string("tests"), std::string("tests/no-such-file.mid")}) {
+      INFO(path);
+      try {
+        read_midi_file(path);
+        FAIL("read_midi_file accepted " << path);
+      } catch (const MidiError& err) {
+        CHECK(err.code == "cannot_open");
+        CHECK(std::string(err.what()).find(path) != std::string::npos);
+      }
+    }
+  }
+
   TEST_CASE("bad bytes inside tracks: data > 127, system common and real-time statuses") {
     MidiFile a = read_midi(smf(0, 96, {"00 90 3c 90 3e 40  00 ff 2f 00"}));
     CHECK(has(a, "bad_data_byte"));

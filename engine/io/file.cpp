@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/core/error.h"
@@ -23,6 +24,9 @@ std::string read_file(const std::string& path, const std::string& op) {
 
 // [doc:atomic-write]
 void write_file_atomic(const std::string& path, const std::string& bytes, const std::string& op) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    fail(op, "'" + path + "' is a folder, not a file", "give a file name inside it, e.g. " + path + "/out");
   std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   {
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -33,8 +37,9 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
     ok = (::fsync(::fileno(f)) == 0 || errno == EINVAL) && ok;
     ok = (std::fclose(f) == 0) && ok;
     if (!ok) {
+      const int e = errno;
       std::remove(tmp.c_str());
-      fail(op, "could not write all of '" + path + "'", "is the disk full?");
+      fail(op, "could not write all of '" + path + "': " + std::strerror(e), "check the free space where it goes");
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -2,6 +2,9 @@
 #include "engine/io/safetensors.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "engine/io/file.h"
@@ -45,11 +48,32 @@ void save_safetensors(const std::string& path, const std::map<std::string, Tenso
   write_file_atomic(path, safetensors_bytes(tensors, metadata), "save_safetensors");
 }
 
+int64_t metadata_int(const std::string& v, const std::string& key, const std::string& where) {
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno == ERANGE)
+    fail("checkpoint", where + ": metadata '" + key + "' is '" + v + "', not a whole number",
+         "the file was changed, or written by another program; train it again");
+  return x;
+}
+double metadata_number(const std::string& v, const std::string& key, const std::string& where) {
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end || !std::isfinite(x))
+    fail("checkpoint", where + ": metadata '" + key + "' is '" + v + "', not a number",
+         "the file was changed, or written by another program; train it again");
+  return x;
+}
+
 // [doc:safetensors-load]
 TensorFile safetensors_from_bytes(const std::string& b, const std::string& what) {
   auto bad = [&](const std::string& problem, const std::string& hint = "the file is truncated or corrupt") {
     fail("load_safetensors", what + ": " + problem, hint);
   };
+  if (b.compare(0, 6, "\x93NUMPY") == 0)
+    bad("this is a .npy array, not a safetensors checkpoint",
+        "pass a .safetensors file (cadenza inspect --file reads either kind)");
   if (b.size() < 8) bad(str("only ", b.size(), " bytes; a safetensors file starts with an 8-byte header length"));
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n |= (uint64_t)(unsigned char)b[i] << (8 * i);

@@ -43,4 +43,9 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const Met
 // Loads the model's tensors (strict by default) and returns the whole file.
 TensorFile load_checkpoint(const std::string& path, nn::Module& model, bool strict = true);
 
+// A metadata value read as a number, or an error naming the key, the value and the file
+// (`where`), never a bare "stoi". metadata_int takes whole numbers only.
+int64_t metadata_int(const std::string& value, const std::string& key, const std::string& where);
+double metadata_number(const std::string& value, const std::string& key, const std::string& where);
+
 }  // namespace cadenza::io

@@ -75,7 +75,7 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     if (it == state.end()) {
       if (strict)
         fail("load_state_dict", "missing tensor '" + name + "'",
-             "the checkpoint is for a different model, or pass strict=false");
+             "the checkpoint was written for a different model (in C++, load_state_dict(d, false) skips such names)");
       continue;
     }
     if (it->second.shape() != t.shape())
@@ -91,7 +91,7 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
     for (auto& [name, t] : state)
       if (!used.count(name))
         fail("load_state_dict", "unexpected tensor '" + name + "' in the checkpoint",
-             "the checkpoint is for a different model, or pass strict=false");
+             "the checkpoint was written for a different model (in C++, load_state_dict(d, false) skips such names)");
 }
 // [/doc]
 

@@ -84,7 +84,7 @@ int cmd_train(int argc, char** argv) {
     for (auto& [k, v] : f.tensors)
       if (k.rfind("optim.", 0) == 0) state[k.substr(6)] = v;
     opt->load_state_dict(state);
-    done = std::stoi(meta(f, "epochs_done", a.str("resume")));
+    done = (int)io::metadata_int(meta(f, "epochs_done", a.str("resume")), "epochs_done", a.str("resume"));
     std::printf("resuming from %s after %d epochs\n", a.str("resume").c_str(), done);
   }
   std::printf("cadenza train: %lld examples of %lld values, RBM with %lld hidden units, epochs %d..%d\n",
@@ -125,7 +125,7 @@ int cmd_sample(int argc, char** argv) {
           "sample needs one trained on MIDI music");
   rbm_music::Recipe r =
       meta(f, "recipe", a.str("checkpoint")) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
-  r.hidden = std::stoll(meta(f, "hidden", a.str("checkpoint")));
+  r.hidden = io::metadata_int(meta(f, "hidden", a.str("checkpoint")), "hidden", a.str("checkpoint"));
   Generator gen(seed);
   std::vector<music::MidiFile> songs = rbm_music::load_songs(a.str("data"), nullptr);  // primers come from here
   rbm_music::Examples ex = rbm_music::make_examples(songs, r);
@@ -167,7 +167,7 @@ int cmd_eval(int argc, char** argv) {
     x = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r).x;
     steps_per_example = r.window;
   }
-  int64_t hidden = std::stoll(meta(f, "hidden", ck));
+  int64_t hidden = io::metadata_int(meta(f, "hidden", ck), "hidden", ck);
   models::RBM rbm(x.size(1), hidden, {}, gen);
   io::load_checkpoint(ck, rbm);
   models::RBM::AISResult z = hidden <= 20 ? models::RBM::AISResult{rbm.log_partition_exact(), 0.0}
