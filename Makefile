@@ -70,6 +70,7 @@ CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
 .PHONY: all lib examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
+        student grade \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
@@ -155,6 +156,34 @@ $(DOCS_BIN): tools/docs_check.cpp
 
 docs-check: $(DOCS_BIN)
 	@$(DOCS_BIN) check docs
+
+# ---- the course: a student edition with the exercises stubbed, and grading by tests (docs/teaching.md) ----
+STUDENT_BIN := $(BUILD)/tools/student
+GRADE_BIN   := $(BUILD)/grade/run_grade
+GRADE_SRC   := $(sort $(wildcard tests/grade/*.cpp))
+$(STUDENT_BIN): tools/student.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O1 -Wall -Wextra $< -o $@
+
+$(GRADE_BIN): $(call obj,$(GRADE_SRC)) $(LIB) | doctest-check
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+$(call obj,$(GRADE_SRC)): | doctest-check
+
+# CH=07,08 stubs only those chapters' exercises (the rest of the engine stays as given).
+student: $(STUDENT_BIN)
+	@if [ -e out/student/.student-edition ] && [ -z "$(FORCE)" ]; then \
+	  echo "cadenza: out/student already exists (a student may be working in it); FORCE=1 make student replaces it"; exit 1; fi
+	@rm -rf out/student
+	@$(STUDENT_BIN) edition . out/student $(CH)
+	@echo "written by make student$(if $(CH), CH=$(CH),) from the instructor's tree" > out/student/.student-edition
+	@echo "cadenza: the student edition builds with: cd out/student && make && make grade"
+
+# Grades the tree it runs in: every graded exercise, one line each (CH=07: one chapter).
+grade: banner doctest-check $(GRADE_BIN) $(STUDENT_BIN)
+	@$(STUDENT_BIN) list . > $(BUILD)/exercises.tsv
+	@$(GRADE_BIN) --regions $(BUILD)/exercises.tsv $(if $(CH),--chapter $(CH),) $(GRADE_FLAGS)
 
 # ---- the house: layers only point down (the table in docs/STYLE.md) ----
 LINT_BIN := $(BUILD)/tools/lint_layers
@@ -283,6 +312,8 @@ help:
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
+	@echo "  make grade        run the graded exercises and print the score table (CH=07: one chapter; docs/teaching.md)"
+	@echo "  make student      write the student edition to out/student: every exercise stubbed (CH=07,08: only those)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make format       lay out every C++ file as .clang-format says (needs clang-format), re-sync the docs"

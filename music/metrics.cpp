@@ -45,6 +45,7 @@ double in_scale_ratio(const PianoRoll& r, std::string* key_name) {
   static const int major[7] = {0, 2, 4, 5, 7, 9, 11}, minor[7] = {0, 2, 3, 5, 7, 8, 10};
   static const char* names[12] = {"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
   std::array<double, 12> h = pitch_class_histogram(r);
+  // [exercise:5.4] the in-scale ratio: the best of the 24 major and minor keys
   double best = 0;
   for (int tonic = 0; tonic < 12; ++tonic)
     for (int mode = 0; mode < 2; ++mode) {  // the 24 keys
@@ -56,6 +57,7 @@ double in_scale_ratio(const PianoRoll& r, std::string* key_name) {
       }
     }
   return best;
+  // [/exercise]
 }
 // [/doc]
 

@@ -134,6 +134,7 @@ class Reader {
 
   // Reads a variable-length quantity (at most 4 bytes). Returns false at the end of the chunk.
   bool vlq(size_t& p, size_t end, uint32_t& out, int track) {
+    // [exercise:5.2] read a variable-length quantity, refusing one over 4 bytes
     out = 0;
     for (int i = 0; i < 4; ++i) {
       if (p >= end) return false;
@@ -142,6 +143,7 @@ class Reader {
       if (!(c & 0x80)) return true;
     }
     error("vlq_too_long", p - 4, "a variable-length number runs over 4 bytes (track " + std::to_string(track) + ")");
+    // [/exercise]
   }
 
   void read_track(size_t p, size_t end, int ti) {

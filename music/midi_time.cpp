@@ -36,10 +36,12 @@ TempoMap::TempoMap(const MidiFile& m) : tpq_(m.ticks_per_quarter), smpte_(m.smpt
 // [doc:tick-to-seconds]
 double TempoMap::seconds(int64_t tick) const {
   if (smpte_) return (double)tick / ticks_per_second_;  // SMPTE time ignores tempo events
+  // [exercise:5.3] tick to seconds through the tempo map, in exact integers
   auto it = std::upper_bound(segs_.begin(), segs_.end(), tick, [](int64_t t, const Segment& s) { return t < s.tick; });
   const Segment& s = *(it - 1);
   int64_t us_times_tpq = s.us_times_tpq + (tick - s.tick) * s.tempo;  // exact integer
   return (double)us_times_tpq / ((double)tpq_ * 1e6);
+  // [/exercise]
 }
 // [/doc]
 

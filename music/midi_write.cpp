@@ -20,6 +20,7 @@ namespace music {
 
 static void put_vlq(std::vector<uint8_t>& out, uint64_t v) {
   if (v > 0x0FFFFFFF) throw MidiError("delta_too_large", 0, "a delta time above 0x0FFFFFFF ticks cannot be written");
+  // [exercise:5.1] write a variable-length quantity (7 bits a byte, high bit = more)
   uint8_t buf[4];
   int n = 0;
   do {
@@ -27,6 +28,7 @@ static void put_vlq(std::vector<uint8_t>& out, uint64_t v) {
     v >>= 7;
   } while (v);
   while (n--) out.push_back(buf[n] | (n ? 0x80 : 0));
+  // [/exercise]
 }
 static void put_be(std::vector<uint8_t>& out, uint32_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back((v >> (8 * i)) & 0xFF);

@@ -25,23 +25,33 @@ const char* timbre_name(Timbre t) {
 
 namespace {
 constexpr double kTwoPi = 6.283185307179586;
+}  // namespace
 
 // [doc:adsr]
 // Attack (linear), decay (exponential towards the sustain level), sustain, and a
 // release that starts from whatever level the note had reached when it was let go.
-struct Envelope {
-  double attack, decay, sustain, release;
-  double held(double t) const {  // level while the key is down
-    if (t < attack) return t / attack;
-    return sustain + (1 - sustain) * std::exp(-(t - attack) / decay);
-  }
-  double level(double t, double off) const {
-    if (t < off) return held(t);
-    double r = t - off;
-    return r >= release ? 0 : held(off) * (1 - r / release);
-  }
-};
+double Envelope::held(double t) const {
+  // [exercise:6.3] the ADSR envelope: linear attack, exponential decay to the sustain level
+  if (t < attack) return t / attack;
+  return sustain + (1 - sustain) * std::exp(-(t - attack) / decay);
+  // [/exercise]
+}
+double Envelope::level(double t, double off) const {
+  // [exercise:6.3] ... and the release, from the level the note had reached at `off`
+  if (t < off) return held(t);
+  double r = t - off;
+  return r >= release ? 0 : held(off) * (1 - r / release);
+  // [/exercise]
+}
 // [/doc]
+
+// Equal temperament: A4 (pitch 69) is 440 Hz, and each semitone multiplies by 2^(1/12).
+double midi_to_hz(int pitch) {
+  // [exercise:6.4] a MIDI pitch's frequency in equal temperament
+  return 440.0 * std::pow(2.0, (pitch - 69) / 12.0);
+  // [/exercise]
+}
+namespace {
 
 Envelope envelope_for(Timbre t, double f) {
   switch (t) {
@@ -195,7 +205,7 @@ Audio render(const MidiFile& midi, const SynthOptions& opt) {
   for (const Note& n : notes) {
     if (n.end_tick <= n.start_tick && n.channel != 9) continue;  // zero-length: silent
     Timbre tb = timbre_for(n.program, n.channel);
-    double f = 440.0 * std::pow(2.0, (n.pitch - 69) / 12.0);
+    double f = midi_to_hz(n.pitch);
     Envelope env = envelope_for(tb, f);
     double dur = std::max(n.end_s - n.start_s, 0.0);
     double gain = voice_gain * std::pow(n.velocity / 127.0, 2);

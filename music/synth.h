@@ -25,6 +25,17 @@ enum class Timbre { Piano, Mallet, Organ, Guitar, Bass, Strings, Brass, Reed, Pi
 Timbre timbre_for(int program, int channel);
 const char* timbre_name(Timbre t);
 
+// A note's loudness over time: a linear attack, an exponential decay towards the sustain
+// level, and a linear release from whatever level the note had reached when let go.
+struct Envelope {
+  double attack, decay, sustain, release;    // seconds, seconds, level 0..1, seconds
+  double held(double t) const;               // level t seconds after the key went down
+  double level(double t, double off) const;  // ... when the key came up at `off`
+};
+
+// A4 (pitch 69) = 440 Hz; each semitone multiplies by 2^(1/12).
+double midi_to_hz(int pitch);
+
 Audio render(const MidiFile& midi, const SynthOptions& opt = {});
 
 }  // namespace music

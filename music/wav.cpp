@@ -22,6 +22,7 @@ std::vector<uint8_t> wav_bytes(const Audio& a) {
   if (a.channels < 1 || a.channels > 8 || a.sample_rate < 1000 || a.sample_rate > 384000)
     throw WavError("[wav] unsupported format: " + std::to_string(a.channels) + " channels at " +
                    std::to_string(a.sample_rate) + " Hz");
+  // [exercise:6.1] a 16-bit PCM WAV file: the RIFF header, then clipped samples
   uint32_t data = (uint32_t)(a.samples.size() * 2);
   std::vector<uint8_t> o = {'R', 'I', 'F', 'F'};
   le(o, 36 + data, 4);
@@ -40,6 +41,7 @@ std::vector<uint8_t> wav_bytes(const Audio& a) {
     le(o, (uint32_t)(uint16_t)(int16_t)std::lround(c * 32767.0), 2);
   }
   return o;
+  // [/exercise]
 }
 // [/doc]
 
@@ -71,6 +73,7 @@ Audio read_wav_bytes(const std::vector<uint8_t>& b, const std::string& what) {
   auto u16 = [&](size_t p) { return (uint32_t)b[p] | (uint32_t)b[p + 1] << 8; };
   if (b.size() < 12 || std::memcmp(b.data(), "RIFF", 4) || std::memcmp(b.data() + 8, "WAVE", 4))
     bad("not a RIFF/WAVE file");
+  // [exercise:6.2] read a WAV file: walk the chunks, decode 8/16/24/32-bit PCM and float
   int format = 0, channels = 0, bits = 0, rate = 0;
   size_t p = 12;
   while (p + 8 <= b.size()) {
@@ -116,6 +119,7 @@ Audio read_wav_bytes(const std::vector<uint8_t>& b, const std::string& what) {
   }
   bad("no data chunk");
   return {};
+  // [/exercise]
 }
 
 Audio read_wav(const std::string& path) {

@@ -130,6 +130,7 @@ std::vector<Case> cases() {
        },
        {leaf({2, 3}), leaf({2, 3})}},
       {"split", [](V x) { return split(x[0], 2, 0)[1] * 3; }, {leaf({5, 2})}},
+      {"flip", [](V x) { return flip(x[0].t(), 1) * 2; }, {leaf({3, 4})}},
       // indexing (repeated indices must add up)
       {"index_select",
        [](V x) {

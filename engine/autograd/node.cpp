@@ -69,6 +69,7 @@ struct ProfilePrinter {
 
 void check_finite(const Tensor& t, const std::string& where) {
   if (!g_check_nan || !t.defined()) return;
+  // [exercise:3.2] the NaN/Inf check: find the first bad value and name the op
   const real* s = t.impl()->storage->data.data();
   int64_t i = 0, bad = -1;
   real bad_value = 0;
@@ -85,6 +86,7 @@ void check_finite(const Tensor& t, const std::string& where) {
              shape_str(t.shape())),
          "CADENZA_CHECK_NAN stopped at the first bad value; check this op's inputs "
          "(log of 0? division by 0? a learning rate too high?)");
+  // [/exercise]
 }
 
 // ---------------- the Op helper ----------------

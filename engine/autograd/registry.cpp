@@ -49,6 +49,7 @@ const std::vector<std::string>& differentiable_ops() {
       "clone",
       "reshape",
       "permute",
+      "flip",
       "slice",
       "expand",
       "unsqueeze",

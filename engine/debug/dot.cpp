@@ -40,6 +40,7 @@ std::string to_dot(const Tensor& root) {
   } else {
     out += "  " + id_of(root.impl(), fresh) + " [label=" + q(leaf_label(root)) + "];\n";
   }
+  // [exercise:3.3] to_dot: walk the graph from the root, one node and its edges at a time
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
@@ -64,6 +65,7 @@ std::string to_dot(const Tensor& root) {
     }
   }
   return out + "}\n";
+  // [/exercise]
 }
 
 void save_dot(const Tensor& root, const std::string& path) { io::write_file_atomic(path, to_dot(root), "save_dot"); }

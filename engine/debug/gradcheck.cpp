@@ -41,6 +41,7 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_
     std::vector<real> analytic = g.defined() ? g.to_vector() : std::vector<real>(x.numel(), 0);
     real* p = x.data();
     double largest = 0;
+    // [exercise:3.1] central differences, element by element, against the analytic gradient
     for (int64_t i = 0; i < x.numel(); ++i) {
       real saved = p[i];
       p[i] = saved + (real)opts.eps;
@@ -59,6 +60,7 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_
                          " vs numeric ", numeric, " (abs error ", err, ")");
       }
     }
+    // [/exercise]
     if (opts.require_nonzero && largest == 0 && res.ok) {
       res.ok = false;
       res.report = str("input ", k, ": every gradient is zero, so this check cannot tell right from wrong");
@@ -68,5 +70,48 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_
   return res;
 }
 // [/doc]
+
+GradcheckResult directional_check(const TensorFn& fn, const std::vector<Tensor>& inputs_in, GradcheckOptions opts) {
+  GradcheckResult res;
+  std::vector<Tensor> inputs;
+  for (const Tensor& t : inputs_in) {
+    Tensor c = t.detach().contiguous().clone();
+    if (t.requires_grad()) c.requires_grad_();
+    inputs.push_back(c);
+  }
+  // [exercise:3.4] the directional derivative along one random v, against sum(grad · v)
+  Tensor out = fn(inputs);
+  Generator gen(opts.seed);
+  Tensor r = normal(out.shape(), 0, 1, gen);  // random upstream gradient, as in gradcheck
+  out.backward(r);
+  std::vector<Tensor> dirs;  // v, one tensor per input (undefined where no grad is wanted)
+  double analytic = 0;
+  for (const Tensor& x : inputs) {
+    dirs.push_back(x.requires_grad() ? normal(x.shape(), 0, 1, gen) : Tensor());
+    if (!x.requires_grad() || !x.grad().defined()) continue;
+    std::vector<real> g = x.grad().to_vector(), v = dirs.back().to_vector();
+    for (size_t i = 0; i < g.size(); ++i) analytic += (double)g[i] * v[i];
+  }
+  auto loss_at = [&](double step) {  // L(x + step v) = sum(f(x + step v) * r)
+    NoGradGuard no_grad;
+    std::vector<Tensor> moved;
+    for (size_t k = 0; k < inputs.size(); ++k)
+      moved.push_back(dirs[k].defined() ? inputs[k] + dirs[k] * (real)step : inputs[k]);
+    std::vector<real> o = fn(moved).to_vector(), rv = r.to_vector();
+    double s = 0;
+    for (size_t i = 0; i < o.size(); ++i) s += (double)o[i] * rv[i];
+    return s;
+  };
+  double numeric = (loss_at(opts.eps) - loss_at(-opts.eps)) / (2 * opts.eps);
+  double err = std::fabs(analytic - numeric), scale = std::max(std::fabs(analytic), std::fabs(numeric));
+  res.max_abs_error = err;
+  res.max_rel_error = err / std::max(scale, 1e-8);
+  res.ok = err <= opts.atol + opts.rtol * scale && !(opts.require_nonzero && scale == 0);
+  res.report =
+      res.ok ? str("ok (directional derivative ", numeric, ", abs error ", err, ")")
+             : str("along a random direction: analytic ", analytic, " vs numeric ", numeric, " (abs error ", err, ")");
+  return res;
+  // [/exercise]
+}
 
 }  // namespace cadenza

@@ -36,4 +36,10 @@ using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 // Checks the gradient of fn with respect to every input that requires grad.
 GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs, GradcheckOptions opts = {});
 
+// One random direction v instead of every element: compares
+// (L(x + eps v) - L(x - eps v)) / (2 eps) with sum(grad · v), over all inputs at once.
+// Two forward passes however large the model, so it suits a whole network; it can miss
+// an error that happens to be orthogonal to v (run it with a few seeds).
+GradcheckResult directional_check(const TensorFn& fn, const std::vector<Tensor>& inputs, GradcheckOptions opts = {});
+
 }  // namespace cadenza

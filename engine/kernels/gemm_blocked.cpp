@@ -22,6 +22,7 @@ namespace cadenza::kernels {
 // [doc:gemm-blocked]
 void gemm_blocked(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
                   int64_t csb, real* C, int64_t ldc, bool accumulate) {
+  // [exercise:11.1] the blocked gemm: pack a panel of B, threads own blocks of rows of C
   constexpr int64_t kRows = 64, kCols = 256, kDepth = 64;  // a block of C, and how deep a slice of K
   if (!accumulate)
     for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, real(0));
@@ -45,6 +46,7 @@ void gemm_blocked(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, i
       });
     }
   }
+  // [/exercise]
 }
 // [/doc]
 

@@ -165,6 +165,7 @@ BinaryCSR transpose(const BinaryCSR& a) {
 // c[i, j] = alpha * (sum of b[k, j] over the ones k of row i, added in increasing k, from 0)
 static void spmm_rows_ref(const BinaryCSR& a, const real* b, int64_t ldb, int64_t n, real alpha, real* c, int64_t ldc,
                           int64_t i0, int64_t i1) {
+  // [exercise:11.2] the reference sparse-binary x dense product
   for (int64_t i = i0; i < i1; ++i)
     for (int64_t j = 0; j < n; ++j) {
       real acc = 0;
@@ -172,6 +173,7 @@ static void spmm_rows_ref(const BinaryCSR& a, const real* b, int64_t ldb, int64_
         acc += b[a.col_indices[(size_t)p] * ldb + j];
       c[i * ldc + j] = alpha * acc;
     }
+  // [/exercise]
 }
 // [/doc]
 

@@ -29,6 +29,7 @@ void tanh_ref(const real* x, real* y, int64_t n) {
 // [doc:softmax-row-ref]
 // y = softmax(s), s_j = scale * x_j where mask_j != 0, else -1e9. y may be x: x_j is read before y_j is written.
 void softmax_row_ref(const real* x, real* y, int64_t n, real scale, const real* mask) {
+  // [exercise:11.3] the reference masked, scaled softmax of one row
   auto score = [&](int64_t j) { return !mask || mask[j] != 0 ? (double)scale * x[j] : -1e9; };
   double m = -HUGE_VAL;
   for (int64_t j = 0; j < n; ++j) m = std::max(m, score(j));
@@ -39,13 +40,16 @@ void softmax_row_ref(const real* x, real* y, int64_t n, real scale, const real* 
     y[j] = (real)e;
   }
   for (int64_t j = 0; j < n; ++j) y[j] = (real)(y[j] / total);
+  // [/exercise]
 }
 
 // dx_j = scale * y_j * (g_j - sum_k g_k y_k), 0 where the mask hid the score. dx may be g.
 void softmax_backward_row_ref(const real* y, const real* g, real* dx, int64_t n, real scale, const real* mask) {
+  // [exercise:11.4] the reference softmax backward of one row
   double dot = 0;
   for (int64_t j = 0; j < n; ++j) dot += (double)g[j] * y[j];
   for (int64_t j = 0; j < n; ++j) dx[j] = !mask || mask[j] != 0 ? (real)(scale * y[j] * (g[j] - dot)) : 0;
+  // [/exercise]
 }
 // [/doc]
 

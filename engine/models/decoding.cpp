@@ -24,6 +24,7 @@ std::vector<double> sampling_distribution(const std::vector<real>& logits, const
     p[best] = 1;
     return p;
   }
+  // [exercise:9.4] temperature, top-k and top-p (nucleus) sampling
   // softmax(logits / T), computed stably
   for (size_t i = 0; i < V; ++i) p[i] = std::exp(((double)logits[i] - logits[best]) / o.temperature);
   // tokens by decreasing probability; keep the top k, then the smallest prefix with mass >= top_p
@@ -44,6 +45,7 @@ std::vector<double> sampling_distribution(const std::vector<real>& logits, const
   for (double x : p) z += x;
   for (double& x : p) x /= z;
   return p;
+  // [/exercise]
 }
 // [/doc]
 
@@ -62,6 +64,7 @@ int64_t sample_token(const std::vector<real>& logits, const SamplingOptions& o, 
 // [doc:beam-search]
 std::vector<Hypothesis> beam_search(BeamModel& model, int64_t start, int64_t end, int64_t length, int64_t beam) {
   if (beam < 1 || length < 1) fail("beam_search", str("beam and length must be >= 1, got ", beam, " and ", length), "");
+  // [exercise:9.5] beam search over any BeamModel
   std::vector<Hypothesis> live = {Hypothesis{}};
   for (int64_t step = 0; step < length; ++step) {
     std::vector<int64_t> last;
@@ -103,6 +106,7 @@ std::vector<Hypothesis> beam_search(BeamModel& model, int64_t start, int64_t end
     if (all_ended) break;
   }
   return live;
+  // [/exercise]
 }
 // [/doc]
 

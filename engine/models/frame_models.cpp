@@ -107,12 +107,14 @@ Tensor RNNNADE::logits(const Tensor& x, const Tensor& target, const std::vector<
 // reference nade_logits is tested against. P[i] = v_i W[:, i]; A = L @ P with L
 // strictly lower-triangular ones, so A[i] = Σ_{j<i} P[j].
 Tensor nade_logits_composed(const Tensor& b, const Tensor& c, const Tensor& W, const Tensor& V, const Tensor& v) {
+  // [exercise:8.3] RNN-NADE's logits composed from ops
   const int64_t K = W.size(1);
   Tensor lower = Tensor::zeros({K, K});
   for (int64_t i = 0; i < K; ++i)
     for (int64_t j = 0; j < i; ++j) lower.data()[i * K + j] = 1;
   Tensor A = matmul(lower, v.unsqueeze(-1) * W.t()) + c.unsqueeze(1);  // (N, K, Hn)
   return b + sum(sigmoid(A) * V, {-1});
+  // [/exercise]
 }
 
 Tensor RNNNADE::predict(const Tensor& x, const std::vector<int64_t>& lengths, double threshold, Generator& gen) {

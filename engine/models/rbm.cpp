@@ -71,6 +71,7 @@ Tensor RBM::visible_probs(const Tensor& h) const {
 Tensor RBM::gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) const {
   check_visible("RBM.gibbs", v0, n_visible);
   NoGradGuard no_grad;
+  // [exercise:7.2] block Gibbs sampling, with a temperature schedule and clamped units
   Tensor v = v0;
   for (int s = 0; s < opt.steps; ++s) {
     real inv_t = opt.temperature ? (real)(1.0 / opt.temperature(s)) : (real)1;  // annealing: divide energies by T
@@ -80,6 +81,7 @@ Tensor RBM::gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) con
     if (opt.clamp_mask) v = where(*opt.clamp_mask, v0, v);  // primed units keep their values
   }
   return v;
+  // [/exercise]
 }
 // [/doc]
 
@@ -88,7 +90,9 @@ Tensor RBM::gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) con
 Tensor RBM::free_energy(const Tensor& v) const {
   check_visible("RBM.free_energy", v, n_visible);
   NoGradGuard no_grad;
+  // [exercise:7.1] the free energy F(v) = -v·bv - sum softplus(vW + bh)
   return neg(matmul(v, bv)) - sum(softplus(matmul(v, W) + bh), {1});
+  // [/exercise]
 }
 // [/doc]
 
@@ -119,6 +123,7 @@ double RBM::log_partition_exact() const {
   if (n_hidden > 24)
     fail("RBM.log_partition_exact", str("2^", n_hidden, " hidden states are too many to enumerate"),
          "use log_partition_ais");
+  // [exercise:7.4] exact log Z by enumerating the hidden states in Gray-code order
   std::vector<real> w = W.contiguous().to_vector(), b = bv.to_vector(), c = bh.to_vector();
   std::vector<double> act(b.begin(), b.end());  // bv + W h, for the current h
   std::vector<int> h((size_t)n_hidden, 0);
@@ -140,6 +145,7 @@ double RBM::log_partition_exact() const {
   double sum = 0;
   for (double t : terms) sum += std::exp(t - max_term);
   return max_term + std::log(sum);
+  // [/exercise]
 }
 // [/doc]
 
@@ -189,6 +195,7 @@ double RBM::contrastive_divergence(const Tensor& x, Generator& gen, bool monitor
   // Positive phase: the hidden units given the data (also CD's first Gibbs step).
   const Batch data(x);                      // the data's ones, found once for both products with x
   Tensor ph = sigmoid(data.times(W) + bh);  // hidden_probs(x)
+  // [exercise:7.3] the CD-k / PCD gradient: <v h>_model - <v h>_data
   // Negative phase: k Gibbs steps from the data (CD-k) or from the persistent chains (PCD).
   const bool from_data = !(options.persistent && persistent_chain_.defined());
   Tensor v = from_data ? x : persistent_chain_;
@@ -205,6 +212,7 @@ double RBM::contrastive_divergence(const Tensor& x, Generator& gen, bool monitor
   W.set_grad(model.t_times(h_neg, 1 / Bn) - data.t_times(h_pos, 1 / B));
   bv.set_grad(sum(v, {0}) / Bn - sum(x, {0}) / B);
   bh.set_grad(sum(h_neg, {0}) / Bn - sum(h_pos, {0}) / B);
+  // [/exercise]
   if (!monitor) return 0;
   Tensor d = x - visible_probs(ph);
   return mean(d * d).item();

@@ -18,21 +18,26 @@ Attended scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Te
     fail("scaled_dot_product_attention",
          "q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " + shape_str(v.shape()) + " do not fit",
          "q and k share their last size d; k and v share their number of steps");
+  // [exercise:9.1] scaled dot-product attention, with a mask
   Tensor scores = matmul(q, k.transpose(-1, -2));  // (..., Tq, Tk)
   // softmax(where(mask, scores / sqrt(d), -1e9), -1) in one pass: a masked score's weight is exactly 0
   Tensor w = scaled_masked_softmax(scores, (real)(1 / std::sqrt((double)q.size(-1))), mask);
   return {matmul(w, v), w};
+  // [/exercise]
 }
 // [/doc]
 
 Tensor causal_mask(int64_t T) {
+  // [exercise:9.2] the causal mask: step i sees steps 0..i
   Tensor m = Tensor::zeros({T, T});
   for (int64_t i = 0; i < T; ++i)
     for (int64_t j = 0; j <= i; ++j) m.data()[i * T + j] = 1;
   return m;
+  // [/exercise]
 }
 
 Tensor positional_encoding(int64_t T, int64_t d) {
+  // [exercise:9.3] sinusoidal positional encoding
   Tensor pe = Tensor::zeros({T, d});
   for (int64_t t = 0; t < T; ++t)
     for (int64_t i = 0; i < d; ++i) {
@@ -40,6 +45,7 @@ Tensor positional_encoding(int64_t T, int64_t d) {
       pe.data()[t * d + i] = (real)(i % 2 == 0 ? std::sin(angle) : std::cos(angle));
     }
   return pe;
+  // [/exercise]
 }
 
 MultiheadAttention::MultiheadAttention(int64_t E, int64_t heads, Generator& gen) : embed_dim(E), num_heads(heads) {

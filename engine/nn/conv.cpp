@@ -40,7 +40,9 @@ std::string Conv1d::type_name() const {
 // are trained separately; w = g * v / ||v||, the norm taken per output channel.
 Tensor Conv1d::effective_weight() const {
   if (!options.weight_norm) return weight;
+  // [exercise:10.3] weight normalisation: w = g v / ||v|| per output channel
   return weight_v * (weight_g / sqrt(sum(weight_v * weight_v, {1, 2}, true)));
+  // [/exercise]
 }
 // [/doc]
 
@@ -96,6 +98,11 @@ TCN::TCN(int64_t cin, const std::vector<int64_t>& channels, int64_t k, double p,
 
 Tensor TCN::forward(const Tensor& x) { return network->forward(x); }
 
-int64_t TCN::receptive_field() const { return 1 + 2 * (kernel_size - 1) * (((int64_t)1 << blocks.size()) - 1); }
+// Each block has two convolutions at dilation 2^i; each adds (kernel_size - 1) * 2^i steps of history.
+int64_t TCN::receptive_field() const {
+  // [exercise:10.4] the TCN's receptive field, in steps
+  return 1 + 2 * (kernel_size - 1) * (((int64_t)1 << blocks.size()) - 1);
+  // [/exercise]
+}
 
 }  // namespace cadenza::nn

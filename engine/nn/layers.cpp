@@ -66,11 +66,13 @@ Tensor LayerNorm::forward(const Tensor& x) {
          str("input has shape ", shape_str(x.shape()), " but this layer normalises ", size,
              " features on the last axis"),
          "check the layer's size");
+  // [exercise:4.4] LayerNorm composed from ops (biased variance, as PyTorch)
   Tensor mu = mean(x, {-1}, true);
   Tensor centred = x - mu;
   Tensor var = mean(centred * centred, {-1}, true);
   Tensor y = centred / sqrt(var + (real)eps);
   return weight.defined() ? y * weight + bias : y;
+  // [/exercise]
 }
 // [/doc]
 

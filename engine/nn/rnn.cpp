@@ -40,6 +40,7 @@ std::string RNNBase::type_name() const {
 // [doc:lstm-composed]
 LSTMCellState lstm_cell_composed(const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih,
                                  const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  // [exercise:8.1] the LSTM cell composed from tensor ops (gate order i, f, g, o)
   const int64_t H = h.size(1);
   Tensor a = matmul(x, w_ih.t()) + matmul(h, w_hh.t());  // (B, 4H): the gates before σ and tanh
   if (b_ih.defined()) a = a + b_ih + b_hh;
@@ -47,10 +48,25 @@ LSTMCellState lstm_cell_composed(const Tensor& x, const Tensor& h, const Tensor&
   Tensor g = tanh(a.slice(1, 2 * H, 3 * H)), o = sigmoid(a.slice(1, 3 * H, 4 * H));
   Tensor c_next = f * c + i * g;
   return {o * tanh(c_next), c_next};
+  // [/exercise]
 }
 // [/doc]
 
+Tensor gru_cell_composed(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                         const Tensor& b_hh) {
+  // [exercise:8.4] the GRU cell composed from tensor ops (gate order r, z, n)
+  const int64_t H = h.size(1);
+  Tensor gi = matmul(x, w_ih.t()), gh = matmul(h, w_hh.t());  // (B, 3H) each: n needs them apart
+  if (b_ih.defined()) gi = gi + b_ih, gh = gh + b_hh;
+  Tensor r = sigmoid(gi.slice(1, 0, H) + gh.slice(1, 0, H));
+  Tensor z = sigmoid(gi.slice(1, H, 2 * H) + gh.slice(1, H, 2 * H));
+  Tensor n = tanh(gi.slice(1, 2 * H, 3 * H) + r * gh.slice(1, 2 * H, 3 * H));
+  return (1 - z) * n + z * h;
+  // [/exercise]
+}
+
 Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T) {
+  // [exercise:8.2] the (T, B) mask of real steps; refuse a length outside 1..T
   std::vector<real> m((size_t)(T * (int64_t)lengths.size()), 0);
   for (size_t b = 0; b < lengths.size(); ++b) {
     if (lengths[b] < 1 || lengths[b] > T)
@@ -59,6 +75,7 @@ Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T) {
     for (int64_t t = 0; t < lengths[b]; ++t) m[(size_t)t * lengths.size() + b] = 1;
   }
   return Tensor::from_vector(m, {T, (int64_t)lengths.size()});
+  // [/exercise]
 }
 
 // [doc:rnn-forward]

@@ -77,6 +77,13 @@ struct LSTMCellState {
 LSTMCellState lstm_cell_composed(const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih,
                                  const Tensor& w_hh, const Tensor& b_ih = {}, const Tensor& b_hh = {});
 
+// One GRU step composed from tensor ops (PyTorch's equations, gate order r, z, n):
+//   r = σ(x W_ir^T + b_ir + h W_hr^T + b_hr)      z = σ(x W_iz^T + b_iz + h W_hz^T + b_hz)
+//   n = tanh(x W_in^T + b_in + r ⊙ (h W_hn^T + b_hn))      h' = (1 - z) ⊙ n + z ⊙ h
+// w_ih: (3H, I)  w_hh: (3H, H)  b_ih, b_hh: (3H) or undefined. Returns h' (B, H).
+Tensor gru_cell_composed(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh,
+                         const Tensor& b_ih = {}, const Tensor& b_hh = {});
+
 // A (T, B) tensor of 0/1: 1 while step t is inside sequence b. Checks every length is in 1..T.
 Tensor lengths_to_mask(const std::vector<int64_t>& lengths, int64_t T);
 

@@ -268,6 +268,7 @@ Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   int64_t B = x.size(0), Cin = x.size(1), L = x.size(2), Cout = weight.size(0), K = weight.size(2);
   int64_t Lout = (L + a.pad_left + a.pad_right - a.dilation * (K - 1) - 1) / a.stride + 1;
   Tensor out = Tensor::zeros({B, Cout, Lout});
+  // [exercise:10.1] conv1d as its definition: stride, padding, dilation
   for (int64_t b = 0; b < B; ++b)
     for (int64_t o = 0; o < Cout; ++o)
       for (int64_t t = 0; t < Lout; ++t) {
@@ -279,6 +280,7 @@ Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, con
           }
         out.data()[(b * Cout + o) * Lout + t] = (real)s;
       }
+  // [/exercise]
   return out;
 }
 
@@ -300,6 +302,7 @@ Tensor max_pool1d(const Tensor& x, int64_t kernel, int64_t stride) {
   auto arg = std::make_shared<std::vector<int64_t>>((size_t)(B * C * Lout));  // where each max came from
   const real* px = xc.data();
   real* po = out.data();
+  // [exercise:10.2] max_pool1d's forward: each window's maximum and where it was
   for (int64_t r = 0; r < B * C; ++r)
     for (int64_t t = 0; t < Lout; ++t) {
       int64_t best = t * stride;
@@ -308,6 +311,7 @@ Tensor max_pool1d(const Tensor& x, int64_t kernel, int64_t stride) {
       po[r * Lout + t] = px[r * L + best];
       (*arg)[r * Lout + t] = best;
     }
+  // [/exercise]
   return op.finish(out, {x}, [arg, B, C, L, Lout](const Tensor& grad) -> Grads {
     Tensor g = grad.contiguous(), dx = Tensor::zeros({B, C, L});
     for (int64_t r = 0; r < B * C; ++r)

@@ -60,7 +60,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Op op("div");
   Tensor out = map_binary(bshape("div", a, b), a, b, [](real x, real y) { return x / y; });
   return op.finish(out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) -> Grads {
+    // [exercise:2.1] div's backward: the quotient rule, summed back to each input's shape
     return {sum_to(g / b, a.shape()), sum_to(neg(g) * a / (b * b), b.shape())};
+    // [/exercise]
   });
 }
 
@@ -141,7 +143,9 @@ Tensor pow(const Tensor& a, real p) {
   Op op("pow");
   Tensor y = map_unary(a, [p](real x) { return std::pow(x, p); });
   return op.finish(y, {a}, [a = a.detach(), p](const Tensor& g) -> Grads {
+    // [exercise:2.2] pow's backward: the power rule
     return {map_binary(g.shape(), g, a, [p](real gi, real x) { return gi * p * std::pow(x, p - 1); })};
+    // [/exercise]
   });
 }
 
@@ -197,11 +201,13 @@ Tensor gelu(const Tensor& a) {
   const real c = (real)0.7978845608028654, k = (real)0.044715;
   Tensor y = map_unary(a, [=](real x) { return (real)0.5 * x * (1 + std::tanh(c * (x + k * x * x * x))); });
   return op.finish(y, {a}, [a = a.detach(), c, k](const Tensor& g) -> Grads {
+    // [exercise:2.3] gelu's backward: the chain rule through tanh
     return {map_binary(g.shape(), g, a, [=](real gi, real x) {
       real t = std::tanh(c * (x + k * x * x * x));
       real du = c * (1 + 3 * k * x * x);
       return gi * ((real)0.5 * (1 + t) + (real)0.5 * x * (1 - t * t) * du);
     })};
+    // [/exercise]
   });
 }
 

@@ -57,12 +57,14 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
         // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
         // instead of g B^T: the same sums in the same order, and the transpose's backward
         // then hands the leaf a compact tensor it keeps without a copy.
+        // [exercise:2.4] matmul's backward: dA = G B^T, dB = A^T G (batched, broadcast)
         if (ra)
           ga = stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t()
                                                     : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
         if (rb)
           gb = stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t()
                                                     : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
+        // [/exercise]
         return {ga, gb};
       });
 }

@@ -125,6 +125,8 @@ Tensor clone(const Tensor& a);                              // always a fresh co
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);  // torch.cat
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim);
+// a reversed along dim, as a view (NumPy's flip): a negative stride, no copy.
+Tensor flip(const Tensor& a, int64_t dim);
 
 // ---------------- indexing (index_ops.cpp) ----------------
 // out[..., i, ...] = a[..., index[i], ...] along `dim`; index is 1-d.

@@ -179,13 +179,15 @@ Tensor argmin(const Tensor& a, int64_t dim, bool keepdim) { return arg_extreme("
 Tensor logsumexp(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
   Op op("logsumexp");
   ReducePlan p = make_plan("logsumexp", a, std::move(dims), keepdim);
-  Tensor out = reduce_rows(a, p, [](const real* row, int64_t n) {
+  Tensor out = reduce_rows(a, p, [](const real* row, int64_t n) -> real {
+    // [exercise:1.3] logsumexp, stable: shift by the largest value first
     real m = -std::numeric_limits<real>::infinity();
     for (int64_t i = 0; i < n; ++i) m = std::max(m, row[i]);
     if (!std::isfinite(m)) return m;  // all -inf (or an inf/nan present): nothing to shift
     double s = 0;
     for (int64_t i = 0; i < n; ++i) s += std::exp((double)(row[i] - m));
     return (real)(m + std::log(s));
+    // [/exercise]
   });
   return op.finish(out, {a}, [p, a = a.detach(), out = out.detach()](const Tensor& g) -> Grads {
     return {spread(g, p, a.shape()) * exp(a - out.reshape(p.keep_shape))};
@@ -201,8 +203,10 @@ Tensor var(const Tensor& a, std::vector<int64_t> dims, bool unbiased, bool keepd
     fail("var",
          str("needs at least ", unbiased ? 2 : 1, " values per group, got ", n, " (shape ", shape_str(a.shape()), ")"),
          "reduce over more elements, or pass unbiased=false");
+  // [exercise:1.4] var composed from mean, sub, mul and sum (biased or unbiased)
   Tensor d = a - mean(a, dims, true);
   return sum(d * d, dims, keepdim) / (real)(n - (unbiased ? 1 : 0));
+  // [/exercise]
 }
 
 // Softmax along one axis: each row along the axis is handled alone, by f(in, out, n).

@@ -251,8 +251,25 @@ std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim) {
   if (split_size <= 0) fail("split", str("split_size must be positive, got ", split_size), "");
   int64_t d = normalize_dim("split", dim, a.dim());
   std::vector<Tensor> parts;
+  // [exercise:1.2] split: views of split_size steps along d (the last may be shorter)
   for (int64_t s = 0; s < a.shape()[d]; s += split_size) parts.push_back(slice(a, d, s, s + split_size));
+  // [/exercise]
   return parts;
+}
+
+// Element i of the result is element size-1-i of a: start at the far end of the axis and
+// step backwards. The backward of a flip is the same flip.
+Tensor flip(const Tensor& a, int64_t dim) {
+  need(a, "flip");
+  int64_t d = normalize_dim("flip", dim, a.dim());
+  // [exercise:1.1] flip as a view: a negative stride, and an offset at the end of the axis
+  Shape strides = a.strides();
+  int64_t offset = a.offset() + (a.shape()[d] > 0 ? (a.shape()[d] - 1) * strides[d] : 0);
+  strides[d] = -strides[d];
+  Op op("flip");
+  Tensor out = make_view(a, a.shape(), strides, offset);
+  return op.finish(out, {a}, [d](const Tensor& g) -> Grads { return {flip(g, d)}; });
+  // [/exercise]
 }
 
 }  // namespace cadenza

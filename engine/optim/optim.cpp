@@ -92,12 +92,14 @@ void SGD::step() {
     }
     real* buf = buffer(i, "momentum_buffer").data();
     parallel_for(params_[i].numel(), 1 << 15, [&](int64_t lo, int64_t hi) {
+      // [exercise:4.1] SGD with momentum, dampening, Nesterov and weight decay, elements lo..hi
       for (int64_t k = lo; k < hi; ++k) {
         double d = gp[k] + weight_decay * p[k];
         buf[k] = (real)(steps_ == 0 ? d : momentum * buf[k] + (1 - dampening) * d);
         d = nesterov ? d + momentum * buf[k] : buf[k];
         p[k] -= (real)(lr * d);
       }
+      // [/exercise]
     });
   }
   ++steps_;
@@ -126,6 +128,7 @@ struct AdamConsts {
 __attribute__((always_inline)) inline void adam_update(const AdamConsts& c, real* __restrict p,
                                                        const real* __restrict g, real* __restrict m, real* __restrict v,
                                                        int64_t n) {
+  // [exercise:4.2] Adam's update: the two moment estimates, bias-corrected (c holds the constants)
   for (int64_t k = 0; k < n; ++k) {
     real gk = g[k] + c.l2 * p[k];
     p[k] *= c.shrink;
@@ -133,6 +136,7 @@ __attribute__((always_inline)) inline void adam_update(const AdamConsts& c, real
     v[k] = c.b2 * v[k] + (1 - c.b2) * gk * gk;
     p[k] -= c.step * m[k] / (std::sqrt(v[k]) / c.bc2_sqrt + c.eps);
   }
+  // [/exercise]
 }
 // [/doc]
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
@@ -207,6 +211,7 @@ void RMSprop::step() {
 // [doc:clip-grad-norm]
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
   NoGradGuard no_grad;
+  // [exercise:4.3] clip_grad_norm_: one global norm, every gradient scaled by the same factor
   double total = 0;
   for (const Tensor& p : params) {
     Tensor g = p.grad();
@@ -221,6 +226,7 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
       if (g.defined()) g.mul_((real)scale);
     }
   return total;
+  // [/exercise]
 }
 // [/doc]
 

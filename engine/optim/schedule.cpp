@@ -23,10 +23,12 @@ CosineWithWarmup::CosineWithWarmup(Optimizer& opt, int64_t warmup, int64_t total
 }
 // [doc:cosine-warmup]
 double CosineWithWarmup::lr_at(int64_t t) const {
+  // [exercise:4.5] the warm-up then cosine learning-rate schedule
   if (t < warmup_) return base_lr_ * (double)(t + 1) / (double)warmup_;
   if (t >= total_) return min_lr_;
   double progress = (double)(t - warmup_) / (double)(total_ - warmup_);  // 0 -> 1
   return min_lr_ + 0.5 * (base_lr_ - min_lr_) * (1 + std::cos(M_PI * progress));
+  // [/exercise]
 }
 // [/doc]
 double CosineWithWarmup::get_lr() const { return lr_at(t_); }
