@@ -72,6 +72,13 @@ Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& 
 // [/doc]
 
 // [doc:rbm-train-loop]
+models::RBMOptions rbm_options(const Recipe& r) {
+  models::RBMOptions o = r.faithful ? models::RBMOptions::faithful() : models::RBMOptions();
+  o.cd_k = r.cd_k;
+  o.persistent = r.persistent;
+  return o;
+}
+
 std::unique_ptr<optim::Optimizer> make_optimizer(models::RBM& rbm, const Recipe& r) {
   return std::make_unique<optim::SGD>(rbm.parameters(), r.lr, r.faithful ? 0.0 : 0.5);  // the seed: plain SGD
 }
@@ -147,7 +154,8 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
     models::RBM::GibbsOptions opt;
     opt.steps = gibbs_steps;
     opt.clamp_mask = &mask;
-    opt.temperature = [gibbs_steps](int s) { return 1.0 + 0.5 * (1.0 - (double)s / gibbs_steps); };  // anneal 1.5 -> 1
+    const double t0 = r.temperature_start, t1 = r.temperature_end;  // anneal linearly from t0 to t1
+    opt.temperature = [=](int s) { return t1 + (t0 - t1) * (1.0 - (double)s / gibbs_steps); };
     std::vector<real> pv = rbm.gibbs(v, opt, gen).to_vector();  // a binary sample of the visible units
     std::vector<real> next((size_t)(P * width), 0);
     for (int64_t p = 0; p < P; ++p) {
@@ -243,7 +251,11 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
                 "\n- recipe: ", r.faithful ? "faithful (the seed tutorial's exact settings)" : "improved default",
                 "\n- RBM: ", r.window * kRow, " visible units (", r.window, " steps x 2 x 78 keys), ", r.hidden,
                 " hidden units\n", "- training: ", log.epoch.size(), " epochs in ", format_seconds(train_seconds),
-                ", CD-", r.cd_k, r.persistent ? " (persistent)" : "", ", learning rate ", r.lr, "\n\n");
+                ", CD-", r.cd_k, r.persistent ? " (persistent)" : "", ", learning rate ", r.lr,
+                r.faithful ? std::string()
+                           : str("\n- generation: Gibbs sampling annealed from temperature ", r.temperature_start,
+                                 " to ", r.temperature_end),
+                "\n\n");
   report +=
       "## The samples beside the training music\n\n| | pieces | polyphony | pitch range | in scale | empty bars "
       "|\n|---|---|---|---|---|---|\n";

@@ -15,14 +15,15 @@ namespace rbm_music {
 
 struct Recipe {
   bool faithful = false;
-  int64_t hidden = 192;  // faithful: 50
-  int64_t window = 16;   // steps per example (one 4/4 bar of sixteenths); faithful: 15
-  int64_t hop = 4;       // steps between training windows (faithful: windows never overlap)
-  int epochs = 25;       // faithful: 200
-  int64_t batch = 64;    // faithful: 100, one batch per song
-  double lr = 0.01;      // faithful: 0.005, plain SGD
-  int cd_k = 1;
-  bool persistent = false;
+  int64_t hidden = 192;     // faithful: 50
+  int64_t window = 16;      // steps per example (one 4/4 bar of sixteenths); faithful: 15
+  int64_t hop = 4;          // steps between training windows (faithful: windows never overlap)
+  int epochs = 25;          // faithful: 200
+  int64_t batch = 64;       // faithful: 100, one batch per song
+  double lr = 0.01;         // faithful: 0.005, plain SGD
+  int cd_k = 1;             // Gibbs steps in CD's negative phase
+  bool persistent = false;  // PCD: the negative chains carry over between updates
+  double temperature_start = 1.5, temperature_end = 1.0;  // generation anneals from one to the other
   int transpose = 1;  // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
   static Recipe seed_demo() {
     Recipe r;
@@ -49,6 +50,8 @@ struct TrainLog {
   std::vector<double> epoch, recon, pll;
 };
 // The recipe's optimiser: plain SGD (faithful) or SGD with momentum 0.5.
+// The RBM's options for a recipe: the seed's initialisation when faithful, and the recipe's CD-k / PCD.
+cadenza::models::RBMOptions rbm_options(const Recipe& r);
 std::unique_ptr<cadenza::optim::Optimizer> make_optimizer(cadenza::models::RBM& rbm, const Recipe& r);
 // Trains epochs first_epoch..r.epochs with a progress bar; returns early (saving nothing
 // itself) when *interrupted becomes true, with the finished epochs in the log.

@@ -1,4 +1,4 @@
-// decoding.cpp: see decoding.h. Chapter: docs/09-attention-and-seq2seq.md ("Decoding").
+// decoding.cpp: see decoding.h. Chapters 8 (sampling) and 9 (beam search).
 #include "engine/models/decoding.h"
 
 #include <algorithm>
@@ -24,7 +24,7 @@ std::vector<double> sampling_distribution(const std::vector<real>& logits, const
     p[best] = 1;
     return p;
   }
-  // [exercise:9.4] temperature, top-k and top-p (nucleus) sampling
+  // [exercise:8.5] temperature, top-k and top-p (nucleus) sampling
   // softmax(logits / T), computed stably
   for (size_t i = 0; i < V; ++i) p[i] = std::exp(((double)logits[i] - logits[best]) / o.temperature);
   // tokens by decreasing probability; keep the top k, then the smallest prefix with mass >= top_p
@@ -64,7 +64,7 @@ int64_t sample_token(const std::vector<real>& logits, const SamplingOptions& o, 
 // [doc:beam-search]
 std::vector<Hypothesis> beam_search(BeamModel& model, int64_t start, int64_t end, int64_t length, int64_t beam) {
   if (beam < 1 || length < 1) fail("beam_search", str("beam and length must be >= 1, got ", beam, " and ", length), "");
-  // [exercise:9.5] beam search over any BeamModel
+  // [exercise:9.4] beam search over any BeamModel
   std::vector<Hypothesis> live = {Hypothesis{}};
   for (int64_t step = 0; step < length; ++step) {
     std::vector<int64_t> last;

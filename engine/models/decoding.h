@@ -2,7 +2,8 @@
 //   sample_token   greedy (temperature 0), temperature, top-k and top-p (nucleus) sampling
 //   beam_search    keep the `beam` most likely prefixes at every step
 // Both work on any model that can score the next token: the melody LSTM and the
-// Seq2Seq harmoniser use them. Chapter: docs/09-attention-and-seq2seq.md ("Decoding").
+// Seq2Seq harmoniser use them. Chapters: docs/08-recurrent-networks.md (sampling),
+// docs/09-attention-and-seq2seq.md ("Decoding": beam search).
 #pragma once
 #include <functional>
 #include <vector>

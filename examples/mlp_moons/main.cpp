@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "engine/cadenza.h"
 #include "pipelines/flags.h"
@@ -76,6 +77,16 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
   return canvas.str();
 }
 
+// The optimiser --optimizer names (chapter 4 compares them).
+static std::unique_ptr<optim::Optimizer> make_optimizer(const std::string& name, std::vector<Tensor> params,
+                                                        double lr) {
+  if (name == "sgd") return std::make_unique<optim::SGD>(std::move(params), lr);
+  if (name == "momentum") return std::make_unique<optim::SGD>(std::move(params), lr, 0.9);
+  if (name == "rmsprop") return std::make_unique<optim::RMSprop>(std::move(params), lr);
+  if (name == "adamw") return std::make_unique<optim::AdamW>(std::move(params), lr);
+  return std::make_unique<optim::Adam>(std::move(params), lr);
+}
+
 int main(int argc, char** argv) {
   flags::Parser args(
       "mlp_moons",
@@ -84,8 +95,13 @@ int main(int argc, char** argv) {
   sf.epochs = "150", sf.epochs_help = "passes over the training set";
   sf.out = "out/mlp-demo";
   args.add_shared(sf);
-  args.add("lr", "0.01", "Adam learning rate");
+  args.add("lr", "0.01", "learning rate (the peak of the warm-up + cosine schedule)");
+  args.add("optimizer", "adam", "adam, adamw, sgd, momentum (SGD with momentum 0.9) or rmsprop");
   args.parse(argc, argv);
+  const std::string optimizer = args.str("optimizer");
+  if (optimizer != "adam" && optimizer != "adamw" && optimizer != "sgd" && optimizer != "momentum" &&
+      optimizer != "rmsprop")
+    args.die("--optimizer " + optimizer + " is not one this demo knows", "use adam, adamw, sgd, momentum or rmsprop");
   int64_t epochs = args.integer("epochs", 1, 100000);
   const uint64_t seed = args.apply_shared();
   double lr = args.number("lr", 1e-6, 10);
@@ -102,7 +118,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     // [doc:training-loop]
-    optim::Adam opt(model.parameters(), lr);
+    std::unique_ptr<optim::Optimizer> owned = make_optimizer(optimizer, model.parameters(), lr);
+    optim::Optimizer& opt = *owned;
     const int64_t batch = 64, steps_per_epoch = x.size(0) / batch;
     // One epoch of warm-up (less when there is only one epoch: the schedule needs steps after it).
     optim::CosineWithWarmup schedule(opt, std::min(steps_per_epoch, epochs * steps_per_epoch - 1),

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "pipelines/flags.h"
 #include "pipelines/rbm_music.h"
@@ -23,11 +24,33 @@ int main(int argc, char** argv) {
   sf.out = "out/rbm-demo";
   args.add_shared(sf);
   args.add("samples", "4", "pieces to generate");
+  args.add("hidden", "0", "hidden units (0: the recipe's, 192; faithful 50)");
+  args.add("cd-k", "0", "Gibbs steps in CD's negative phase (0: the recipe's, 1)");
+  args.add_switch("pcd", "persistent contrastive divergence: the negative chains carry over between updates");
+  args.add("temperature", "", "generation temperature: T, or T0:T1 annealed from T0 to T1 (default 1.5:1)");
   args.add_switch("faithful",
                   "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
   args.parse(argc, argv);
   rbm_music::Recipe recipe = args.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   if (long long e = args.integer("epochs", 0, 100000)) recipe.epochs = (int)e;
+  if (long long h = args.integer("hidden", 0, 100000)) recipe.hidden = h;
+  if (long long k = args.integer("cd-k", 0, 1000)) recipe.cd_k = (int)k;
+  recipe.persistent = args.on("pcd");
+  if (!args.str("temperature").empty()) {
+    const std::string t = args.str("temperature");
+    size_t colon = t.find(':');
+    char* end0 = nullptr;
+    char* end1 = nullptr;
+    double t0 = std::strtod(t.c_str(), &end0);
+    double t1 = colon == std::string::npos ? t0 : std::strtod(t.c_str() + colon + 1, &end1);
+    bool ok = end0 != t.c_str() && (colon == std::string::npos ? *end0 == 0 : (*end0 == ':' && end1 && *end1 == 0));
+    if (!ok || !(t0 > 0) || !(t1 > 0) || t0 > 100 || t1 > 100)
+      args.die("--temperature " + t + " is not a temperature",
+               "give T (e.g. 1.0) or T0:T1 (e.g. 3.0:1.0), each in (0, 100]");
+    recipe.temperature_start = t0, recipe.temperature_end = t1;
+  }
+  if (recipe.faithful && (recipe.cd_k != 1 || recipe.persistent || !args.str("temperature").empty()))
+    args.die("--faithful is the seed's exact recipe", "drop --cd-k, --pcd and --temperature, or drop --faithful");
   const uint64_t seed = args.apply_shared();
   int samples = (int)args.integer("samples", 1, 50);
   std::string out = args.str("out");
@@ -45,8 +68,7 @@ int main(int argc, char** argv) {
         (long long)ex.x.size(0), (long long)ex.songs, (long long)ex.x.size(1), (long long)recipe.hidden, num_threads(),
         (unsigned long long)seed);
     std::fflush(stdout);
-    models::RBM rbm(ex.x.size(1), recipe.hidden,
-                    recipe.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
+    models::RBM rbm(ex.x.size(1), recipe.hidden, rbm_music::rbm_options(recipe), gen);
     if (!recipe.faithful) rbm.init_visible_bias(ex.x);  // the seed left bv at 0
 
     // [doc:rbm-demo-main]

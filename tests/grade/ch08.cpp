@@ -1,12 +1,15 @@
 // Graded exercises of chapter 8 (docs/08-recurrent-networks.md): recurrent cells composed
 // from ops, each checked against the fused kernel the layers run, and the padding mask.
 // Forward values only: the backward of matmul is exercise 2.4.
+#include "engine/models/decoding.h"
 #include "engine/models/frame_models.h"
 #include "engine/nn/rnn.h"
 #include "tests/grade/grade.h"
 #include "tests/helpers.h"
 
 using namespace testing;
+using cadenza::models::sampling_distribution;
+using cadenza::models::SamplingOptions;
 
 GRADE("8.1", 3, 30, "the LSTM cell from ops: i, f, g, o and the new c and h") {
   Generator g(21);
@@ -57,4 +60,38 @@ GRADE("8.4", 3, 30, "the GRU cell from ops: r, z, n and the new h") {
     Tensor got = nn::gru_cell_composed(x.reshape({B, I}), h0.reshape({B, H}), w.w_ih, w.w_hh, w.b_ih, w.b_hh);
     CHECK_TENSOR_CLOSE(got, want, 1e-5, 1e-4);
   }
+}
+
+GRADE("8.5", 3, 30, "temperature, top-k and top-p sampling") {
+  std::vector<real> logits = {1, 2, 3, 4};
+  auto softmax_of = [&](double temp) {
+    std::vector<double> p;
+    double z = 0;
+    for (real l : logits) z += std::exp(l / temp);
+    for (real l : logits) p.push_back(std::exp(l / temp) / z);
+    return p;
+  };
+  auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == doctest::Approx(b[i]).epsilon(1e-6));
+  };
+  SamplingOptions o;
+  same(sampling_distribution(logits, o), softmax_of(1));
+  o.temperature = 0.5;
+  same(sampling_distribution(logits, o), softmax_of(0.5));
+  o.temperature = 1;
+  o.top_k = 2;
+  std::vector<double> p = softmax_of(1);
+  same(sampling_distribution(logits, o), {0, 0, p[2] / (p[2] + p[3]), p[3] / (p[2] + p[3])});
+  o.top_k = 0;
+  o.top_p = 0.5;  // the most likely token alone already has 0.64
+  same(sampling_distribution(logits, o), {0, 0, 0, 1});
+  o.top_p = 0.9;  // 0.64 + 0.24 < 0.9: a third token is needed
+  double z3 = p[1] + p[2] + p[3];
+  same(sampling_distribution(logits, o), {0, p[1] / z3, p[2] / z3, p[3] / z3});
+  o.top_p = 0.9, o.top_k = 2;  // both: the smaller set wins
+  same(sampling_distribution(logits, o), {0, 0, p[2] / (p[2] + p[3]), p[3] / (p[2] + p[3])});
+  SamplingOptions one;
+  one.top_k = 1;  // a tie: the first of the equal tokens is kept, every time
+  same(sampling_distribution({5, 5, -1}, one), {1, 0, 0});
 }

@@ -74,7 +74,7 @@ int cmd_train(int argc, char** argv) {
   rbm_music::Examples ex;
   if (poly) ex.x = frames(data, "train");
   else ex = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r);
-  models::RBM rbm(ex.x.size(1), r.hidden, r.faithful ? models::RBMOptions::faithful() : models::RBMOptions(), gen);
+  models::RBM rbm(ex.x.size(1), r.hidden, rbm_music::rbm_options(r), gen);
   if (!r.faithful) rbm.init_visible_bias(ex.x);
   auto opt = rbm_music::make_optimizer(rbm, r);
   int done = 0;
