@@ -10,15 +10,28 @@
 namespace cadenza {
 
 // [doc:gradcheck]
-GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_in, GradcheckOptions opts) {
-  GradcheckResult res;
-  // Private leaf copies, so the caller's tensors are never perturbed.
+// Private leaf copies of the inputs, so the caller's tensors are never perturbed.
+static std::vector<Tensor> leaf_copies(const std::vector<Tensor>& inputs_in) {
   std::vector<Tensor> inputs;
   for (const Tensor& t : inputs_in) {
     Tensor c = t.detach().contiguous().clone();
     if (t.requires_grad()) c.requires_grad_();
     inputs.push_back(c);
   }
+  return inputs;
+}
+
+// sum(o * r) in double: the scalar both checks differentiate, computed without a graph.
+static double weighted_sum(const Tensor& o, const Tensor& r) {
+  std::vector<real> ov = o.to_vector(), rv = r.to_vector();
+  double s = 0;
+  for (size_t i = 0; i < ov.size(); ++i) s += (double)ov[i] * rv[i];
+  return s;
+}
+
+GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_in, GradcheckOptions opts) {
+  GradcheckResult res;
+  std::vector<Tensor> inputs = leaf_copies(inputs_in);
   Tensor out = fn(inputs);
   Generator gen(opts.seed);
   Tensor r = normal(out.shape(), 0, 1, gen);  // random upstream gradient
@@ -26,11 +39,7 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_
 
   auto loss = [&]() {  // L = sum(f(x) * r), without building a graph
     NoGradGuard no_grad;
-    Tensor o = fn(inputs);
-    double s = 0;
-    std::vector<real> ov = o.to_vector(), rv = r.to_vector();
-    for (size_t i = 0; i < ov.size(); ++i) s += (double)ov[i] * rv[i];
-    return s;
+    return weighted_sum(fn(inputs), r);
   };
 
   res.ok = true;
@@ -73,12 +82,7 @@ GradcheckResult gradcheck(const TensorFn& fn, const std::vector<Tensor>& inputs_
 
 GradcheckResult directional_check(const TensorFn& fn, const std::vector<Tensor>& inputs_in, GradcheckOptions opts) {
   GradcheckResult res;
-  std::vector<Tensor> inputs;
-  for (const Tensor& t : inputs_in) {
-    Tensor c = t.detach().contiguous().clone();
-    if (t.requires_grad()) c.requires_grad_();
-    inputs.push_back(c);
-  }
+  std::vector<Tensor> inputs = leaf_copies(inputs_in);
   // [exercise:3.4] the directional derivative along one random v, against sum(grad · v)
   Tensor out = fn(inputs);
   Generator gen(opts.seed);
@@ -97,10 +101,7 @@ GradcheckResult directional_check(const TensorFn& fn, const std::vector<Tensor>&
     std::vector<Tensor> moved;
     for (size_t k = 0; k < inputs.size(); ++k)
       moved.push_back(dirs[k].defined() ? inputs[k] + dirs[k] * (real)step : inputs[k]);
-    std::vector<real> o = fn(moved).to_vector(), rv = r.to_vector();
-    double s = 0;
-    for (size_t i = 0; i < o.size(); ++i) s += (double)o[i] * rv[i];
-    return s;
+    return weighted_sum(fn(moved), r);
   };
   double numeric = (loss_at(opts.eps) - loss_at(-opts.eps)) / (2 * opts.eps);
   double err = std::fabs(analytic - numeric), scale = std::max(std::fabs(analytic), std::fabs(numeric));

@@ -32,22 +32,12 @@ std::string stub_hit(const std::string& out) {
   return out.substr(at + key.size(), end - at - key.size());
 }
 
-// The first failure doctest printed, one line, for the table.
+// The first failure doctest printed, on one line, for the table.
 std::string first_error(const std::string& out) {
-  std::istringstream in(out);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    size_t e = line.find("ERROR: ");
-    if (e != std::string::npos) {
-      std::string msg = line.substr(e + 7);
-      std::string next;
-      if (std::getline(in, next) && !next.empty())
-        msg +=
-            " " + next.substr(next.find_first_not_of(" \t") == std::string::npos ? 0 : next.find_first_not_of(" \t"));
-      return msg.size() > 90 ? msg.substr(0, 87) + "..." : msg;
-    }
-  }
-  return "failed";
+  size_t e = out.find("ERROR: ");
+  if (e == std::string::npos) return "failed";
+  std::string msg = out.substr(e + 7, out.find('\n', e) - e - 7);
+  return msg.size() > 90 ? msg.substr(0, 87) + "..." : msg;
 }
 
 int usage() {
