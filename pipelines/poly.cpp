@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "music/dataset.h"
+#include "pipelines/rbm_music.h"
 
 using namespace cadenza;
 
@@ -34,6 +35,36 @@ Data load(const std::string& dir) {
     (split[0] == 't' ? (split[1] == 'r' ? d.train : d.test) : d.valid) = std::move(rolls);
   }
   return d;
+}
+
+Data load_midi(const std::string& dir, int steps_per_quarter, int transpose, std::string* summary) {
+  std::vector<music::MidiFile> songs = rbm_music::load_songs(dir, summary);
+  if (songs.size() < 3)
+    fail("poly", "'" + dir + "' holds " + std::to_string(songs.size()) + " readable MIDI files",
+         "a train/valid/test split needs at least 3; give a folder with more, or a benchmark folder");
+  music::RollOptions ro;
+  ro.steps_per_quarter = steps_per_quarter;
+  music::Split sp = music::split_indices(songs.size(), 0.8, 0.1, 1);
+  Data d;
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  d.name = dir.empty() ? "corpus" : base.substr(base.find_last_of('/') + 1);  // names the default output folder
+  for (size_t i : sp.train)
+    for (int shift = -transpose; shift <= transpose; ++shift)
+      d.train.push_back(music::transpose(music::to_piano_roll(songs[i], ro), shift));
+  for (size_t i : sp.valid) d.valid.push_back(music::to_piano_roll(songs[i], ro));
+  for (size_t i : sp.test) d.test.push_back(music::to_piano_roll(songs[i], ro));
+  return d;
+}
+
+Data load_any(const std::string& dir, int steps_per_quarter, int transpose, std::string* summary) {
+  struct stat st;
+  if (!dir.empty() && ::stat((dir + "/train.txt").c_str(), &st) == 0) {
+    Data d = load(dir);
+    if (summary) *summary = "the polyphonic benchmark's " + d.name;
+    return d;
+  }
+  return load_midi(dir, steps_per_quarter, transpose, summary);
 }
 
 std::string Recipe::to_string() const {

@@ -21,6 +21,12 @@ struct Data {
 };
 // Reads dir/{train,valid,test}.txt; errors name the missing file and where the data comes from.
 Data load(const std::string& dir);
+// MIDI files as a dataset: the bundled corpus when `dir` is empty, else every MIDI file under it;
+// 88-key rolls at `steps_per_quarter`, split 80/10/10 by a fixed draw (seed 1), the training
+// pieces also transposed by -transpose..+transpose semitones. `summary`: what was read.
+Data load_midi(const std::string& dir, int steps_per_quarter, int transpose, std::string* summary = nullptr);
+// A benchmark folder (it has train.txt) with load, anything else with load_midi.
+Data load_any(const std::string& dir, int steps_per_quarter, int transpose, std::string* summary = nullptr);
 
 struct Recipe {
   std::string model = "lstm";        // lstm | gru | tcn | rnn-nade

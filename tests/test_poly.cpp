@@ -168,6 +168,33 @@ TEST_SUITE("ch08-rnn") {
     }
   }
 
+  TEST_CASE("load_any: the bundled corpus as a dataset when there is no benchmark folder") {
+    std::string summary;
+    poly::Data d = poly::load_any("", 4, 1, &summary);
+    CHECK(d.name == "corpus");
+    CHECK(summary.find("bundled corpus") != std::string::npos);
+    // 43 tunes split 80/10/10 (34 / 4 / 5); each training tune also transposed down and up a semitone.
+    CHECK(d.train.size() == 3 * 34);
+    CHECK(d.valid.size() == 4);
+    CHECK(d.test.size() == 5);
+    for (const music::PianoRoll& r : d.valid) {
+      CHECK(r.keys() == 88);
+      CHECK(r.steps_per_quarter == 4);
+    }
+    // The same split every time: it is a fixed draw, not the caller's generator.
+    CHECK(poly::load_any("", 4, 0).test[0].data == d.test[0].data);
+    // A missing folder: the MIDI reader's error (music::MidiError), naming the path.
+    try {
+      poly::load_any("/nonexistent/midi", 4, 0);
+      FAIL("a missing folder was accepted");
+    } catch (const std::exception& e) {
+      CHECK(std::string(e.what()).find("'/nonexistent/midi' is not a folder") != std::string::npos);
+    }
+    std::string dir = shared_data();
+    if (dir.empty()) return skip_or_fail("../shared/data (JSB Chorales)");
+    CHECK(poly::load_any(dir + "/jsb_chorales", 4, 0).name == "jsb_chorales");  // it has train.txt: the benchmark
+  }
+
   TEST_CASE("bad benchmark folders get a clear error") {
     expect_error([] { poly::load("/nonexistent/jsb"); },
                  {"[poly]", "/nonexistent/jsb/train.txt", "does not exist", "valid.txt"});

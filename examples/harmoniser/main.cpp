@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <sys/stat.h>
 
 #include "pipelines/flags.h"
 #include "pipelines/outputs.h"
@@ -23,6 +24,7 @@ namespace {
 // Source tokens: the soprano's MIDI pitch, or 128 for a rest (vocabulary 129).
 // Target tokens: each lower voice as its distance in semitones below the soprano
 // (0..63), 64 for a rest, 65 = start (vocabulary 66); three per step: alto, tenor, bass.
+const char* const kJSB = "../shared/data/jsb_chorales";
 const int kSrcRest = 128, kGapRest = 64, kStart = 65;
 using Voices = pipelines::SATB;  // MIDI pitches, -1 = rest
 int gap_token(int s, int x) { return s < 0 || x < 0 ? kGapRest : std::min(63, s - x); }
@@ -59,8 +61,10 @@ int main(int argc, char** argv) {
       "harmoniser",
       "Seq2Seq with attention: write alto, tenor and bass under a chorale soprano (trained on JSB Chorales).");
   flags::SharedFlags sf;
-  sf.data = "../shared/data/jsb_chorales",
-  sf.data_help = "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt)";
+  sf.data = kJSB,
+  sf.data_help =
+      "the JSB Chorales folder of the polyphonic benchmark (train/valid/test.txt), or a MIDI folder; when the "
+      "default is missing, the bundled corpus (its melodies over their chord accompaniment)";
   sf.epochs = "8", sf.epochs_help = "passes over the training windows";
   sf.out = "out/harmoniser";
   a.add_shared(sf);
@@ -70,7 +74,19 @@ int main(int argc, char** argv) {
   std::string out = a.str("out");
   std::signal(SIGINT, [](int) { g_stop = true; });
   return pipelines::run_main("harmoniser", [&]() -> int {
-    poly::Data d = poly::load(a.str("data"));
+    std::string data = a.str("data"), summary;
+    struct stat st;
+    if (data == kJSB && ::stat(data.c_str(), &st) != 0) {
+      std::printf(
+          "harmoniser: JSB Chorales not found at %s (docs/README.md says where to get it); training on the bundled\n"
+          "  corpus instead: its melodies as soprano, their accompaniment as alto, tenor and bass.\n"
+          "  It learns to voice chord symbols under a tune, not Bach's counterpoint.\n",
+          data.c_str());
+      data.clear();
+    }
+    // One step per quarter note, as the benchmark's chorales are (its README); MIDI transposed by up to 3.
+    poly::Data d = poly::load_any(data, 1, 3, &summary);
+    std::printf("harmoniser: %s\n", summary.c_str());
     a.make_output_dir(out);
     Generator gen(seed);
     const size_t T = 32;  // steps per training window (quarter notes, 8 bars): 96 decoder tokens
@@ -85,7 +101,7 @@ int main(int argc, char** argv) {
     models::Seq2Seq model(cfg, gen);
     optim::Adam opt(model.parameters(), 3e-3);
     int epochs = (int)a.integer("epochs", 1, 1000);
-    std::printf("harmoniser: %zu windows of %zu steps from %zu chorales; %lld parameters\n", train.size(), T,
+    std::printf("harmoniser: %zu windows of %zu steps from %zu pieces; %lld parameters\n", train.size(), T,
                 d.train.size(), (long long)model.num_parameters());
     // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
     double sum = 0;
@@ -116,6 +132,9 @@ int main(int argc, char** argv) {
     fo.epochs = epochs, fo.stop = &g_stop;
     std::vector<double> curve = pipelines::fit(h, fo).train_loss;
     // [/doc]
+    // Bach's chorales are named as such; other pieces (the corpus, a MIDI folder) generically.
+    const bool jsb = d.name == "jsb_chorales";
+    const std::string piece = jsb ? "chorale" : "piece", original = jsb ? "bach" : "original";
     // Harmonise the opening of a few test chorales; score agreement with Bach note by note.
     std::vector<std::string> files;
     int64_t agree = 0, total = 0;
@@ -129,17 +148,17 @@ int main(int argc, char** argv) {
       if (c < 3) {
         std::vector<int> s(v.s.begin(), v.s.begin() + (long)n);
         std::vector<int64_t> bach(e.tgt.begin(), e.tgt.end());
-        std::string base = out + "/chorale_" + std::to_string(c + 1);
+        std::string base = out + "/" + piece + "_" + std::to_string(c + 1);
         auto f1 = outputs::write_piece(base + "_cadenza", to_midi(s, dec.tokens),
-                                       str("test chorale ", c + 1, ": soprano by Bach, alto/tenor/bass by Cadenza"));
-        auto f2 = outputs::write_piece(base + "_bach", to_midi(s, bach),
-                                       str("test chorale ", c + 1, ": Bach's harmonisation"));
+                                       str("test ", piece, " ", c + 1, ": its soprano, alto/tenor/bass by Cadenza"));
+        auto f2 = outputs::write_piece(base + "_" + original, to_midi(s, bach),
+                                       str("test ", piece, " ", c + 1, ": the original harmonisation"));
         files.insert(files.end(), f1.begin(), f1.end());
         files.insert(files.end(), f2.begin(), f2.end());
         io::write_file_atomic(
             base + "_attention.svg",
             outputs::attention_svg(dec.attention,
-                                   str("attention, test chorale ", c + 1, " (rows: alto, tenor, bass tokens)"),
+                                   str("attention, test ", piece, " ", c + 1, " (rows: alto, tenor, bass tokens)"),
                                    "output token", "soprano step"),
             "harmoniser");
         files.push_back(base + "_attention.svg");
@@ -147,13 +166,13 @@ int main(int argc, char** argv) {
     }
     files.push_back(outputs::write_curve(out + "/loss.svg", "harmoniser: cross-entropy per token", curve, {}));
     io::save_checkpoint(out + "/model.safetensors", model, {{"model", "harmoniser"}});
-    std::printf("\nvoices equal to Bach's on the test chorales' openings: %.1f%% of %lld notes (beam %lld)\n",
+    std::printf("\nvoices equal to the original's on the test pieces' openings: %.1f%% of %lld notes (beam %lld)\n",
                 100.0 * (double)agree / (double)std::max<int64_t>(1, total), (long long)total,
                 (long long)a.integer("beam", 1, 64));
     std::printf("wrote %zu files to %s/:\n", files.size() + 1, out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
-    std::printf("\nlisten: %s/chorale_1_cadenza.wav beside chorale_1_bach.wav    look: %s/chorale_1_attention.svg\n",
-                out.c_str(), out.c_str());
+    std::printf("\nlisten: %s/%s_1_cadenza.wav beside %s_1_%s.wav    look: %s/%s_1_attention.svg\n", out.c_str(),
+                piece.c_str(), piece.c_str(), original.c_str(), out.c_str(), piece.c_str());
     return g_stop ? 130 : 0;
   });
 }

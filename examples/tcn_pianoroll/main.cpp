@@ -4,12 +4,10 @@
 // the learning curve. Chapter: docs/10-convolutions-and-dilation.md.
 #include <csignal>
 #include <cstdio>
-#include <sys/stat.h>
 
 #include "pipelines/flags.h"
 #include "pipelines/outputs.h"
 #include "pipelines/poly.h"
-#include "pipelines/rbm_music.h"
 #include "pipelines/run.h"
 #include "music/dataset.h"
 
@@ -33,22 +31,11 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { g_stop = true; });
   return pipelines::run_main("tcn_pianoroll", [&]() -> int {
     Generator gen(seed);
-    poly::Data d;
-    struct stat st;
-    if (!data.empty() && ::stat((data + "/train.txt").c_str(), &st) == 0) {
-      d = poly::load(data);
-    } else {  // MIDI: 88-key rolls at 4 steps per quarter, split 80/10/10
-      std::string summary;
-      std::vector<music::MidiFile> songs = rbm_music::load_songs(data, &summary);
-      std::printf("tcn_pianoroll: %s\n", summary.c_str());
-      music::Split sp = music::split_indices(songs.size(), 0.8, 0.1, 1);
-      d.name = data.empty() ? "bundled corpus" : data;
-      for (size_t i : sp.train)
-        for (int shift = -3; shift <= 3; ++shift)
-          d.train.push_back(music::transpose(music::to_piano_roll(songs[i]), shift));
-      for (size_t i : sp.valid) d.valid.push_back(music::to_piano_roll(songs[i]));
-      for (size_t i : sp.test) d.test.push_back(music::to_piano_roll(songs[i]));
-    }
+    // A benchmark folder as it is; MIDI (the bundled corpus by default) as 88-key rolls at
+    // 4 steps per quarter, split 80/10/10, the training pieces transposed by up to 3 semitones.
+    std::string summary;
+    poly::Data d = poly::load_any(data, 4, 3, &summary);
+    std::printf("tcn_pianoroll: %s\n", summary.c_str());
     // [doc:tcn-demo]
     poly::Recipe r = poly::default_recipe("tcn", d.name);
     r.channels = {96, 96, 96, 96}, r.kernel = 3, r.dropout = 0.2, r.batch = 8, r.chunk = 128, r.patience = 4;
