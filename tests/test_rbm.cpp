@@ -132,4 +132,60 @@ TEST_SUITE("ch07-rbm") {
     }
   }
 
+  TEST_CASE("pseudo-log-likelihood: every unit exactly, and the sampled estimate around it") {
+    Generator g(11);
+    RBM rbm(40, 6, RBMOptions{}, g);
+    {
+      NoGradGuard ng;  // weights large enough that the terms differ a lot
+      rbm.W.copy_(randn({40, 6}, g) * 1.5);
+      rbm.bv.copy_(randn({40}, g));
+    }
+    Tensor v = bernoulli(Tensor::full({8, 40}, 0.3), g);
+    // The definition, with free energies: sum_i log sigmoid(F(v with bit i flipped) - F(v)).
+    double want = 0;
+    std::vector<real> fv = rbm.free_energy(v).to_vector();
+    for (int64_t i = 0; i < 40; ++i) {
+      Tensor f = v.clone();
+      {
+        NoGradGuard ng;
+        real* p = f.data();
+        for (int64_t b = 0; b < 8; ++b) p[b * 40 + i] = 1 - p[b * 40 + i];
+      }
+      std::vector<real> ff = rbm.free_energy(f).to_vector();
+      for (int64_t b = 0; b < 8; ++b) want += -std::log1p(std::exp(-(double)(ff[(size_t)b] - fv[(size_t)b]))) / 8;
+    }
+    CHECK(rbm.pseudo_log_likelihood(v, g, 40) == doctest::Approx(want).epsilon(1e-4));
+    CHECK(rbm.pseudo_log_likelihood(v, g, 1000) == doctest::Approx(want).epsilon(1e-4));  // units > V: all of them
+    // Sampled: unbiased, and far less noisy with 16 units than with one.
+    auto spread = [&](int64_t units, double* mean_out) {
+      double s = 0, s2 = 0;
+      for (int r = 0; r < 200; ++r) {
+        double x = rbm.pseudo_log_likelihood(v, g, units);
+        s += x, s2 += x * x;
+      }
+      *mean_out = s / 200;
+      return std::sqrt(std::max(0.0, s2 / 200 - (s / 200) * (s / 200)));
+    };
+    double m1, m16;
+    double sd1 = spread(1, &m1), sd16 = spread(16, &m16);
+    INFO("exact " << want << "; 1 unit " << m1 << " +- " << sd1 << "; 16 units " << m16 << " +- " << sd16);
+    CHECK(std::fabs(m16 - want) < 3 * sd16 / std::sqrt(200.0) + 1e-6);
+    CHECK(sd16 < sd1 / 2.5);
+    expect_error([&] { rbm.pseudo_log_likelihood(v, g, 0); }, {"[RBM.pseudo_log_likelihood]", "at least 1"});
+  }
+
+  TEST_CASE("the conditionals: the fast products equal their dense definitions") {
+    Generator g(3);
+    RBM rbm(300, 20, RBMOptions{}, g);
+    Tensor sparse = bernoulli(Tensor::full({16, 300}, 0.05), g);  // piano-roll-like: the sparse product
+    Tensor probs = Tensor::full({16, 300}, 0.4);                  // not binary: the dense product
+    for (const Tensor& v : {sparse, probs}) {
+      std::vector<real> fast = rbm.hidden_probs(v).to_vector(), ref = rbm.hidden_probs_ref(v).to_vector();
+      for (size_t k = 0; k < ref.size(); ++k) CHECK(fast[k] == doctest::Approx(ref[k]).epsilon(1e-5));
+    }
+    Tensor h = bernoulli(Tensor::full({16, 20}, 0.5), g);
+    std::vector<real> fast = rbm.visible_probs(h).to_vector(), ref = rbm.visible_probs_ref(h).to_vector();
+    for (size_t k = 0; k < ref.size(); ++k) CHECK(fast[k] == doctest::Approx(ref[k]).epsilon(1e-5));
+  }
+
 }  // TEST_SUITE

@@ -49,6 +49,21 @@ struct Batch {
 };
 // [/doc]
 
+// [doc:rbm-conditionals-ref]
+// p(h = 1 | v) = sigmoid(v W + bh): one row per example, v (B, V), W (V, H) -> (B, H)
+Tensor RBM::hidden_probs_ref(const Tensor& v) const {
+  check_visible("RBM.hidden_probs_ref", v, n_visible);
+  NoGradGuard no_grad;
+  return sigmoid(matmul(v, W) + bh);
+}
+
+// p(v = 1 | h) = sigmoid(h W^T + bv): h (B, H), W^T (H, V) -> (B, V)
+Tensor RBM::visible_probs_ref(const Tensor& h) const {
+  NoGradGuard no_grad;
+  return sigmoid(matmul(h, W.t()) + bv);
+}
+// [/doc]
+
 // [doc:rbm-conditionals]
 // p(h = 1 | v) = sigmoid(v W + bh)        v: (B, V) -> (B, H)
 Tensor RBM::hidden_probs(const Tensor& v) const {
@@ -102,30 +117,46 @@ double RBM::reconstruction_error(const Tensor& v) const {
   return mean(d * d).item();
 }
 
-double RBM::pseudo_log_likelihood(const Tensor& v, Generator& gen) const {
+// [doc:rbm-pll]
+double RBM::pseudo_log_likelihood(const Tensor& v, Generator& gen, int64_t units) const {
   check_visible("RBM.pseudo_log_likelihood", v, n_visible);
+  if (units < 1) fail("RBM.pseudo_log_likelihood", str("units must be at least 1, got ", units), "64 is plenty");
   NoGradGuard no_grad;
-  Tensor flipped = v.contiguous().clone();
-  real* p = flipped.data();
-  for (int64_t b = 0; b < v.size(0); ++b) {
-    int64_t i = gen.randint(n_visible);
-    p[b * n_visible + i] = 1 - p[b * n_visible + i];
+  const int64_t B = v.size(0), V = n_visible, H = n_hidden, n = std::min(units, V);
+  // Flipping bit i changes v W + bh by +-W[i, :] and v·bv by +-bv_i, so each term costs O(H):
+  //   F(flipped) - F(v) = -s bv_i - sum_j [softplus(a_j + s W_ij) - softplus(a_j)],  s = +1 for 0 -> 1.
+  std::vector<real> a = (matmul(v, W) + bh).contiguous().to_vector(), x = v.contiguous().to_vector();
+  std::vector<real> w = W.contiguous().to_vector(), b = bv.contiguous().to_vector();
+  auto softplus_d = [](double t) { return t > 0 ? t + std::log1p(std::exp(-t)) : std::log1p(std::exp(t)); };
+  double total = 0;
+  for (int64_t e = 0; e < B; ++e) {
+    const real* ae = &a[(size_t)(e * H)];
+    double sum = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t i = n == V ? k : gen.randint(V);  // every unit, or a random sample of them
+      double s = x[(size_t)(e * V + i)] > 0.5 ? -1 : 1, gap = -s * b[(size_t)i];
+      for (int64_t j = 0; j < H; ++j) {
+        double aj = ae[j];
+        gap -= softplus_d(aj + s * w[(size_t)(i * H + j)]) - softplus_d(aj);
+      }
+      sum += -softplus_d(-gap);  // log sigmoid(gap) = log p(v_i | v_-i)
+    }
+    total += sum * (double)V / (double)n;
   }
-  // log p(v_i | v_rest) = log sigmoid(F(v flipped) - F(v)), scaled by V as a one-sample estimate of the sum.
-  Tensor gap = free_energy(flipped) - free_energy(v);
-  return (double)n_visible * mean(neg(softplus(neg(gap)))).item();
+  return total / (double)B;
 }
+// [/doc]
 
 // [doc:rbm-log-z]
-// log Z = log sum_h exp(h·bh) prod_i (1 + exp(bv_i + (W h)_i)), summed over all 2^H
-// hidden states in Gray-code order, so each step flips one unit and updates W h in O(V).
+// log Z = log sum_h exp(h·bh) prod_i (1 + exp(bv_i + (h W^T)_i)), summed over all 2^H
+// hidden states in Gray-code order, so each step flips one unit and updates h W^T in O(V).
 double RBM::log_partition_exact() const {
   if (n_hidden > 24)
     fail("RBM.log_partition_exact", str("2^", n_hidden, " hidden states are too many to enumerate"),
          "use log_partition_ais");
   // [exercise:7.4] exact log Z by enumerating the hidden states in Gray-code order
   std::vector<real> w = W.contiguous().to_vector(), b = bv.to_vector(), c = bh.to_vector();
-  std::vector<double> act(b.begin(), b.end());  // bv + W h, for the current h
+  std::vector<double> act(b.begin(), b.end());  // bv + h W^T, for the current h
   std::vector<int> h((size_t)n_hidden, 0);
   double hb = 0, max_term = -INFINITY;
   std::vector<double> terms;

@@ -42,6 +42,10 @@ class RBM : public nn::Module {
   // ---- the two conditionals and Gibbs sampling ----
   Tensor hidden_probs(const Tensor& v) const;   // (B, V) -> (B, H)
   Tensor visible_probs(const Tensor& h) const;  // (B, H) -> (B, V)
+  // The same two, as their definitions say, with the dense matmul: the reference the fast
+  // versions (which skip the zeros of binary batches) are tested against.
+  Tensor hidden_probs_ref(const Tensor& v) const;
+  Tensor visible_probs_ref(const Tensor& h) const;
   struct GibbsOptions {
     int steps = 1;
     const Tensor* clamp_mask = nullptr;      // (V,) or (B, V): 1 where the visible unit is held at its start value
@@ -53,9 +57,10 @@ class RBM : public nn::Module {
   // ---- quantities ----
   Tensor free_energy(const Tensor& v) const;           // (B, V) -> (B,)
   double reconstruction_error(const Tensor& v) const;  // mean squared error of one mean-field up-down pass
-  // Stochastic pseudo-log-likelihood: for one random unit i per example,
-  // V * log sigmoid(F(v with bit i flipped) - F(v)). Mean over the batch.
-  double pseudo_log_likelihood(const Tensor& v, Generator& gen) const;
+  // Pseudo-log-likelihood, PLL(v) = sum_i log p(v_i | v_-i), mean over the batch. Each term is
+  // log sigmoid(F(v with bit i flipped) - F(v)). With units < V, each example's sum is estimated from
+  // that many units drawn at random (times V / units); units >= V sums every unit, exactly.
+  double pseudo_log_likelihood(const Tensor& v, Generator& gen, int64_t units = 64) const;
   double log_partition_exact() const;  // enumerates the 2^H hidden states (H <= 24)
   // Annealed importance sampling (Salakhutdinov & Murray 2008) from the base RBM with W = 0, bh = 0
   // and the data's visible biases; returns log Z and its standard error over runs.
