@@ -77,29 +77,10 @@ static void accumulate(Tensor& sum, const Tensor& g) {
   sum.add_(g);
 }
 
-void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
-  if (!root.requires_grad())
-    fail("backward", "this tensor does not require grad, so there is nothing to differentiate",
-         "call .requires_grad_() on the leaves before computing, and check no NoGradGuard is active");
-  Tensor grad = grad_in;
-  if (!grad.defined()) {
-    if (root.numel() != 1)
-      fail("backward", "an implicit gradient needs a one-element output, got shape " + shape_str(root.shape()),
-           "reduce to a scalar (e.g. mean) or pass the upstream gradient explicitly");
-    grad = Tensor::ones(root.shape());
-  } else if (grad.shape() != root.shape()) {
-    fail("backward",
-         "upstream gradient shape " + shape_str(grad.shape()) + " != output shape " + shape_str(root.shape()),
-         "the gradient must have the output's shape");
-  }
-  NoGradGuard no_grad;  // gradients are computed with plain (untracked) ops
-  Node* root_node = root.impl()->grad_fn.get();
-  if (!root_node) {  // backward on a leaf: its gradient is the upstream gradient
-    accumulate_leaf(root, grad);
-    return;
-  }
-
-  // [doc:backward-loop]
+// [doc:backward-loop]
+// Sends dL/d(root's output) = grad back through the graph: each node, in topological order,
+// turns the gradient of its output into one per input; leaves accumulate theirs in .grad.
+static void backpropagate(Node* root_node, const Tensor& grad, bool retain_graph) {
   std::unordered_map<Node*, Tensor> pending{{root_node, grad}};  // dL/d(node's output)
   for (Node* node : topo_order(root_node)) {
     if (node->freed)
@@ -143,7 +124,31 @@ void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) 
       }
     }
   }
-  // [/doc]
+}
+// [/doc]
+
+void run_backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
+  if (!root.requires_grad())
+    fail("backward", "this tensor does not require grad, so there is nothing to differentiate",
+         "call .requires_grad_() on the leaves before computing, and check no NoGradGuard is active");
+  Tensor grad = grad_in;
+  if (!grad.defined()) {
+    if (root.numel() != 1)
+      fail("backward", "an implicit gradient needs a one-element output, got shape " + shape_str(root.shape()),
+           "reduce to a scalar (e.g. mean) or pass the upstream gradient explicitly");
+    grad = Tensor::ones(root.shape());
+  } else if (grad.shape() != root.shape()) {
+    fail("backward",
+         "upstream gradient shape " + shape_str(grad.shape()) + " != output shape " + shape_str(root.shape()),
+         "the gradient must have the output's shape");
+  }
+  NoGradGuard no_grad;  // gradients are computed with plain (untracked) ops
+  Node* root_node = root.impl()->grad_fn.get();
+  if (!root_node) {  // backward on a leaf: its gradient is the upstream gradient
+    accumulate_leaf(root, grad);
+    return;
+  }
+  backpropagate(root_node, grad, retain_graph);
 }
 
 // Declared with the Tensor (engine/core/tensor.h); defined here, with the engine it starts.

@@ -189,7 +189,7 @@ static void pack_a_slivers(int64_t M, const real* A, int64_t rsa, int64_t csa, i
 // asks for its rows of C as it starts (TileSrc::prefetch_c): a C that large is not in cache, so
 // its rows come from L3 or memory while the tile's multiply-adds run, instead of stalling the
 // tile's last step. A C that fits in cache gains nothing from the requests and pays for them,
-// hence the threshold. (docs/11-making-it-fast.md, "Waiting for memory", has the measurements.)
+// hence the threshold. (docs/results/2026-12-02-making-it-fast.md, "Waiting for memory", has the measurements.)
 constexpr int64_t kPrefetchC = int64_t(1) << 18;
 
 // A product of few rows (one block of MC) uses each panel of B for one column of tiles:
@@ -199,7 +199,7 @@ constexpr int64_t kPrefetchC = int64_t(1) << 18;
 // packed all at once first, they would go out to L3 and come back. Smaller panels stay in L2
 // anyway, and packing them in pieces only adds passes. It packs kPanelsAsUsed = 4 panels at a
 // time, not one: reading a row of B then fills four cache lines side by side rather than one
-// line every few KB. Four panels 256 deep are 64 KB. (Measurements: docs/11-making-it-fast.md.)
+// line every few KB. Four panels 256 deep are 64 KB. (Measurements: docs/results/2026-12-02-making-it-fast.md.)
 constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 
 // Below this many multiply-adds a product runs on one thread: waking a second core costs a

@@ -263,7 +263,9 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 }
 // [/doc]
 
+// [doc:conv1d-ref]
 // The plain definition, seven nested loops: the oracle conv1d is tested against.
+//   y[b, o, t] = bias[o] + sum_c sum_k weight[o, c, k] * x[b, c, t*stride + k*dilation - pad_left]
 Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dArgs& a) {
   int64_t B = x.size(0), Cin = x.size(1), L = x.size(2), Cout = weight.size(0), K = weight.size(2);
   int64_t Lout = (L + a.pad_left + a.pad_right - a.dilation * (K - 1) - 1) / a.stride + 1;
@@ -283,6 +285,7 @@ Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   // [/exercise]
   return out;
 }
+// [/doc]
 
 // ---- pooling over the last axis: (B, C, L) -> (B, C, Lout), Lout = (L - kernel) / stride + 1 ----
 static void pool_check(const char* op, const Tensor& x, int64_t kernel, int64_t stride) {
