@@ -69,8 +69,8 @@ EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(EXAMPLES))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
-        student grade \
+.PHONY: all lib lib-double examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
+        student grade figures figures-check \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
 
@@ -80,6 +80,9 @@ banner:
 	@echo "cadenza: $(OMP_MSG); build dir $(BUILD)"
 
 lib: $(LIB)
+
+# The float64 engine alone (the gradient checks; the notebooks' `%%cadenza --double` cells).
+lib-double: $(LIB_DBL)
 
 # Objects depend on the compiler and its flags: changing either (a new -O level,
 # NATIVE=1) rebuilds them, instead of linking objects built two ways.
@@ -184,6 +187,18 @@ student: $(STUDENT_BIN)
 grade: banner doctest-check $(GRADE_BIN) $(STUDENT_BIN)
 	@$(STUDENT_BIN) list . > $(BUILD)/exercises.tsv
 	@$(GRADE_BIN) --regions $(BUILD)/exercises.tsv $(if $(CH),--chapter $(CH),) $(GRADE_FLAGS)
+
+# ---- the chapters' figures: drawn by Cadenza's own plotting code (tools/figures/main.cpp) ----
+FIG_BIN := $(BUILD)/tools/figures
+$(FIG_BIN): $(call obj,$(sort $(wildcard tools/figures/*.cpp))) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $^ -o $@ $(LDFLAGS)
+
+figures: $(FIG_BIN)
+	@$(FIG_BIN) write docs/figures
+
+figures-check: $(FIG_BIN)
+	@$(FIG_BIN) check docs/figures
 
 # ---- the house: layers only point down (the table in docs/STYLE.md) ----
 LINT_BIN := $(BUILD)/tools/lint_layers
@@ -309,12 +324,13 @@ help:
 	@echo "                    (DATA=dir: your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1: the seed tutorial's recipe)"
 	@echo "  make melody-demo  a melody LSTM on the bundled tunes, sampled from primers (out/melody-lstm)"
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
-	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (needs JSB: DATA=...) (out/harmoniser)"
+	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (JSB: DATA=...; else the bundled corpus) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make grade        run the graded exercises and print the score table (CH=07: one chapter; docs/teaching.md)"
 	@echo "  make student      write the student edition to out/student: every exercise stubbed (CH=07,08: only those)"
 	@echo "  make docs-check   fail if a code snippet in docs/ differs from the source it quotes"
+	@echo "  make figures      draw the chapters' figures into docs/figures/ (make figures-check: fail if one is stale)"
 	@echo "  make docs-sync    rewrite the snippets in docs/ from the source"
 	@echo "  make format       lay out every C++ file as .clang-format says (needs clang-format), re-sync the docs"
 	@echo "  make lint-layers  fail if a file includes a layer above its own (the table in docs/STYLE.md)"

@@ -51,7 +51,6 @@ double midi_to_hz(int pitch) {
   return 440.0 * std::pow(2.0, (pitch - 69) / 12.0);
   // [/exercise]
 }
-namespace {
 
 Envelope envelope_for(Timbre t, double f) {
   switch (t) {
@@ -80,6 +79,8 @@ Envelope envelope_for(Timbre t, double f) {
   }
   return {0.01, 0.2, 0.7, 0.1};
 }
+
+namespace {
 
 // Sum of harmonics k = 1..n with amplitude amp(k), skipping any above Nyquist.
 template <class Amp>

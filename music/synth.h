@@ -33,6 +33,9 @@ struct Envelope {
   double level(double t, double off) const;  // ... when the key came up at `off`
 };
 
+// The envelope each instrument family plays a note of frequency f (Hz) with.
+Envelope envelope_for(Timbre t, double f);
+
 // A4 (pitch 69) = 440 Hz; each semitone multiplies by 2^(1/12).
 double midi_to_hz(int pitch);
 

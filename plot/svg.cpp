@@ -51,6 +51,28 @@ void Canvas::polyline(const std::vector<std::pair<double, double>>& pts, const s
   body_ +=
       "<polyline fill=\"none\" stroke=\"" + stroke + "\" stroke-width=\"" + num(width) + "\" points=\"" + p + "\"/>\n";
 }
+void Canvas::polygon(const std::vector<std::pair<double, double>>& pts, const std::string& fill,
+                     const std::string& stroke) {
+  std::string p;
+  for (auto& [x, y] : pts) p += num(x) + "," + num(y) + " ";
+  body_ += "<polygon fill=\"" + fill + "\" stroke=\"" + stroke + "\" points=\"" + p + "\"/>\n";
+}
+void Canvas::arrow(double x1, double y1, double x2, double y2, const std::string& stroke, double width) {
+  double dx = x2 - x1, dy = y2 - y1, len = std::sqrt(dx * dx + dy * dy);
+  if (len < 1e-9) return;
+  double ux = dx / len, uy = dy / len, head = 4 + 2 * width;
+  // The shaft stops where the head begins, so a thick line does not poke through the point.
+  line(x1, y1, x2 - ux * head, y2 - uy * head, stroke, width);
+  polygon({{x2, y2},
+           {x2 - ux * head - uy * head * 0.5, y2 - uy * head + ux * head * 0.5},
+           {x2 - ux * head + uy * head * 0.5, y2 - uy * head - ux * head * 0.5}},
+          stroke);
+}
+void Canvas::box(double x, double y, double w, double h, const std::string& fill, const std::string& stroke,
+                 double radius) {
+  body_ += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(w) + "\" height=\"" + num(h) + "\" rx=\"" +
+           num(radius) + "\" fill=\"" + fill + "\" stroke=\"" + stroke + "\"/>\n";
+}
 void Canvas::text(double x, double y, const std::string& s, double size, const std::string& anchor,
                   const std::string& fill) {
   body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\" text-anchor=\"" + anchor +
@@ -74,7 +96,7 @@ static double nice_step(double span, int n) {
 
 std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt) {
   Canvas c(opt.width, opt.height);
-  const double left = 70, right = 20, top = 40, bottom = 50;
+  const double left = 70, right = 20, top = 52, bottom = 50;  // top: the title, then the y label above the axis
   double pw = opt.width - left - right, ph = opt.height - top - bottom;
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   auto ty = [&](double y) { return opt.log_y ? std::log10(std::max(y, 1e-12)) : y; };

@@ -18,6 +18,13 @@ class Canvas {
   void line(double x1, double y1, double x2, double y2, const std::string& stroke, double width = 1.0);
   void circle(double cx, double cy, double r, const std::string& fill, const std::string& stroke = "none");
   void polyline(const std::vector<std::pair<double, double>>& pts, const std::string& stroke, double width = 1.5);
+  void polygon(const std::vector<std::pair<double, double>>& pts, const std::string& fill,
+               const std::string& stroke = "none");
+  // A line with a filled arrowhead at (x2, y2).
+  void arrow(double x1, double y1, double x2, double y2, const std::string& stroke, double width = 1.2);
+  // A rectangle with a border (rect has none), and optional rounded corners.
+  void box(double x, double y, double w, double h, const std::string& fill, const std::string& stroke,
+           double radius = 0);
   // anchor: "start", "middle" or "end"
   void text(double x, double y, const std::string& s, double size = 12, const std::string& anchor = "start",
             const std::string& fill = "#222");
