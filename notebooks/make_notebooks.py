@@ -23,71 +23,6 @@ def nb(cells):
                                        "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
 
 
-ENGINE_TOUR = [
-    ("markdown", """
-# Chapter 4: modules, losses, optimisers: the whole loop
-
-This notebook runs Cadenza's MLP example (`make mlp-demo`, chapter 4) and looks at everything it
-wrote: the loss curve, the decision boundary, the numbers behind the curve, and the checkpoint.
-Python here is only a viewer: the training runs in C++.
-"""),
-    ("code", """
-import csv, json, pathlib, struct, subprocess
-from IPython.display import SVG, display
-
-ROOT = pathlib.Path('..').resolve()
-OUT = ROOT / 'out' / 'mlp-demo'
-run = subprocess.run(['make', '-s', 'mlp-demo', 'SEED=0'], cwd=ROOT, capture_output=True, text=True)
-print(run.stdout[-1500:])
-print(run.stderr[-600:])
-assert run.returncode == 0, 'make mlp-demo failed'
-"""),
-    ("markdown", "## What the network learned\nEach cell's colour is the model's probability of class 1; dots are validation points."),
-    ("code", "display(SVG(filename=str(OUT / 'boundary.svg')))"),
-    ("markdown", "## The loss curve\nTraining loss keeps falling; validation loss flattens where the model stops generalising better."),
-    ("code", "display(SVG(filename=str(OUT / 'loss.svg')))"),
-    ("code", """
-rows = list(csv.DictReader(open(OUT / 'loss.csv')))
-print(len(rows), 'epochs')
-for r in rows[:3] + rows[-3:]:
-    print(r)
-first, last = float(rows[0]['train_loss']), float(rows[-1]['train_loss'])
-assert last < first, 'training did not reduce the loss'
-"""),
-    ("markdown", """
-## The checkpoint is plain safetensors
-
-An 8-byte little-endian header length, a JSON header, then the raw float32 numbers. No library
-needed to read it: `struct` and `json` do.
-"""),
-    ("code", """
-raw = (OUT / 'model.safetensors').read_bytes()
-n = struct.unpack('<Q', raw[:8])[0]
-header = json.loads(raw[8:8 + n])
-print('metadata:', header.pop('__metadata__'))
-for name, entry in header.items():
-    b0, b1 = entry['data_offsets']
-    values = struct.unpack('<%df' % ((b1 - b0) // 4), raw[8 + n + b0:8 + n + b1])
-    mean = sum(values) / len(values)
-    print(f"{name:12s} {str(entry['shape']):10s} mean {mean:+.4f}  max |w| {max(map(abs, values)):.3f}")
-"""),
-    ("code", """
-try:
-    import numpy as np   # optional: Debian's python3-numpy
-    w = np.frombuffer(raw[8 + n + header['fc1.weight']['data_offsets'][0]:8 + n + header['fc1.weight']['data_offsets'][1]], '<f4')
-    print('fc1.weight as numpy:', w.reshape(header['fc1.weight']['shape']).shape, 'std', w.std())
-except ImportError:
-    print('numpy not installed; the pure-Python reader above is enough')
-"""),
-    ("markdown", """
-## Try it
-
-1. Re-run the first cell with `SEED=1`: does the boundary change? Is the validation accuracy similar?
-2. Run `build/examples/mlp_moons --lr 0.5 --out ../out/lr05` from a terminal and display its `loss.svg` here.
-3. Run it with `CADENZA_PROFILE=1` and find the op that takes most of the time (chapter 3).
-"""),
-]
-
 MUSIC_TOUR = [
     ("markdown", """
 # Chapter 5: MIDI files and piano rolls
@@ -225,21 +160,80 @@ def run(*args, env=None):
     return r.stdout + r.stderr
 """
 
+CELLS_INTRO = """
+## C++ cells
+
+A cell that starts with `%%cadenza` holds C++: `notebooks/cadenza_cell.py` compiles it against the
+built engine (`build/libcadenza.a`, built on first use) and runs it, printing what it prints. The
+engine's header is included and `using namespace cadenza;` is in force, so the cell is the body of
+`main`. Edit a cell and run it again; a compile error is reported with the cell's own line numbers.
+"""
+
 TENSORS = [
     ("markdown", """
 # Chapter 1: tensors, storage, views and broadcasting
 
-The chapter's test suite is a tour of the rules: views share storage, slicing follows Python,
-broadcasting aligns shapes from the right. This notebook runs it, then reads real tensors (an MLP's
-weights) from a checkpoint to look at shapes and strides from the outside.
-"""),
+A tensor is one flat buffer plus a shape, strides and an offset (docs/01-tensors.md). In this
+notebook you make tensors in C++, look at their strides, take views that share storage, broadcast,
+reduce, and draw the same random numbers twice from one seed.
+""" + CELLS_INTRO),
     ("code", SETUP + """
-run('make', '-s', 'build/tests/run_tests')
-out = run(ROOT / 'build/tests/run_tests', '-ts=ch01-tensors', '-s', '--no-intro')
-print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
-print(out.splitlines()[-2])
+%load_ext cadenza_cell
 """),
-    ("markdown", "## Tensors in a file: the MLP's checkpoint (safetensors)"),
+    ("markdown", "## Storage, shape and strides\nA transpose is a view: the same storage, its strides swapped, nothing copied."),
+    ("code", """%%cadenza
+Tensor a = Tensor::from_vector({0, 1, 2, 3, 4, 5}, {2, 3});
+Tensor b = a.t();
+std::cout << "a   " << a.to_string() << "  strides " << shape_str(a.strides()) << "\\n";
+std::cout << "a.t " << b.to_string() << "  strides " << shape_str(b.strides())
+          << "  contiguous? " << (b.is_contiguous() ? "yes" : "no") << "\\n";
+Tensor every_other = a.slice(1, 0, 3, 2);  // a[:, 0:3:2]
+std::cout << "a[:, ::2] " << every_other.to_string() << "  offset " << every_other.offset()
+          << " strides " << shape_str(every_other.strides()) << "\\n";
+"""),
+    ("markdown", "## A view shares storage\nWrite through the original and the view sees it; `contiguous()` makes a copy that does not."),
+    ("code", """%%cadenza
+Tensor a = Tensor::zeros({2, 3});
+Tensor row = a.select(0, 1);       // a[1], a view
+Tensor copy = a.t().contiguous();  // a fresh buffer
+{
+  NoGradGuard no_grad;
+  a.data()[4] = 42;                // element [1, 1]
+}
+std::cout << "row  " << row.to_string() << "\\n";
+std::cout << "copy " << copy.to_string() << "\\n";
+"""),
+    ("markdown", """
+## Broadcasting
+Shapes are aligned from the right; a size-1 axis stretches (stride 0, no copy). Two sizes that differ
+and are both larger than 1 are an error, and the message names both shapes.
+"""),
+    ("code", """%%cadenza
+Tensor col = Tensor::from_vector({0, 10, 20}, {3, 1});
+Tensor row = Tensor::from_vector({1, 2, 3, 4}, {1, 4});
+std::cout << (col + row).to_string() << "\\n";
+std::cout << "expanded strides " << shape_str(row.expand({3, 4}).strides()) << "\\n";
+try {
+  Tensor bad = Tensor::zeros({3, 2}) + Tensor::zeros({4});
+} catch (const std::exception& e) {
+  std::cout << "error: " << e.what() << "\\n";
+}
+"""),
+    ("markdown", "## Reductions, and why logsumexp subtracts the maximum"),
+    ("code", """%%cadenza
+Tensor x = Tensor::from_vector({1000, 1001, 1002}, {3});
+std::cout << "naive log(sum(exp(x))) = " << log(sum(exp(x))).item() << "\\n";
+std::cout << "logsumexp(x)           = " << logsumexp(x).item() << "\\n";
+Tensor m = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+std::cout << "sum over rows " << sum(m, {0}).to_string() << ", mean over columns " << mean(m, {1}).to_string() << "\\n";
+"""),
+    ("markdown", "## Randomness you can reproduce\nEvery random op takes a `Generator`; the same seed gives the same numbers."),
+    ("code", """%%cadenza
+Generator g1(7), g2(7), g3(8);
+std::cout << randn({4}, g1).to_string() << "\\n" << randn({4}, g2).to_string() << "  (seed 7 again)\\n"
+          << randn({4}, g3).to_string() << "  (seed 8)\\n";
+"""),
+    ("markdown", "## Tensors in a file: the MLP's checkpoint (safetensors)\nThe same shapes and strides, read from outside the engine."),
     ("code", """
 run('make', '-s', 'mlp-demo', 'SEED=0')
 raw = (ROOT / 'out/mlp-demo/model.safetensors').read_bytes()
@@ -257,8 +251,11 @@ for name, e in header.items():
     ("markdown", """
 ## Try it
 
-1. `fc1.weight` is (32, 2): what are the strides of its transpose? Check your answer against `Tensor::t()` in chapter 1.
-2. Predict the broadcast shape of `fc1.bias` (32,) added to a batch of (64, 32) activations.
+1. Edit the first C++ cell: take `a.t().slice(0, 1, 3)`. Predict its offset and strides, then run it.
+2. In the broadcasting cell, add a (2, 1, 4) tensor to `row`. What is the result's shape?
+3. Make `x` in the logsumexp cell `{-1000, -1001}`. Which of the two lines breaks now, and how?
+4. Exercise 1.1 asks for `flip` as a view with a negative stride: after `make student`, write it and
+   check it here with `flip(a, {1})`, then with `make grade CH=01`.
 """),
 ]
 
@@ -266,25 +263,62 @@ AUTOGRAD = [
     ("markdown", """
 # Chapter 2: autograd
 
-Every op that records a backward shows up in the profiler twice: once running forward, once inside
-the backward closures of the ops that use it. This notebook profiles the MLP's training and runs the
-chapter's tests (10,000-step graphs, freed graphs, shape checks).
-"""),
+Every op records how to send a gradient back to its inputs; `backward()` walks the graph in reverse
+(docs/02-autograd.md). In this notebook you build a graph in C++, call backward, check the result
+against the derivative worked out by hand, and look at the graph itself.
+""" + CELLS_INTRO),
     ("code", SETUP + """
-run('make', '-s', 'build/examples/mlp_moons', 'build/tests/run_tests')
+%load_ext cadenza_cell
+"""),
+    ("markdown", """
+## One neuron, by hand and by backward
+For `y = tanh(w·x + b)`: `dy/dw = (1 − y²)·x` and `dy/db = 1 − y²`.
+"""),
+    ("code", """%%cadenza
+Tensor w = Tensor::scalar(0.5).requires_grad_();
+Tensor b = Tensor::scalar(-0.2).requires_grad_();
+Tensor x = Tensor::scalar(1.5);
+Tensor y = tanh(w * x + b);
+y.backward();
+double yv = y.item();
+std::printf("y = %.6f\\n", yv);
+std::printf("dy/dw: backward %.6f   by hand %.6f\\n", w.grad().item(), (1 - yv * yv) * 1.5);
+std::printf("dy/db: backward %.6f   by hand %.6f\\n", b.grad().item(), 1 - yv * yv);
+"""),
+    ("markdown", """
+## matmul's backward
+For `L = sum(A B)` the upstream gradient `G` is all ones, and the chapter derives
+`dL/dA = G Bᵀ` and `dL/dB = Aᵀ G`.
+"""),
+    ("code", """%%cadenza
+Generator gen(0);
+Tensor A = randn({2, 3}, gen).requires_grad_(), B = randn({3, 4}, gen).requires_grad_();
+sum(matmul(A, B)).backward();
+Tensor G = Tensor::ones({2, 4});
+std::cout << "dL/dA  " << A.grad().to_string() << "\\n";
+std::cout << "G B^T  " << matmul(G, B.detach().t()).to_string() << "\\n";
+std::cout << "dL/dB  " << B.grad().to_string() << "\\n";
+std::cout << "A^T G  " << matmul(A.detach().t(), G).to_string() << "\\n";
+"""),
+    ("markdown", "## The graph itself\n`to_dot` writes the graph in Graphviz's language; each box is an op, each arrow a tensor."),
+    ("code", """%%cadenza
+Tensor w = Tensor::scalar(0.5).requires_grad_().set_name("w");
+Tensor b = Tensor::scalar(-0.2).requires_grad_().set_name("b");
+Tensor y = tanh(w * Tensor::scalar(1.5) + b);
+std::cout << to_dot(y);
+"""),
+    ("markdown", "## Where the time goes\nThe MLP's training under the profiler: every op forward, and inside the backward closures."),
+    ("code", """
+run('make', '-s', 'build/examples/mlp_moons')
 out = run(ROOT / 'build/examples/mlp_moons', '--epochs', '5', '--out', ROOT / 'out/notebook-autograd', env={'CADENZA_PROFILE': '1'})
 print(out[out.index('[cadenza profile]'):])
-"""),
-    ("code", """
-out = run(ROOT / 'build/tests/run_tests', '-ts=ch02-autograd', '-s', '--no-intro')
-print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
-print(out.splitlines()[-2])
 """),
     ("markdown", """
 ## Try it
 
-1. Which op is called most often? Why is `permute` so cheap?
-2. Run `to_dot` on the MLP's loss (chapter 3) and render it with Graphviz.
+1. In the first cell, use `y = tanh(w * x + b) * w`. Work out `dy/dw` by hand first, then run.
+2. Call `y.backward()` twice in the first cell. What does the error say, and why is the graph gone?
+3. Exercise 2.4 is matmul's backward: in the student edition, the second cell fails until you write it.
 """),
 ]
 
@@ -292,13 +326,51 @@ GRADCHECK = [
     ("markdown", """
 # Chapter 3: gradcheck and debugging
 
-The float64 build of the engine checks every differentiable op against finite differences; the
-registry test fails if an op is missing. This notebook runs that suite and then the NaN trap.
-"""),
+A backward is checked against central differences, in float64 (docs/03-gradcheck-and-debugging.md).
+The `--double` cells link the float64 engine, where `real` is `double`, as the gradient checks do.
+""" + CELLS_INTRO),
     ("code", SETUP + """
+%load_ext cadenza_cell
+"""),
+    ("markdown", "## A gradcheck that passes"),
+    ("code", """%%cadenza --double
+Generator gen(1);
+Tensor x = randn({3, 4}, gen).requires_grad_(), W = randn({4, 2}, gen).requires_grad_();
+auto fn = [](const std::vector<Tensor>& in) -> Tensor { return sum(tanh(matmul(in[0], in[1]))); };
+GradcheckResult r = gradcheck(fn, {x, W});
+std::printf("ok %d, largest error %.2e\\n", (int)r.ok, r.max_abs_error);
+"""),
+    ("markdown", """
+## A checker must be able to fail
+Here the function hides part of its dependence on `x` behind `detach()`, so the graph's derivative is
+`x` where the true one is `2x`: gradcheck catches it and says where.
+"""),
+    ("code", """%%cadenza --double
+Generator gen(2);
+Tensor x = randn({5}, gen).requires_grad_();
+auto wrong = [](const std::vector<Tensor>& in) -> Tensor { return sum(in[0] * in[0].detach()); };
+GradcheckResult r = gradcheck(wrong, {x});
+std::printf("ok %d, largest error %.2e\\n%s\\n", (int)r.ok, r.max_abs_error, r.report.c_str());
+"""),
+    ("markdown", """
+## The step size
+The central difference's error is `O(h²)` from truncation plus `O(ε/h)` from rounding: too large a
+step and too small a step both go wrong. In float32 the best step is far larger than in float64.
+"""),
+    ("code", """%%cadenza --double
+// d/dx exp(x) at x = 1 is e; the error of (f(x+h) - f(x-h)) / 2h in float64 and float32.
+std::printf("%8s %12s %12s\\n", "h", "float64", "float32");
+for (double h = 1e-1; h > 1e-12; h /= 10) {
+  double d64 = (std::exp(1 + h) - std::exp(1 - h)) / (2 * h);
+  float hf = (float)h, d32 = (std::exp(1.0f + hf) - std::exp(1.0f - hf)) / (2 * hf);
+  std::printf("%8.0e %12.2e %12.2e\\n", h, std::fabs(d64 - M_E), std::fabs(d32 - M_E));
+}
+"""),
+    ("markdown", "## Every op, checked\nThe whole float64 suite: one case per differentiable op, and the registry that fails on a missing one."),
+    ("code", """
 run('make', '-s', 'build/double/run_gradcheck', 'build/tests/run_tests')
 out = run(ROOT / 'build/double/run_gradcheck', '-s', '--no-intro')
-print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l))
+print('\\n'.join(l for l in out.splitlines() if 'TEST CASE' in l)[:3000])
 print(out.splitlines()[-2])
 """),
     ("code", """
@@ -308,9 +380,113 @@ print('\\n'.join(l for l in out.splitlines() if 'produced' in l or 'passed' in l
     ("markdown", """
 ## Try it
 
-1. Break one backward in `engine/ops/elementwise.cpp` (say, `tanh`'s) and rerun the first cell. Which case fails, and what does the report say?
+1. In the second cell, replace `in[0].detach()` by `in[0]`. Does gradcheck pass now?
+2. Put `relu` in the first cell's function and move `x` to exactly 0 in one element. What happens, and
+   why does the chapter call this a kink?
+3. Break one backward in `engine/ops/elementwise.cpp` (say, `tanh`'s), rebuild with `make`, and
+   rerun the first cell and the suite. Which case fails, and what does the report say?
 """),
 ]
+
+ENGINE_TOUR_HEAD = [
+    ("markdown", """
+# Chapter 4: modules, losses, optimisers: the whole loop
+
+First you write the loop yourself in a C++ cell: a model of named parameters, a loss on logits, an
+optimiser that reads only `.grad` (docs/04-modules-losses-optimisers.md). Then the MLP example
+(`make mlp-demo`) runs the same loop on two half-moons, and we look at everything it wrote.
+""" + CELLS_INTRO),
+    ("code", SETUP + """
+%load_ext cadenza_cell
+"""),
+    ("markdown", "## The loop, in one cell\nXOR: four points no straight line separates, a 2–8–1 network, Adam."),
+    ("code", """%%cadenza
+struct Net : nn::Module {
+  std::shared_ptr<nn::Linear> fc1, fc2;
+  explicit Net(Generator& gen) {
+    fc1 = register_module("fc1", std::make_shared<nn::Linear>(2, 8, true, gen));
+    fc2 = register_module("fc2", std::make_shared<nn::Linear>(8, 1, true, gen));
+  }
+  Tensor forward(const Tensor& x) { return fc2->forward(tanh(fc1->forward(x))); }
+};
+Generator gen(0);
+Net net(gen);
+Tensor x = Tensor::from_vector({0, 0, 0, 1, 1, 0, 1, 1}, {4, 2});
+Tensor y = Tensor::from_vector({0, 1, 1, 0}, {4, 1});
+optim::Adam opt(net.parameters(), 0.05);
+for (int step = 0; step <= 300; ++step) {
+  opt.zero_grad();
+  Tensor loss = binary_cross_entropy_with_logits(net.forward(x), y);
+  loss.backward();
+  opt.step();
+  if (step % 50 == 0) std::printf("step %3d  loss %.4f\\n", step, loss.item());
+}
+NoGradGuard no_grad;
+std::cout << "P(1) for 00, 01, 10, 11: " << sigmoid(net.forward(x)).reshape({4}).to_string() << "\\n";
+"""),
+]
+
+ENGINE_TOUR_TAIL = [
+    ("markdown", "## The MLP example: the same loop, with pictures"),
+    ("code", """
+import csv, json, pathlib, struct, subprocess
+from IPython.display import SVG, display
+
+ROOT = pathlib.Path('..').resolve()
+OUT = ROOT / 'out' / 'mlp-demo'
+run = subprocess.run(['make', '-s', 'mlp-demo', 'SEED=0'], cwd=ROOT, capture_output=True, text=True)
+print(run.stdout[-1500:])
+print(run.stderr[-600:])
+assert run.returncode == 0, 'make mlp-demo failed'
+"""),
+    ("markdown", "## What the network learned\nEach cell's colour is the model's probability of class 1; dots are validation points."),
+    ("code", "display(SVG(filename=str(OUT / 'boundary.svg')))"),
+    ("markdown", "## The loss curve\nTraining loss keeps falling; validation loss flattens where the model stops generalising better."),
+    ("code", "display(SVG(filename=str(OUT / 'loss.svg')))"),
+    ("code", """
+rows = list(csv.DictReader(open(OUT / 'loss.csv')))
+print(len(rows), 'epochs')
+for r in rows[:3] + rows[-3:]:
+    print(r)
+first, last = float(rows[0]['train_loss']), float(rows[-1]['train_loss'])
+assert last < first, 'training did not reduce the loss'
+"""),
+    ("markdown", """
+## The checkpoint is plain safetensors
+
+An 8-byte little-endian header length, a JSON header, then the raw float32 numbers. No library
+needed to read it: `struct` and `json` do.
+"""),
+    ("code", """
+raw = (OUT / 'model.safetensors').read_bytes()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+print('metadata:', header.pop('__metadata__'))
+for name, entry in header.items():
+    b0, b1 = entry['data_offsets']
+    values = struct.unpack('<%df' % ((b1 - b0) // 4), raw[8 + n + b0:8 + n + b1])
+    mean = sum(values) / len(values)
+    print(f"{name:12s} {str(entry['shape']):10s} mean {mean:+.4f}  max |w| {max(map(abs, values)):.3f}")
+"""),
+    ("code", """
+try:
+    import numpy as np   # optional: Debian's python3-numpy
+    w = np.frombuffer(raw[8 + n + header['fc1.weight']['data_offsets'][0]:8 + n + header['fc1.weight']['data_offsets'][1]], '<f4')
+    print('fc1.weight as numpy:', w.reshape(header['fc1.weight']['shape']).shape, 'std', w.std())
+except ImportError:
+    print('numpy not installed; the pure-Python reader above is enough')
+"""),
+    ("markdown", """
+## Try it
+
+1. Re-run the first cell with `SEED=1`: does the boundary change? Is the validation accuracy similar?
+2. Run `build/examples/mlp_moons --lr 0.5 --out ../out/lr05` from a terminal and display its `loss.svg` here.
+3. Run it with `CADENZA_PROFILE=1` and find the op that takes most of the time (chapter 3).
+"""),
+]
+
+
+ENGINE_TOUR = ENGINE_TOUR_HEAD + ENGINE_TOUR_TAIL
 
 SOUND = [
     ("markdown", """
@@ -356,7 +532,8 @@ RNN = [
 # Chapter 8: recurrent networks
 
 Two runs: the melody LSTM of `make melody-demo` (one short epoch here), and an LSTM on the JSB
-Chorales benchmark, whose test NLL `cadenza` prints beside the published numbers.
+Chorales benchmark, whose test NLL `cadenza` prints beside the published numbers. A fresh clone has
+no JSB data: the second run then trains on the bundled corpus, and says so.
 """),
     ("code", SETUP + """
 run('make', '-s', 'melody-demo', 'EPOCHS=1')
@@ -367,12 +544,15 @@ display(Audio(filename=str(OUT / 'sample_1.wav')))
     ("code", """
 DATA = ROOT.parent / 'shared/data/jsb_chorales'
 if DATA.exists():
-    out = run(ROOT / 'build/cadenza', 'train', '--model', 'lstm', '--data', DATA, '--epochs', '3', '--hidden', '64',
-              '--layers', '1', '--out', ROOT / 'out/notebook-lstm-jsb')
-    print('\\n'.join(l for l in out.splitlines() if l.startswith('|') or l.startswith('model=')))
-    display(SVG(filename=str(ROOT / 'out/notebook-lstm-jsb/learning_curve.svg')))
+    args, out_dir, epochs = ['--data', DATA], ROOT / 'out/notebook-lstm-jsb', '3'
 else:
-    print('JSB Chorales not found at', DATA, '- see docs/08-recurrent-networks.md for where to get it')
+    print('JSB Chorales not found at', DATA, '(docs/README.md says where to get it):')
+    print('training on the bundled corpus instead; its NLL is not comparable with the published table.')
+    args, out_dir, epochs = [], ROOT / 'out/notebook-lstm-corpus', '40'
+out = run(ROOT / 'build/cadenza', 'train', '--model', 'lstm', *args, '--epochs', epochs, '--hidden', '64',
+          '--layers', '1', '--out', out_dir)
+print('\\n'.join(l for l in out.splitlines() if l.startswith('|') or l.startswith('model=') or 'not found' in l))
+display(SVG(filename=str(out_dir / 'learning_curve.svg')))
 """),
     ("markdown", """
 ## Try it
@@ -387,19 +567,19 @@ ATTENTION = [
 # Chapter 9: attention and Seq2Seq
 
 The chorale harmoniser (one short epoch here): Cadenza writes alto, tenor and bass under a Bach
-soprano; we listen to it beside Bach and look at where each voice attended.
+soprano; we listen to it beside Bach and look at where each voice attended. Without JSB Chorales
+(a fresh clone) it harmonises the bundled tunes' melodies instead, and says so.
 """),
     ("code", SETUP + """
 DATA = ROOT.parent / 'shared/data/jsb_chorales'
-if DATA.exists():
-    out = run('make', '-s', 'harmoniser-demo', 'EPOCHS=1', f'DATA={DATA}')
-    print('\\n'.join(l for l in out.splitlines() if 'agree' in l or 'equal' in l))
-    OUT = ROOT / 'out/harmoniser'
-    display(SVG(filename=str(OUT / 'chorale_1_attention.svg')))
-    display(Audio(filename=str(OUT / 'chorale_1_cadenza.wav')))
-    display(Audio(filename=str(OUT / 'chorale_1_bach.wav')))
-else:
-    print('JSB Chorales not found at', DATA)
+# Without JSB Chorales the demo says so and harmonises the bundled tunes instead (pieces, not chorales).
+out = run('make', '-s', 'harmoniser-demo', 'EPOCHS=1', *([f'DATA={DATA}'] if DATA.exists() else ['DATA=']))
+print('\\n'.join(l for l in out.splitlines() if 'equal' in l or 'not found' in l or 'corpus' in l))
+OUT = ROOT / 'out/harmoniser'
+piece, original = ('chorale', 'bach') if DATA.exists() else ('piece', 'original')
+display(SVG(filename=str(OUT / f'{piece}_1_attention.svg')))
+display(Audio(filename=str(OUT / f'{piece}_1_cadenza.wav')))
+display(Audio(filename=str(OUT / f'{piece}_1_{original}.wav')))
 """),
     ("markdown", """
 ## Try it
