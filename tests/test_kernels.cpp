@@ -7,6 +7,11 @@
 #include <fstream>
 #include <limits>
 #include <random>
+#include <chrono>
+#include <csignal>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 #include "engine/core/mt19937.h"
 #include "engine/core/cpu.h"
@@ -45,6 +50,43 @@ std::vector<real> sweep(real lo, real hi, int n) {
 }  // namespace
 
 TEST_SUITE("ch11-fast") {
+  TEST_CASE("a busy neighbour: regions use fewer threads while another program holds a core, then all again") {
+#if defined(_OPENMP) && defined(__linux__)
+    if (num_threads() < 2 || ::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+      MESSAGE("skipped: needs 2 threads and 2 cores");
+      return;
+    }
+    set_adaptive_threads(true);
+    const int asked = num_threads();
+    auto within = [](double seconds, auto done) {  // polls done() for up to `seconds`
+      auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+      while (std::chrono::steady_clock::now() < until) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return false;
+    };
+    // A quiet machine (as far as this test can make it): all the threads asked for.
+    bool quiet = within(2.0, [&] { return available_threads() == asked; });
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // the neighbour: spins until killed
+      volatile uint64_t x = 0;
+      for (;;) x = x + 1;
+    }
+    bool fewer = within(3.0, [&] { return available_threads() < asked; });
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    bool back = within(3.0, [&] { return available_threads() == asked; });
+    set_adaptive_threads(false);
+    CHECK(fewer);            // the neighbour was seen
+    if (quiet) CHECK(back);  // and once it stopped, every thread came back
+    else MESSAGE("the machine was busy before the test began; only the drop was checked");
+#else
+    MESSAGE("skipped: adaptive threads need OpenMP on Linux");
+#endif
+  }
+
   // On CPUs without AVX2 the fast functions are the C library itself, so the portable
   // round below is a check of the dispatch, not of a second approximation.
   TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, AVX2 and portable dispatch") {

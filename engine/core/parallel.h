@@ -4,9 +4,18 @@
 // on one core. So parallel_for only opens a parallel region when n >= grain.
 // Each thread gets a contiguous block [begin, end) and owns the outputs it
 // writes: no atomics, no races, and the same result at any thread count when
-// each output is computed by one thread. Chapters: docs/01-tensors.md ("Under the hood"),
-// docs/11-making-it-fast.md (step 4: threads).
+// each output is computed by one thread.
+//
+// A busy machine: OpenMP's threads spin while they wait for each other, so when another
+// program holds one of the cores, a region waits for a thread that is not running, and a
+// 2-thread run can take twice its 1-thread time or far worse. Waiting passively instead costs a
+// wake-up per region, which on a quiet machine made an RBM update 2.4x slower. So regions use
+// available_threads(): the threads asked for, less one for each core another program keeps busy,
+// looked up at most every 50 ms, three readings in a row before it changes (parallel.cpp). The results do not change: every kernel gives the
+// same bits at any thread count. CADENZA_FIXED_THREADS=1 turns this off (make tsan uses it).
+// Chapters: docs/01-tensors.md ("Under the hood"), docs/11-making-it-fast.md (step 4: threads).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #ifdef _OPENMP
@@ -31,16 +40,30 @@ inline void set_num_threads(int n) {
 #endif
 }
 
+// The threads a region should use now: num_threads(), or fewer while other programs keep cores
+// busy (Linux: /proc/loadavg's running tasks, less this process's own). 1 inside a region.
+int available_threads();
+// On by default (off when CADENZA_FIXED_THREADS=1): off, regions always use num_threads().
+// The test suites turn it off, so that their 1-and-N-thread checks really run N threads.
+void set_adaptive_threads(bool on);
+
 // fn(begin, end) is called on disjoint blocks that cover [0, n).
 template <class F>
 void parallel_for(int64_t n, int64_t grain, F fn) {
   if (n <= 0) return;
 #ifdef _OPENMP
-  int nt = omp_get_max_threads();
-  if (nt > 1 && n >= grain && !omp_in_parallel()) {
+  if (n >= grain && !omp_in_parallel() && omp_get_max_threads() > 1) {
+    int nt = available_threads();
     int64_t blocks = n / (grain > 0 ? grain : 1);
     if (blocks > nt) blocks = nt;
     if (blocks < 2) blocks = 2;
+    if (nt == 1) {  // the other cores are busy: the same blocks, in order, on this thread
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t lo = n * b / blocks, hi = n * (b + 1) / blocks;
+        if (lo < hi) fn(lo, hi);
+      }
+      return;
+    }
 #pragma omp parallel for num_threads((int)blocks) schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {
       int64_t lo = n * b / blocks, hi = n * (b + 1) / blocks;
@@ -59,6 +82,7 @@ void parallel_for(int64_t n, int64_t grain, F fn) {
 template <class F>
 void parallel_region(int threads, F fn) {
 #ifdef _OPENMP
+  if (threads > 1 && !omp_in_parallel()) threads = std::min(threads, available_threads());
   if (threads > 1 && !omp_in_parallel()) {
 #pragma omp parallel num_threads(threads)
     fn(omp_get_thread_num(), omp_get_num_threads());

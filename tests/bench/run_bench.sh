@@ -53,6 +53,18 @@ summarize() {
         printf "%-40s %12.4g %12s %10s %10s %8s %8s   (%s)\n", k, mc, (p != "" ? sprintf("%.4g", mp) : "-"), r, (gc != "" ? sprintf("%.2f", gc) : "-"), rss[k, "cadenza"], (p != "" ? rss[k, p] : "-"), (p != "" ? "vs " p : "no peer")
       }
     }' "$1"
+  if grep -q "^neighbour=busy " "$1"; then
+    echo
+    echo "== a busy neighbour: one core kept busy by another program; 2 threads against 1 (goal: at most 1.2x) =="
+    awk "$AWK_FUNCS"'
+      /^neighbour=busy / {
+        t = field("ms_per_call"); if (t == "") t = field("ms_per_update"); if (t == "") t = field("ms_per_step")
+        k = field("bench") " " field("shape") field("H"); ms[k, field("threads")] = ms[k, field("threads")] " " t
+        if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+      }
+      END { for (i = 1; i <= n; i++) { k = order[i]; one = median(ms[k, 1]); two = median(ms[k, 2])
+              if (one > 0) printf "%-32s 1 thread %10.4g ms   2 threads %10.4g ms   ratio %.2f  %s\n", k, one, two, two / one, (two / one <= 1.2 ? "met" : "MISSED") } }' "$1"
+  fi
   if grep -q "^peer=c_avx2 bench=fp32_fma_peak" "$1"; then
     echo
     echo "== the machine's FP32 peak, measured in the same run (anchors.py fp32_peak), and sgemm 1024^3 against it =="
@@ -134,6 +146,39 @@ for pass in $(seq 1 "$PASSES"); do
       done
     done
   done
+done
+# The busy neighbour: one core kept busy by another program (`yes`), started and stopped here. The goal:
+# 2 threads take at most 1.2x their 1-thread time (parallel.h: available_threads). Lines start with
+# "neighbour=busy" so the table above ignores them.
+neighbour() {
+  yes > /dev/null &
+  local y=$!
+  sleep 0.3
+  "$@"
+  kill $y 2>/dev/null
+  wait $y 2>/dev/null
+}
+busy_case() {  # case threads pass
+  OMP_NUM_THREADS=$2 "$BIN" --case "$1" | awk -v p="$3" '/^peer=/ { print "neighbour=busy " $0 " pass=" p; fflush() }' | tee -a "$RES"
+}
+busy_train() {  # threads pass: the RBM training of make rbm-demo (its recipe, the bundled corpus), 5 epochs
+  local t0 t1 dir
+  dir=$(mktemp -d)
+  t0=$(date +%s%N)
+  OMP_NUM_THREADS=$1 "${CADENZA_CLI:-build/cadenza}" train --epochs 5 --out "$dir" > /dev/null 2>&1
+  t1=$(date +%s%N)
+  rm -rf "$dir"
+  echo "neighbour=busy peer=cadenza bench=rbm_demo_train shape=corpus threads=$1 ms_per_call=$(((t1 - t0) / 1000000)) pass=$2" | tee -a "$RES"
+}
+for pass in $(seq 1 "$PASSES"); do
+  for c in rbm_cd/cd1 lstm_train/H256; do
+    if [ $((pass % 2)) = 1 ]; then neighbour busy_case $c 1 $pass; neighbour busy_case $c 2 $pass
+    else neighbour busy_case $c 2 $pass; neighbour busy_case $c 1 $pass; fi
+  done
+  if [ -x "${CADENZA_CLI:-build/cadenza}" ]; then
+    if [ $((pass % 2)) = 1 ]; then neighbour busy_train 1 $pass; neighbour busy_train 2 $pass
+    else neighbour busy_train 2 $pass; neighbour busy_train 1 $pass; fi
+  fi
 done
 summarize "$RES"
 echo
