@@ -31,6 +31,28 @@ std::vector<music::MidiFile> load_songs(const std::string& data, std::string* su
   return songs;
 }
 
+void save_run(const std::string& path, const models::RBM& rbm, const optim::Optimizer& opt, const Generator& gen,
+              io::Metadata metadata) {
+  std::map<std::string, Tensor> extra;
+  for (auto& [k, v] : opt.state_dict()) extra["optim." + k] = v;
+  if (rbm.persistent_chain().defined()) extra["extra.persistent_chain"] = rbm.persistent_chain();
+  metadata["generator"] = gen.get_state();
+  io::save_checkpoint(path, rbm, metadata, extra);
+}
+
+io::TensorFile load_run(const std::string& path, models::RBM& rbm, optim::Optimizer& opt, Generator& gen) {
+  io::TensorFile f = io::load_checkpoint(path, rbm);
+  std::map<std::string, Tensor> state;
+  for (auto& [k, v] : f.tensors)
+    if (k.rfind("optim.", 0) == 0) state[k.substr(6)] = v;
+  opt.load_state_dict(state);
+  auto chain = f.tensors.find("extra.persistent_chain");
+  if (chain != f.tensors.end()) rbm.set_persistent_chain(chain->second);
+  auto g = f.metadata.find("generator");
+  if (g != f.metadata.end()) gen.set_state(g->second);  // older checkpoints: the run continues, not bit for bit
+  return f;
+}
+
 // [doc:rbm-examples]
 Examples make_examples(const std::vector<music::MidiFile>& songs, const Recipe& r) {
   Examples ex;

@@ -49,6 +49,15 @@ std::vector<music::MidiFile> load_songs(const std::string& data, std::string* su
 struct TrainLog {
   std::vector<double> epoch, recon, pll;
 };
+// A checkpoint that continues exactly: the RBM, the optimiser's state ("optim.*"), PCD's chains
+// ("extra.persistent_chain") and the generator's state (metadata "generator"), so that a run of
+// 20 epochs resumed to 40 gives the bits of 40 straight, at one thread.
+void save_run(const std::string& path, const cadenza::models::RBM& rbm, const cadenza::optim::Optimizer& opt,
+              const cadenza::Generator& gen, cadenza::io::Metadata metadata);
+// Loads what save_run wrote into rbm, opt and gen; returns the file (its metadata).
+cadenza::io::TensorFile load_run(const std::string& path, cadenza::models::RBM& rbm, cadenza::optim::Optimizer& opt,
+                                 cadenza::Generator& gen);
+
 // The recipe's optimiser: plain SGD (faithful) or SGD with momentum 0.5.
 // The RBM's options for a recipe: the seed's initialisation when faithful, and the recipe's CD-k / PCD.
 cadenza::models::RBMOptions rbm_options(const Recipe& r);

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 
 #include "engine/cadenza.h"
@@ -96,6 +98,25 @@ void on_each_kernel_and_thread_count(F fn) {
   }
   force_portable_kernels(false);
   set_num_threads(before);
+}
+
+// One scratch directory per test binary run, removed (with everything the tests wrote in
+// it) when the binary exits, so runs leave nothing behind in /tmp.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    char tmpl[] = "/tmp/cadenza-test-XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("[tests] cannot create a scratch directory in /tmp");
+    path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;  // never throw from a destructor; a leftover is only untidy
+    std::filesystem::remove_all(path, ec);
+  }
+};
+inline std::string tmpdir() {
+  static ScratchDir dir;
+  return dir.path;
 }
 
 }  // namespace testing

@@ -10,6 +10,7 @@
 // Chapter: docs/01-tensors.md ("Randomness you can reproduce").
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "engine/core/mt19937.h"
 #include "engine/core/tensor.h"  // real
@@ -24,6 +25,11 @@ class Generator {
     seed_ = seed;
   }
   uint64_t initial_seed() const { return seed_; }
+  // The whole state as text (hex words of the Mersenne Twister, its position, the seed), as
+  // torch.Generator.get_state/set_state: a checkpoint stores it, so a resumed run draws the
+  // numbers the uninterrupted run would have drawn. set_state refuses text get_state did not write.
+  std::string get_state() const;
+  void set_state(const std::string& state);
 
   uint64_t next_u64() { return engine_(); }
   void fill_u64(uint64_t* out, int64_t n) { engine_.fill(out, n); }  // n calls of next_u64, at once

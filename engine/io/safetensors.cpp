@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -13,30 +14,53 @@
 
 namespace cadenza::io {
 
+// CRC-32 (IEEE 802.3, as zlib computes it) of a tensor's bytes: the writer stores one per tensor
+// in the metadata as "crc32.NAME", and the reader refuses a tensor whose bytes do not match.
+static uint32_t crc32(const char* p, size_t n) {
+  static const std::vector<uint32_t> table = [] {
+    std::vector<uint32_t> t(256);
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) c = table[(c ^ (uint8_t)p[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+static std::string hex32(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%08x", v);
+  return b;
+}
+constexpr const char* kCrcPrefix = "crc32.";
+
 std::string safetensors_bytes(const std::map<std::string, Tensor>& tensors, const Metadata& metadata_in) {
   Metadata metadata = metadata_in;
   metadata["format"] = kFormatName;
   metadata["version"] = kFormatVersion;
-  std::string header = "{\"__metadata__\":{";
-  bool first = true;
-  for (auto& [k, v] : metadata) {
-    header += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
-    first = false;
-  }
-  header += "}";
-  std::string data;
+  std::string data, entries;
   const char* dtype = sizeof(real) == 4 ? "F32" : "F64";
   for (auto& [name, t] : tensors) {  // std::map: sorted by name, so output is deterministic
     if (!t.defined()) fail("save_safetensors", "tensor '" + name + "' is undefined", "");
     std::vector<real> v = t.to_vector();
     size_t begin = data.size();
     data.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(real));
+    metadata[kCrcPrefix + name] = hex32(crc32(data.data() + begin, data.size() - begin));
     std::string shape;
     for (int64_t i = 0; i < t.dim(); ++i) shape += (i ? "," : "") + std::to_string(t.size(i));
-    header += "," + json_quote(name) + ":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
-              std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
+    entries += "," + json_quote(name) + ":{\"dtype\":\"" + dtype + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+               std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
   }
-  header += "}";
+  std::string header = "{\"__metadata__\":{";
+  bool first = true;
+  for (auto& [k, v] : metadata) {
+    header += (first ? "" : ",") + json_quote(k) + ":" + json_quote(v);
+    first = false;
+  }
+  header += "}" + entries + "}";
   header += std::string((8 - header.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
   std::string out(8, '\0');
   uint64_t n = header.size();
@@ -142,6 +166,20 @@ TensorFile safetensors_from_bytes(const std::string& b, const std::string& what)
       }
     }
     out.tensors[name] = t;
+    out.dtypes[name] = dtype->s;
+    auto crc = out.metadata.find(kCrcPrefix + name);
+    if (crc != out.metadata.end() && crc->second != hex32(crc32(data + begin, end - begin)))
+      bad("tensor '" + name + "' does not match its checksum: its bytes were changed after it was written",
+          "the file is damaged; use another copy, or train again");
+  }
+  for (auto it = out.metadata.begin(); it != out.metadata.end();) {  // the checksums are the format's, not the user's
+    if (it->first.rfind(kCrcPrefix, 0) == 0) {
+      if (!out.tensors.count(it->first.substr(6)))
+        bad("metadata '" + it->first + "' is a checksum for a tensor the file does not have");
+      it = out.metadata.erase(it);
+    } else {
+      ++it;
+    }
   }
   // The data area must be covered exactly, with no overlaps and no holes (the spec's rule).
   std::sort(spans.begin(), spans.end());
@@ -180,8 +218,14 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const Met
 TensorFile load_checkpoint(const std::string& path, nn::Module& model, bool strict) {
   TensorFile f = load_safetensors(path);
   std::map<std::string, Tensor> model_part;
-  for (auto& [k, v] : f.tensors)
-    if (!is_extra_key(k)) model_part[k] = v;
+  for (auto& [k, v] : f.tensors) {
+    if (is_extra_key(k)) continue;
+    const std::string& dt = f.dtypes[k];
+    if (dt != "F32" && dt != "F64")
+      fail("load_checkpoint", "'" + path + "': tensor '" + k + "' is stored as " + dt + ", but the model's are floats",
+           "this is not a checkpoint of this model, or it was edited; train again");
+    model_part[k] = v;
+  }
   try {
     model.load_state_dict(model_part, strict);
   } catch (const Error& e) {

@@ -3,7 +3,8 @@
 // Layout: 8 bytes (little-endian u64) giving the header length N, then N bytes
 // of JSON mapping each name to {"dtype", "shape", "data_offsets"}, plus
 // "__metadata__" (string to string), then the raw little-endian data.
-// Cadenza writes metadata {"format": "cadenza", "version": "1", ...}. Names are
+// Cadenza writes metadata {"format": "cadenza", "version": "1", ...} and a CRC-32 of each
+// tensor's bytes ("crc32.NAME"), which the loader checks when present. Names are
 // PyTorch-style dotted state_dict keys. The loader checks every length and
 // offset against the file before reading, and names the tensor at fault.
 // Chapter: docs/04-modules-losses-optimisers.md ("Checkpoints").
@@ -26,7 +27,8 @@ using Metadata = std::map<std::string, std::string>;
 
 struct TensorFile {
   std::map<std::string, Tensor> tensors;
-  Metadata metadata;
+  Metadata metadata;                          // the writer's, without the checksums
+  std::map<std::string, std::string> dtypes;  // as stored: F32, F64, I32 or I64
 };
 
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "engine/autograd/node.h"
 #include "engine/nn/init.h"
 #include "engine/ops/ops.h"
+#include "engine/util/progress.h"
 
 namespace cadenza::models {
 
@@ -181,7 +183,8 @@ double RBM::log_partition_exact() const {
 // [/doc]
 
 // [doc:rbm-ais]
-RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_bias) const {
+RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_bias,
+                                      bool progress) const {
   if (runs < 2 || betas < 2) fail("RBM.log_partition_ais", "needs at least 2 runs and 2 temperatures", "");
   NoGradGuard no_grad;
   Tensor ba = base_bias ? base_bias->contiguous() : Tensor::zeros({n_visible});  // the base model: W = 0, bh = 0
@@ -195,7 +198,10 @@ RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const
   Tensor v = bernoulli(sigmoid(ba).unsqueeze(0).expand({runs, n_visible}).contiguous(), gen);
   std::vector<double> log_w((size_t)runs, 0.0);
   double prev = 0;
+  std::unique_ptr<ProgressBar> bar;
+  if (progress) bar = std::make_unique<ProgressBar>("AIS", betas - 1);
   for (int k = 1; k < betas; ++k) {
+    if (bar && (k % std::max(1, betas / 100) == 0 || k == betas - 1)) bar->update(k);
     double beta = (double)k / (betas - 1);
     std::vector<real> a = neg_f(v, beta).to_vector(), b = neg_f(v, prev).to_vector();
     for (int r = 0; r < runs; ++r) log_w[(size_t)r] += (double)a[(size_t)r] - b[(size_t)r];
@@ -204,6 +210,7 @@ RBM::AISResult RBM::log_partition_ais(int runs, int betas, Generator& gen, const
     v = bernoulli(sigmoid(ba * (real)(1 - beta) + (matmul(h, W.t()) + bv) * (real)beta), gen);
     prev = beta;
   }
+  if (bar) bar->finish();
   double m = *std::max_element(log_w.begin(), log_w.end()), s = 0, s2 = 0;
   for (double lw : log_w) s += std::exp(lw - m), s2 += std::exp(2 * (lw - m));
   double mean_w = s / runs, var_w = std::max(0.0, s2 / runs - mean_w * mean_w);

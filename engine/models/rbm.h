@@ -54,6 +54,10 @@ class RBM : public nn::Module {
   };
   Tensor gibbs(const Tensor& v0, const GibbsOptions& opt, Generator& gen) const;
 
+  // PCD's chains (undefined until the first persistent update), for a checkpoint to carry.
+  const Tensor& persistent_chain() const { return persistent_chain_; }
+  void set_persistent_chain(const Tensor& chain) { persistent_chain_ = chain; }
+
   // ---- quantities ----
   Tensor free_energy(const Tensor& v) const;           // (B, V) -> (B,)
   double reconstruction_error(const Tensor& v) const;  // mean squared error of one mean-field up-down pass
@@ -67,7 +71,9 @@ class RBM : public nn::Module {
   struct AISResult {
     double log_z, stderr_log_z;
   };
-  AISResult log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_visible_bias = nullptr) const;
+  // progress: a bar over the temperatures (cadenza eval; a long estimate is otherwise silent).
+  AISResult log_partition_ais(int runs, int betas, Generator& gen, const Tensor* base_visible_bias = nullptr,
+                              bool progress = false) const;
   Tensor log_prob(const Tensor& v, double log_z) const { return neg(free_energy(v)) - Tensor::scalar((real)log_z); }
 
   // ---- training ----

@@ -34,7 +34,7 @@ Tensor frames(const std::string& dir, const std::string& split) {
 void common_flags(flags::Parser& a, bool epochs = false) {
   flags::SharedFlags sf;
   sf.data_help = "a MIDI folder (default: the bundled corpus) or a polyphonic benchmark folder with train.txt";
-  if (epochs) sf.epochs = "0", sf.epochs_help = "total epochs (0: the recipe's default)";
+  if (epochs) sf.epochs = "", sf.epochs_help = "total epochs (default: the recipe's)";
   sf.out = "out/rbm";
   a.add_shared(sf);
 }
@@ -54,7 +54,7 @@ std::string meta(const io::TensorFile& f, const std::string& key, const std::str
 int cmd_train(int argc, char** argv) {
   flags::Parser a("cadenza train", "Train an RBM and save a safetensors checkpoint (Ctrl-C saves one too).");
   common_flags(a, /*epochs=*/true);
-  a.add("hidden", "0", "hidden units (0: the recipe's default)");
+  a.add_int("hidden", "0", "hidden units (0: the recipe's default)", 0, 100000);
   a.add("resume", "", "a checkpoint to continue from");
   a.add("model", "rbm",
         "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");
@@ -68,7 +68,7 @@ int cmd_train(int argc, char** argv) {
   bool poly = is_polyphonic(data);
   if (poly)
     r.hidden = 150, r.window = 1, r.epochs = 60, r.batch = 100, r.lr = 0.05, r.cd_k = 5;  // frame RBM on 88 keys
-  if (long long e = a.integer("epochs", 0, 100000)) r.epochs = (int)e;
+  if (a.given("epochs")) r.epochs = (int)a.integer("epochs", 1, 1000000);
   if (long long h = a.integer("hidden", 0, 100000)) r.hidden = h;
 
   rbm_music::Examples ex;
@@ -78,12 +78,8 @@ int cmd_train(int argc, char** argv) {
   if (!r.faithful) rbm.init_visible_bias(ex.x);
   auto opt = rbm_music::make_optimizer(rbm, r);
   int done = 0;
-  if (!a.str("resume").empty()) {
-    io::TensorFile f = io::load_checkpoint(a.str("resume"), rbm);
-    std::map<std::string, Tensor> state;
-    for (auto& [k, v] : f.tensors)
-      if (k.rfind("optim.", 0) == 0) state[k.substr(6)] = v;
-    opt->load_state_dict(state);
+  if (!a.str("resume").empty()) {  // the model, optimiser, chains and generator: the run continues exactly
+    io::TensorFile f = rbm_music::load_run(a.str("resume"), rbm, *opt, gen);
     done = (int)io::metadata_int(meta(f, "epochs_done", a.str("resume")), "epochs_done", a.str("resume"));
     std::printf("resuming from %s after %d epochs\n", a.str("resume").c_str(), done);
   }
@@ -92,19 +88,21 @@ int cmd_train(int argc, char** argv) {
   std::fflush(stdout);
   rbm_music::TrainLog log = rbm_music::train(rbm, *opt, ex, r, gen, &g_stop, done + 1);
   done += (int)log.epoch.size();
-  std::map<std::string, Tensor> extra;
-  for (auto& [k, v] : opt->state_dict()) extra["optim." + k] = v;
-  io::save_checkpoint(out + "/model.safetensors", rbm,
+  rbm_music::save_run(out + "/model.safetensors", rbm, *opt, gen,
                       {{"model", poly ? "rbm-frames" : "rbm-music"},
                        {"recipe", r.faithful ? "faithful" : "improved"},
                        {"epochs_done", std::to_string(done)},
                        {"hidden", std::to_string(r.hidden)},
                        {"window", std::to_string(r.window)},
                        {"seed", std::to_string(seed)},
-                       {"data", data.empty() ? "bundled corpus" : data}},
-                      extra);
+                       {"data", data.empty() ? "bundled corpus" : data}});
   std::printf("%s: checkpoint %s/model.safetensors after %d epochs\n", g_stop ? "interrupted" : "done", out.c_str(),
               done);
+  if (g_stop && done < r.epochs)
+    std::printf(
+        "  (it holds part of epoch %d too: --resume starts that epoch again, so the result will differ\n"
+        "   slightly from an uninterrupted run; a run resumed after whole epochs matches it bit for bit)\n",
+        done + 1);
   return g_stop ? 130 : 0;
 }
 
@@ -112,9 +110,9 @@ int cmd_sample(int argc, char** argv) {
   flags::Parser a("cadenza sample", "Sample music from a trained music RBM: MIDI, WAV, SVG and a report.");
   common_flags(a);
   a.add("checkpoint", "", "the model.safetensors written by cadenza train");
-  a.add("samples", "4", "pieces to write");
-  a.add("windows", "8", "16-step windows per piece");
-  a.add("steps", "200", "Gibbs steps per window");
+  a.add_int("samples", "4", "pieces to write", 1, 50);
+  a.add_int("windows", "8", "16-step windows per piece", 1, 64);
+  a.add_int("steps", "200", "Gibbs steps per window", 1, 100000);
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
   if (a.str("checkpoint").empty())
@@ -145,8 +143,8 @@ int cmd_eval(int argc, char** argv) {
       "Evaluate an RBM checkpoint: reconstruction error, pseudo-log-likelihood and, by AIS, the log-likelihood.");
   common_flags(a);
   a.add("checkpoint", "", "the model.safetensors written by cadenza train");
-  a.add("ais-runs", "100", "annealed importance sampling runs");
-  a.add("ais-betas", "10000", "intermediate temperatures per run");
+  a.add_int("ais-runs", "100", "annealed importance sampling runs", 2, 100000);
+  a.add_int("ais-betas", "10000", "intermediate temperatures per run", 2, 10000000);
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
   std::string ck = a.str("checkpoint"), data = a.str("data");
@@ -170,9 +168,10 @@ int cmd_eval(int argc, char** argv) {
   int64_t hidden = io::metadata_int(meta(f, "hidden", ck), "hidden", ck);
   models::RBM rbm(x.size(1), hidden, {}, gen);
   io::load_checkpoint(ck, rbm);
-  models::RBM::AISResult z = hidden <= 20 ? models::RBM::AISResult{rbm.log_partition_exact(), 0.0}
-                                          : rbm.log_partition_ais((int)a.integer("ais-runs", 2, 100000),
-                                                                  (int)a.integer("ais-betas", 2, 10000000), gen);
+  models::RBM::AISResult z =
+      hidden <= 20 ? models::RBM::AISResult{rbm.log_partition_exact(), 0.0}
+                   : rbm.log_partition_ais((int)a.integer("ais-runs", 2, 100000),
+                                           (int)a.integer("ais-betas", 2, 10000000), gen, nullptr, /*progress=*/true);
   double nll = -mean(rbm.log_prob(x, z.log_z)).item() / (double)steps_per_example;
   std::printf("%-34s %s\n", "examples", std::to_string(x.size(0)).c_str());
   std::printf("%-34s %.5f\n", "reconstruction error", rbm.reconstruction_error(x));

@@ -4,7 +4,11 @@
 // beside the published numbers, with one machine-readable line per model.
 // Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
 #include <csignal>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pipelines/flags.h"
 #include "pipelines/poly.h"
@@ -13,6 +17,16 @@
 using namespace cadenza;
 
 static volatile bool g_stop_seq = false;
+
+// dir made absolute (against the working folder), or "" for "".
+static std::string absolute_path(const std::string& dir) {
+  if (dir.empty() || dir[0] == '/') return dir;
+  char buf[4096];
+  if (!::getcwd(buf, sizeof buf)) return dir;
+  std::string abs = std::string(buf) + "/" + dir;
+  char real[PATH_MAX];
+  return ::realpath(abs.c_str(), real) ? std::string(real) : abs;
+}
 
 int cmd_train_seq(int argc, char** argv) {
   flags::Parser a(
@@ -24,22 +38,22 @@ int cmd_train_seq(int argc, char** argv) {
   sf.data_help =
       "a polyphonic benchmark folder with train/valid/test.txt, e.g. ../shared/data/jsb_chorales; or a MIDI folder "
       "(default: the bundled corpus), as 88-key rolls at 4 steps per quarter split 80/10/10";
-  sf.epochs = "0", sf.epochs_help = "maximum epochs (0: the recipe's)";
+  sf.epochs = "", sf.epochs_help = "maximum epochs (default: the recipe's)";
   sf.out_help = "output folder (default out/<model>-<dataset>)";
   a.add_shared(sf);
-  a.add("hidden", "0", "recurrent width, or the TCN's channels per level (0: the recipe's)");
-  a.add("layers", "0", "recurrent layers (0: the recipe's)");
-  a.add("dropout", "-1", "dropout (-1: the recipe's)");
-  a.add("lr", "0", "Adam learning rate (0: the recipe's)");
-  a.add("batch", "0", "pieces per batch (0: the recipe's)");
-  a.add("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)");
+  a.add_int("hidden", "0", "recurrent width, or the TCN's channels per level (0: the recipe's)", 0, 100000);
+  a.add_int("layers", "0", "recurrent layers (0: the recipe's)", 0, 16);
+  a.add_real("dropout", "-1", "dropout (-1: the recipe's)", -1, 0.99);
+  a.add_real("lr", "0", "Adam learning rate (0: the recipe's)", 0, 10);
+  a.add_int("batch", "0", "pieces per batch (0: the recipe's)", 0, 100000);
+  a.add_int("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)", 0, 100000);
   a.parse(argc, argv, 2);
   const uint64_t seed = a.apply_shared();
   std::string summary;
   poly::Data d = poly::load_any(a.str("data"), 4, 0, &summary);
   std::printf("cadenza train: %s\n", summary.c_str());
   poly::Recipe r = poly::default_recipe(a.str("model"), d.name);
-  if (long long v = a.integer("epochs", 0, 100000)) r.epochs = (int)v;
+  if (a.given("epochs")) r.epochs = (int)a.integer("epochs", 1, 1000000);
   if (long long v = a.integer("hidden", 0, 100000)) {
     r.hidden = v;
     for (int64_t& c : r.channels) c = v;  // for the TCN: every level's width
@@ -59,10 +73,19 @@ int cmd_train_seq(int argc, char** argv) {
   std::fflush(stdout);
   std::signal(SIGINT, [](int) { g_stop_seq = true; });
   poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop_seq);
-  poly::Score s = poly::evaluate(*m, d.test, gen);
   auto meta = poly::recipe_metadata(r);
-  meta["data"] = a.str("data"), meta["dataset"] = d.name, meta["seed"] = std::to_string(seed);
+  // The data folder as an absolute path, so that cadenza eval finds it from anywhere ("": the corpus).
+  meta["data"] = absolute_path(a.str("data")), meta["dataset"] = d.name, meta["seed"] = std::to_string(seed);
   meta["best_epoch"] = std::to_string(log.best_epoch), meta["train_seconds"] = str((int)log.seconds);
+  if (log.best_epoch == 0) {  // stopped before any epoch finished: nothing was validated yet
+    io::save_checkpoint(out + "/model.safetensors", *m, meta);
+    std::printf(
+        "\ninterrupted before the first epoch finished: no valid NLL yet, so no test score.\n"
+        "wrote %s/model.safetensors with the parameters reached (part of epoch 1)\n",
+        out.c_str());
+    return 130;
+  }
+  poly::Score s = poly::evaluate(*m, d.test, gen);
   io::save_checkpoint(out + "/model.safetensors", *m, meta);
   std::vector<double> ep;
   for (size_t i = 0; i < log.train_nll.size(); ++i) ep.push_back((double)i + 1);
@@ -104,6 +127,10 @@ int cmd_eval_seq(int argc, char** argv) {
     auto md = io::load_safetensors(paths[0]).metadata;
     if (!md.count("data")) a.die("'" + paths[0] + "' does not say which data it was trained on", "pass --data");
     dir = md["data"];  // empty: it was trained on the bundled corpus
+    struct stat st;
+    if (!dir.empty() && ::stat(dir.c_str(), &st) != 0)
+      a.die("'" + paths[0] + "' was trained on '" + dir + "', which is not there any more",
+            "pass --data with the folder of " + (md.count("dataset") ? md["dataset"] : std::string("that dataset")));
   }
   poly::Data d = poly::load_any(dir, 4, 0);
   Generator gen(seed);
