@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <dirent.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace music {
@@ -17,7 +18,20 @@ std::string corpus_dir() {
   if (const char* env = std::getenv("CADENZA_CORPUS")) return env;
   for (const char* p : {"music/corpus", "../music/corpus", "../../music/corpus"})
     if (is_dir(p)) return p;
-  throw ScoreError("[corpus] cannot find music/corpus — run from the Cadenza folder or set CADENZA_CORPUS");
+  // Beside the program: build/cadenza and build/examples/x sit two or three folders below the
+  // repository, so the corpus is found from any working folder (Linux: /proc/self/exe).
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    std::string dir(exe, (size_t)n);
+    for (int up = 0; up < 5 && dir.find('/') != std::string::npos; ++up) {
+      dir = dir.substr(0, dir.find_last_of('/'));
+      if (is_dir(dir + "/music/corpus")) return dir + "/music/corpus";
+    }
+  }
+  throw ScoreError(
+      "[corpus] cannot find music/corpus — run from the Cadenza folder, keep the program inside it, or set "
+      "CADENZA_CORPUS");
 }
 
 std::vector<Score> load_corpus(const std::string& dir) {

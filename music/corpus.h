@@ -9,8 +9,8 @@
 
 namespace music {
 
-// The folder of .tune files: $CADENZA_CORPUS, else music/corpus under the
-// current directory or up to two levels above it (so examples run from build/ too).
+// The folder of .tune files: $CADENZA_CORPUS, else music/corpus under the current directory
+// or up to two levels above it, else beside the running program (the repository it was built in).
 std::string corpus_dir();
 // Every tune, sorted by file name. Throws ScoreError (naming the file and line) on a bad one.
 std::vector<Score> load_corpus(const std::string& dir = corpus_dir());

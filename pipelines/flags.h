@@ -3,14 +3,19 @@
 //
 // Flags are the same everywhere: --data, --epochs, --seed, --out, --threads
 // (add_shared: one definition, each program giving its defaults), plus a few per
-// program. `--flag value` and `--flag=value` both work. A wrong
-// flag or a bad value prints one line naming it, and the program exits with 2.
+// program. `--flag value` and `--flag=value` both work. A wrong flag or a bad value
+// prints one line naming it, and the program exits with 2 — at parse time, before any
+// work: a number flag declares its range (add_int, add_real) and parse checks it, and
+// make_output_dir checks the output folder can be written.
 #pragma once
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,7 +27,7 @@ namespace flags {
 // This program's defaults and help for the shared flags. An empty help leaves the flag out.
 struct SharedFlags {
   std::string data, data_help;      // --data: a folder of music
-  std::string epochs, epochs_help;  // --epochs: passes over the data
+  std::string epochs, epochs_help;  // --epochs: passes over the data, at least 1 ("": the recipe's, see given())
   std::string out, out_help = "output folder";
   std::string seed_help = "random seed: the same seed gives the same result at one thread";
 };
@@ -30,6 +35,8 @@ struct SharedFlags {
 struct Flag {
   std::string name, value, help;
   bool is_switch = false;  // takes no value
+  enum Kind { Text, Int, Real } kind = Text;
+  double lo = 0, hi = 0;  // Int and Real: the accepted range, checked by parse
 };
 
 class Parser {
@@ -44,14 +51,27 @@ class Parser {
     flags_[name] = {name, "0", help, true};
     order_.push_back(name);
   }
+  // A whole number in [lo, hi], or a real number in [lo, hi]: parse refuses anything else.
+  // An empty default means "not given" (given() is false): the program then picks the value.
+  void add_int(const std::string& name, const std::string& default_value, const std::string& help, long long lo,
+               long long hi) {
+    add(name, default_value, help);
+    flags_[name].kind = Flag::Int, flags_[name].lo = (double)lo, flags_[name].hi = (double)hi;
+  }
+  void add_real(const std::string& name, const std::string& default_value, const std::string& help, double lo,
+                double hi) {
+    add(name, default_value, help);
+    flags_[name].kind = Flag::Real, flags_[name].lo = lo, flags_[name].hi = hi;
+  }
+  bool given(const std::string& name) const { return !str(name).empty(); }
 
   // --data, --epochs, --seed, --out and --threads, in that order, with this program's defaults.
   void add_shared(const SharedFlags& s) {
     if (!s.data_help.empty()) add("data", s.data, s.data_help);
-    if (!s.epochs_help.empty()) add("epochs", s.epochs, s.epochs_help);
-    add("seed", "0", s.seed_help);
+    if (!s.epochs_help.empty()) add_int("epochs", s.epochs, s.epochs_help, 1, 1000000);
+    add_int("seed", "0", s.seed_help, 0, 1LL << 62);
     if (!s.out_help.empty()) add("out", s.out, s.out_help);
-    add("threads", "0", "OpenMP threads (0: the default)");
+    add_int("threads", "0", "OpenMP threads (0: the default)", 0, 256);
   }
   // After parse: --threads takes effect (0 keeps OpenMP's default); returns --seed.
   uint64_t apply_shared() const {
@@ -87,6 +107,11 @@ class Parser {
       }
       it->second.value = value;
     }
+    for (auto& [name, f] : flags_) {  // every number in its range, before the program does any work
+      if (f.value.empty() || f.kind == Flag::Text) continue;
+      if (f.kind == Flag::Int) integer(name, (long long)f.lo, (long long)f.hi);
+      else number(name, f.lo, f.hi);
+    }
   }
 
   std::string str(const std::string& name) const { return flags_.at(name).value; }
@@ -106,8 +131,7 @@ class Parser {
     char* end = nullptr;
     double x = std::strtod(v.c_str(), &end);
     if (v.empty() || *end || !(x >= lo && x <= hi))
-      die("--" + name + " must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v +
-              "'",
+      die("--" + name + " must be a number in [" + short_number(lo) + ", " + short_number(hi) + "], got '" + v + "'",
           "");
     return x;
   }
@@ -117,14 +141,25 @@ class Parser {
     for (auto& n : order_) {
       const Flag& f = flags_.at(n);
       std::string left = "  --" + n + (f.is_switch ? "" : " VALUE");
+      std::string range;
+      if (f.kind != Flag::Text) {
+        char b[96];
+        std::snprintf(b, sizeof b, "%s", f.value.empty() ? "" : "; ");
+        range = b + short_number(f.lo) + " to " + short_number(f.hi);
+      }
       out += left + std::string(left.size() < 24 ? 24 - left.size() : 1, ' ') + f.help +
-             (f.is_switch || f.value.empty() ? "" : " (default " + f.value + ")") + "\n";
+             (f.is_switch || (f.value.empty() && range.empty())
+                  ? ""
+                  : " (" + (f.value.empty() ? std::string() : "default " + f.value) + range + ")") +
+             "\n";
     }
     return out + "  --help                print this help\n";
   }
 
-  // Creates an output folder and its parents (mkdir -p), or exits with one line saying why not.
+  // Creates an output folder and its parents (mkdir -p) and checks a file can be written in it,
+  // or exits with one line saying why not: before the work, not after it.
   void make_output_dir(const std::string& path) const {
+    if (path.empty()) die("--out is empty", "give the folder to write into, e.g. --out out/run1");
     for (size_t i = 1; i <= path.size(); ++i)
       if (i == path.size() || path[i] == '/') {
         std::string part = path.substr(0, i);
@@ -132,6 +167,24 @@ class Parser {
           die("cannot create output folder '" + path + "': " + std::strerror(errno),
               "check the path and its permissions");
       }
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      die("'" + path + "' is a file, not a folder", "--out names the folder the results go into; give another path");
+    std::string probe = path + "/.cadenza-write-check-" + std::to_string((long)::getpid());
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+      die("cannot write into output folder '" + path + "': " + std::strerror(errno),
+          "choose a folder you can write to, or fix its permissions");
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
+
+  // 0.01, 1000000: as written, not 1.000000e-02 or 1e+06.
+  static std::string short_number(double x) {
+    char b[64];
+    if (x == (double)(long long)x && std::fabs(x) < 1e15) std::snprintf(b, sizeof b, "%lld", (long long)x);
+    else std::snprintf(b, sizeof b, "%g", x);
+    return b;
   }
 
   [[noreturn]] void die(const std::string& problem, const std::string& hint) const {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "engine/core/error.h"
@@ -22,6 +23,8 @@ int run_main(const std::string& program, F body) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
   } catch (const music::MidiError& e) {
     std::fprintf(stderr, "%s: %s [%s]\n", program.c_str(), e.what(), e.code.c_str());
+  } catch (const std::bad_alloc&) {  // an allocation outside a tensor
+    std::fprintf(stderr, "%s: out of memory — make the model, the batch or the data smaller\n", program.c_str());
   } catch (const std::exception& e) { std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what()); }
   return 1;
 }

@@ -150,6 +150,7 @@ std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt)
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
       if (std::isfinite(s.y[i])) pts.push_back({X(s.x[i]), Y(s.y[i])});
     c.polyline(pts, col);
+    if (pts.size() == 1) c.circle(pts[0].first, pts[0].second, 3.5, col);  // one epoch: a point, not nothing
     c.rect(left + pw - 150, top + 8 + 18 * k, 12, 4, col);
     c.text(left + pw - 132, top + 14 + 18 * k, s.label, 11);
   }
@@ -160,7 +161,9 @@ std::string line_plot(const std::vector<Series>& series, const PlotOptions& opt)
 std::string heatmap(const std::vector<double>& v, int64_t R, int64_t C, const HeatmapOptions& opt) {
   const double cell = std::max(2.0, std::min(14.0, opt.max_size / (double)std::max<int64_t>(1, std::max(R, C))));
   const double left = 60, top = 40;
-  Canvas cv(left + (double)C * cell + 20, top + (double)R * cell + 40);
+  // Wide enough for the title too (about 0.55 em per character at 14 px), not only the grid.
+  const double title_w = left + 0.55 * 14 * (double)opt.title.size() + 20;
+  Canvas cv(std::max(left + (double)C * cell + 20, title_w), top + (double)R * cell + 40);
   cv.text(left, 20, opt.title, 14);
   for (int64_t r = 0; r < R; ++r)
     for (int64_t c = 0; c < C; ++c) {

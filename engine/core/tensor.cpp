@@ -36,7 +36,14 @@ Tensor Tensor::empty(const Shape& shape) {
     if (d < 0) fail("tensor", "negative size in shape " + shape_str(shape), "sizes must be >= 0");
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>();
-  impl->storage->data.resize((size_t)numel_of(shape));  // UninitAllocator: not zeroed
+  try {
+    impl->storage->data.resize((size_t)numel_of(shape));  // UninitAllocator: not zeroed
+  } catch (const std::bad_alloc&) {                       // say what was asked for, not a bare std::bad_alloc
+    char gb[32];
+    std::snprintf(gb, sizeof gb, "%.1f GB", (double)numel_of(shape) * sizeof(real) / 1e9);
+    fail("tensor", "out of memory: a tensor of shape " + shape_str(shape) + " needs " + gb,
+         "make the model or the batch smaller (for the CLI: --hidden, --layers, --batch)");
+  }
 #if defined(CADENZA_DEBUG)
   std::fill(impl->storage->data.begin(), impl->storage->data.end(), std::numeric_limits<real>::quiet_NaN());
 #endif

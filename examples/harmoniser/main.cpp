@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   sf.epochs = "8", sf.epochs_help = "passes over the training windows";
   sf.out = "out/harmoniser";
   a.add_shared(sf);
-  a.add("beam", "4", "beam width for decoding (1: greedy)");
+  a.add_int("beam", "4", "beam width for decoding (1: greedy)", 1, 64);
   a.parse(argc, argv);
   const uint64_t seed = a.apply_shared();
   std::string out = a.str("out");
@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
     // One step per quarter note, as the benchmark's chorales are (its README); MIDI transposed by up to 3.
     poly::Data d = poly::load_any(data, 1, 3, &summary);
     std::printf("harmoniser: %s\n", summary.c_str());
+    // Bach's chorales are named as such; other pieces (the corpus, a MIDI folder) generically.
+    const bool jsb = d.name == "jsb_chorales";
+    const std::string piece = jsb ? "chorale" : "piece", original = jsb ? "bach" : "original";
     a.make_output_dir(out);
     Generator gen(seed);
     const size_t T = 32;  // steps per training window (quarter notes, 8 bars): 96 decoder tokens
@@ -100,9 +103,9 @@ int main(int argc, char** argv) {
     cfg.src_vocab = 129, cfg.tgt_vocab = 66, cfg.embed = 48, cfg.hidden = 128, cfg.dropout = 0.2;
     models::Seq2Seq model(cfg, gen);
     optim::Adam opt(model.parameters(), 3e-3);
-    int epochs = (int)a.integer("epochs", 1, 1000);
-    std::printf("harmoniser: %zu windows of %zu steps from %zu pieces; %lld parameters\n", train.size(), T,
-                d.train.size(), (long long)model.num_parameters());
+    int epochs = (int)a.integer("epochs", 1, 1000000);
+    std::printf("harmoniser: %zu windows of %zu steps from %zu %ss; %lld parameters\n", train.size(), T, d.train.size(),
+                piece.c_str(), (long long)model.num_parameters());
     // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.
     double sum = 0;
     int64_t done = 0;
@@ -132,9 +135,6 @@ int main(int argc, char** argv) {
     fo.epochs = epochs, fo.stop = &g_stop;
     std::vector<double> curve = pipelines::fit(h, fo).train_loss;
     // [/doc]
-    // Bach's chorales are named as such; other pieces (the corpus, a MIDI folder) generically.
-    const bool jsb = d.name == "jsb_chorales";
-    const std::string piece = jsb ? "chorale" : "piece", original = jsb ? "bach" : "original";
     // Harmonise the opening of a few test chorales; score agreement with Bach note by note.
     std::vector<std::string> files;
     int64_t agree = 0, total = 0;

@@ -44,11 +44,11 @@ int main(int argc, char** argv) {
   sf.epochs = "5", sf.epochs_help = "passes over the training windows";
   sf.out = "out/melody-lstm";
   a.add_shared(sf);
-  a.add("hidden", "256", "LSTM width");
-  a.add("samples", "3", "pieces to write");
-  a.add("length", "128", "tokens (16th notes) per sample, primer included");
-  a.add("temperature", "0.9", "sampling temperature (0: greedy)");
-  a.add("top-p", "0.95", "nucleus sampling: keep the most likely tokens up to this probability");
+  a.add_int("hidden", "256", "LSTM width", 8, 4096);
+  a.add_int("samples", "3", "pieces to write", 1, 50);
+  a.add_int("length", "128", "tokens (16th notes) per sample, primer included", 17, 100000);
+  a.add_real("temperature", "0.9", "sampling temperature (0: greedy)", 0, 10);
+  a.add_real("top-p", "0.95", "nucleus sampling: keep the most likely tokens up to this probability", 0.01, 1);
   a.parse(argc, argv);
   const uint64_t seed = a.apply_shared();
   std::string out = a.str("out");
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     if (windows.empty()) a.die("no tune is longer than 65 sixteenth notes", "use --data with longer melodies");
     MelodyLSTM model(a.integer("hidden", 8, 4096), gen);
     optim::Adam opt(model.parameters(), 3e-3);
-    int epochs = (int)a.integer("epochs", 1, 1000);
+    int epochs = (int)a.integer("epochs", 1, 1000000);
     std::printf("melody_lstm: %zu windows of %lld tokens from %zu tunes; %lld parameters\n", windows.size(),
                 (long long)W, tunes.size(), (long long)model.num_parameters());
     // The shared loop (pipelines/train_loop.h): each epoch shuffles the windows into batches of 32.

@@ -58,17 +58,25 @@ static std::string boundary_svg(MLP& model, const Tensor& x, const Tensor& y) {
     }
   NoGradGuard no_grad;
   std::vector<real> p = sigmoid(model.forward(Tensor::from_vector(grid, {cells * cells, 2}))).to_vector();
-  plot::Canvas canvas(size, size + 30);
+  plot::Canvas canvas(size, size + 70);
   canvas.text(size / 2, 20, "Decision boundary: P(class 1) as colour", 14, "middle");
+  auto colour = [](double v) {  // orange-ish for class 0, blue-ish for class 1
+    char col[16];
+    std::snprintf(col, sizeof col, "#%02x%02x%02x", (int)(255 - 80 * v), (int)(225 - 40 * std::fabs(v - 0.5)),
+                  (int)(175 + 80 * v));
+    return std::string(col);
+  };
   double cw = size / cells;
   for (int r = 0; r < cells; ++r)
-    for (int c = 0; c < cells; ++c) {
-      double v = p[r * cells + c];
-      char col[16];
-      std::snprintf(col, sizeof col, "#%02x%02x%02x", (int)(255 - 80 * v), (int)(225 - 40 * std::fabs(v - 0.5)),
-                    (int)(175 + 80 * v));
-      canvas.rect(c * cw, 30 + r * cw, cw + 0.5, cw + 0.5, col);
-    }
+    for (int c = 0; c < cells; ++c) canvas.rect(c * cw, 30 + r * cw, cw + 0.5, cw + 0.5, colour(p[r * cells + c]));
+  // The colour key: P(class 1) from 0 to 1, and the two kinds of dot.
+  for (int k = 0; k < 100; ++k) canvas.rect(120 + 2.4 * k, size + 40, 2.5, 12, colour(k / 99.0));
+  canvas.text(114, size + 50, "P(class 1) = 0", 11, "end");
+  canvas.text(366, size + 50, "1", 11, "start");
+  canvas.circle(400, size + 46, 3, "#D55E00", "white");
+  canvas.text(406, size + 50, "class 0", 11);
+  canvas.circle(400, size + 62, 3, "#0072B2", "white");
+  canvas.text(406, size + 66, "class 1", 11);
   std::vector<real> xv = x.to_vector(), yv = y.to_vector();
   for (size_t i = 0; i < yv.size(); ++i) {
     double px = (xv[2 * i] - lo_x) / (hi_x - lo_x) * size, py = 30 + (hi_y - xv[2 * i + 1]) / (hi_y - lo_y) * size;
@@ -95,14 +103,14 @@ int main(int argc, char** argv) {
   sf.epochs = "150", sf.epochs_help = "passes over the training set";
   sf.out = "out/mlp-demo";
   args.add_shared(sf);
-  args.add("lr", "0.01", "learning rate (the peak of the warm-up + cosine schedule)");
+  args.add_real("lr", "0.01", "learning rate (the peak of the warm-up + cosine schedule)", 1e-6, 10);
   args.add("optimizer", "adam", "adam, adamw, sgd, momentum (SGD with momentum 0.9) or rmsprop");
   args.parse(argc, argv);
   const std::string optimizer = args.str("optimizer");
   if (optimizer != "adam" && optimizer != "adamw" && optimizer != "sgd" && optimizer != "momentum" &&
       optimizer != "rmsprop")
     args.die("--optimizer " + optimizer + " is not one this demo knows", "use adam, adamw, sgd, momentum or rmsprop");
-  int64_t epochs = args.integer("epochs", 1, 100000);
+  int64_t epochs = args.integer("epochs", 1, 1000000);
   const uint64_t seed = args.apply_shared();
   double lr = args.number("lr", 1e-6, 10);
   std::string out = args.str("out");

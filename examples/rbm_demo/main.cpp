@@ -20,19 +20,19 @@ int main(int argc, char** argv) {
   flags::Parser args("rbm_demo", "Train an RBM on music and write samples as MIDI, WAV and SVG, with a report.");
   flags::SharedFlags sf;
   sf.data_help = "a folder of MIDI files (default: the bundled corpus in music/corpus)";
-  sf.epochs = "0", sf.epochs_help = "passes over the data (0: the recipe's default: 25, or 200 faithful)";
+  sf.epochs = "", sf.epochs_help = "passes over the data (default: the recipe's, 25, or 200 faithful)";
   sf.out = "out/rbm-demo";
   args.add_shared(sf);
-  args.add("samples", "4", "pieces to generate");
-  args.add("hidden", "0", "hidden units (0: the recipe's, 192; faithful 50)");
-  args.add("cd-k", "0", "Gibbs steps in CD's negative phase (0: the recipe's, 1)");
+  args.add_int("samples", "4", "pieces to generate", 1, 50);
+  args.add_int("hidden", "0", "hidden units (0: the recipe's, 192; faithful 50)", 0, 100000);
+  args.add_int("cd-k", "0", "Gibbs steps in CD's negative phase (0: the recipe's, 1)", 0, 1000);
   args.add_switch("pcd", "persistent contrastive divergence: the negative chains carry over between updates");
   args.add("temperature", "", "generation temperature: T, or T0:T1 annealed from T0 to T1 (default 1.5:1)");
   args.add_switch("faithful",
                   "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
   args.parse(argc, argv);
   rbm_music::Recipe recipe = args.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
-  if (long long e = args.integer("epochs", 0, 100000)) recipe.epochs = (int)e;
+  if (args.given("epochs")) recipe.epochs = (int)args.integer("epochs", 1, 1000000);
   if (long long h = args.integer("hidden", 0, 100000)) recipe.hidden = h;
   if (long long k = args.integer("cd-k", 0, 1000)) recipe.cd_k = (int)k;
   recipe.persistent = args.on("pcd");

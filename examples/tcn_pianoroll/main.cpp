@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
   sf.epochs = "15", sf.epochs_help = "maximum epochs (early stopping on the valid split)";
   sf.out = "out/tcn-pianoroll";
   a.add_shared(sf);
-  a.add("samples", "3", "pieces to write");
-  a.add("length", "96", "steps (16th notes) per sample, the 16-step primer included");
+  a.add_int("samples", "3", "pieces to write", 1, 50);
+  a.add_int("length", "96", "steps (16th notes) per sample, the 16-step primer included", 17, 4096);
   a.parse(argc, argv);
   const uint64_t seed = a.apply_shared();
   std::string out = a.str("out"), data = a.str("data");
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     // [doc:tcn-demo]
     poly::Recipe r = poly::default_recipe("tcn", d.name);
     r.channels = {96, 96, 96, 96}, r.kernel = 3, r.dropout = 0.2, r.batch = 8, r.chunk = 128, r.patience = 4;
-    r.epochs = (int)a.integer("epochs", 1, 1000);
+    r.epochs = (int)a.integer("epochs", 1, 1000000);
     std::unique_ptr<models::FrameModel> m = poly::build(r, gen);
     std::printf(
         "tcn_pianoroll: %zu train / %zu valid rolls; TCN of %zu levels, receptive field %lld steps, %lld parameters\n",
