@@ -219,26 +219,27 @@ docs-sync: $(DOCS_BIN)
 	@$(DOCS_BIN) sync docs
 
 # ---- demos ----
+# Every demo takes SEED=n and EPOCHS=n; all but mlp-demo (whose data are generated) take DATA=dir.
+DEMO_ARGS = $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) $(if $(EPOCHS),--epochs $(EPOCHS),)
+
 mlp-demo: banner $(BUILD)/examples/mlp_moons
-	@$(BUILD)/examples/mlp_moons --out out/mlp-demo $(if $(SEED),--seed $(SEED),)
+	@if [ -n "$(DATA)" ]; then echo "cadenza: mlp-demo takes no DATA: it trains on two half-moons it generates (SEED=, EPOCHS= work)"; exit 2; fi
+	@$(BUILD)/examples/mlp_moons --out out/mlp-demo $(DEMO_ARGS)
 
 # DATA=dir trains on your own MIDI folder; SEED=n; EPOCHS=n; FAITHFUL=1 runs the seed tutorial's exact recipe.
 rbm-demo: banner $(BUILD)/examples/rbm_demo
-	@$(BUILD)/examples/rbm_demo --out out/rbm-demo $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
-	  $(if $(EPOCHS),--epochs $(EPOCHS),) $(if $(filter 1,$(FAITHFUL)),--faithful,)
+	@$(BUILD)/examples/rbm_demo --out out/rbm-demo $(DEMO_ARGS) $(if $(filter 1,$(FAITHFUL)),--faithful,)
 
 # Chapters 8-10. EPOCHS=n shortens or lengthens training; SEED=n.
 melody-demo: banner $(BUILD)/examples/melody_lstm
-	@$(BUILD)/examples/melody_lstm --out out/melody-lstm $(if $(SEED),--seed $(SEED),) $(if $(EPOCHS),--epochs $(EPOCHS),)
+	@$(BUILD)/examples/melody_lstm --out out/melody-lstm $(DEMO_ARGS)
 
 tcn-demo: banner $(BUILD)/examples/tcn_pianoroll
-	@$(BUILD)/examples/tcn_pianoroll --out out/tcn-pianoroll $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
-	  $(if $(EPOCHS),--epochs $(EPOCHS),)
+	@$(BUILD)/examples/tcn_pianoroll --out out/tcn-pianoroll $(DEMO_ARGS)
 
-# Needs JSB Chorales (DATA=path/to/jsb_chorales; default ../shared/data/jsb_chorales).
+# JSB Chorales (DATA=path/to/jsb_chorales; default ../shared/data/jsb_chorales), else the bundled corpus.
 harmoniser-demo: banner $(BUILD)/examples/harmoniser
-	@$(BUILD)/examples/harmoniser --out out/harmoniser $(if $(DATA),--data "$(DATA)",) $(if $(SEED),--seed $(SEED),) \
-	  $(if $(EPOCHS),--epochs $(EPOCHS),)
+	@$(BUILD)/examples/harmoniser --out out/harmoniser $(DEMO_ARGS)
 
 BENCH_BIN := $(BUILD)/bench/bench
 $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
@@ -248,21 +249,39 @@ $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
 # Benchmarks beside ../shared/peers (PyTorch, OpenBLAS), 1 and 2 threads; results in out/bench/.
 # PASSES=3 runs the whole list three times, Cadenza and each peer in turns, and takes medians.
 PASSES ?= 1
-bench: banner $(BENCH_BIN)
-	@PASSES='$(PASSES)' bash tests/bench/run_bench.sh $(BENCH_BIN)
+bench: banner $(BENCH_BIN) $(CLI)
+	@PASSES='$(PASSES)' CADENZA_CLI=$(CLI) bash tests/bench/run_bench.sh $(BENCH_BIN)
 
-# ---- libFuzzer on the MIDI reader (clang + libclang-rt from Debian); FUZZ_SECONDS bounds the run ----
+# ---- libFuzzer on every file reader (clang + libclang-rt from Debian): the MIDI reader, the
+# checkpoint readers (safetensors, .npy), the tune notation and the WAV reader. Each runs for
+# FUZZ_SECONDS from seeds: the shared MIDI files, the bundled tunes, and tests/fuzz/seeds. ----
 FUZZ_SECONDS ?= 60
-FUZZ_BIN := build/fuzz/fuzz_midi_read
-$(FUZZ_BIN): tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h plot/*.h
+FUZZ_TARGETS := midi_read safetensors score wav
+FUZZ_CXX := clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I.
+build/fuzz/fuzz_midi_read: tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h plot/*.h
 	@mkdir -p $(dir $@)
-	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
+	$(FUZZ_CXX) $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
+build/fuzz/fuzz_score build/fuzz/fuzz_wav: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
+build/fuzz/fuzz_safetensors: tests/fuzz/fuzz_safetensors.cpp $(ENGINE_SRC) engine/*/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $< $(ENGINE_SRC) -o $@
 
-fuzz: $(FUZZ_BIN)
-	@rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
-	@if [ -d ../shared/data/midi ]; then find ../shared/data/midi -name '*.mid*' -size -64k -exec cp {} build/fuzz/corpus/ \; 2>/dev/null; fi
-	@echo "cadenza: fuzzing the MIDI reader for $(FUZZ_SECONDS) s with $$(ls build/fuzz/corpus | wc -l) seed files"
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 build/fuzz/corpus
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf build/fuzz/corpus_$$t && mkdir -p build/fuzz/corpus_$$t; \
+	  case $$t in \
+	    midi_read) if [ -d ../shared/data/midi ]; then find ../shared/data/midi -name '*.mid*' -size -64k -exec cp {} build/fuzz/corpus_$$t/ \; 2>/dev/null; fi ;; \
+	    score) cp music/corpus/*.tune build/fuzz/corpus_$$t/ ;; \
+	    *) cp tests/fuzz/seeds/$$t/* build/fuzz/corpus_$$t/ ;; \
+	  esac; \
+	  echo "cadenza: fuzzing $$t for $(FUZZ_SECONDS) s with $$(ls build/fuzz/corpus_$$t | wc -l) seed files"; \
+	  if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus_$$t > build/fuzz/$$t.log 2>&1; then \
+	    grep -E "^(stat::number_of_executed_units|stat::new_units_added)" build/fuzz/$$t.log; \
+	  else tail -40 build/fuzz/$$t.log; echo "cadenza: the $$t fuzzer found a failure (build/fuzz/$$t-crash-*)"; exit 1; fi; \
+	done
 
 # ThreadSanitizer needs to know about OpenMP's barriers and joins. GCC's libgomp does not
 # tell it, so TSan would report false races there. LLVM's OpenMP runtime (libomp) with its
@@ -272,7 +291,7 @@ fuzz: $(FUZZ_BIN)
 TSAN_CXX     ?= clang++
 TSAN_THREADS ?= 3
 TSAN_FLAGS   := -O1 -g -fsanitize=thread
-TSAN_ENV      = OMP_NUM_THREADS=$(TSAN_THREADS) OMP_TOOL_LIBRARIES=$$archer \
+TSAN_ENV      = CADENZA_FIXED_THREADS=1 OMP_NUM_THREADS=$(TSAN_THREADS) OMP_TOOL_LIBRARIES=$$archer \
                 TSAN_OPTIONS="halt_on_error=1 exitcode=66 ignore_noninstrumented_modules=1"
 tsan: doctest-check
 	@echo 'int main(){}' | $(TSAN_CXX) -fopenmp -fsanitize=thread -x c++ - -o /dev/null 2>/dev/null || \

@@ -18,6 +18,10 @@ namespace {
                    (hint.empty() ? "" : " — " + hint));
 }
 
+// A..G. (Not std::strchr("ABCDEFG", c): it also finds the terminating '\0', which the fuzzer
+// put in a chord symbol, and pitch_class then threw map::at.)
+bool note_letter(char c) { return c >= 'A' && c <= 'G'; }
+
 int pitch_class(char letter, const std::string& acc) {
   static const std::map<char, int> base = {{'C', 0}, {'D', 2}, {'E', 4}, {'F', 5}, {'G', 7}, {'A', 9}, {'B', 11}};
   int pc = base.at(letter);
@@ -37,7 +41,7 @@ int duration(const std::string& code) {
 // Chord symbols: root, accidental, quality, optional /bass.
 Score::Chord chord(const std::string& sym, const std::string& name, int line) {
   Score::Chord c;
-  if (sym.empty() || !std::strchr("ABCDEFG", sym[0]))
+  if (sym.empty() || !note_letter(sym[0]))
     err(name, line, "bad chord '" + sym + "'", "a chord starts with A..G, e.g. D, Am, G7, Bb/D");
   size_t i = 1;
   std::string acc;
@@ -57,7 +61,8 @@ Score::Chord chord(const std::string& sym, const std::string& name, int line) {
   for (int iv : q->second) c.pitch_classes.push_back((c.root + iv) % 12);
   c.bass = c.root;
   if (!bass.empty()) {
-    if (!std::strchr("ABCDEFG", bass[0])) err(name, line, "bad bass note in '" + sym + "'");
+    if (!note_letter(bass[0]) || bass.find_first_not_of("#b", 1) != std::string::npos)
+      err(name, line, "bad bass note in '" + sym + "'", "the bass after / is a note name, e.g. Bb/D or G/B");
     c.bass = pitch_class(bass[0], bass.substr(1));
   }
   return c;
@@ -130,7 +135,7 @@ Score parse_score(const std::string& text, const std::string& name) {
       size_t i = 0;
       if (t[0] == 'r') {
         i = 1;
-      } else if (std::strchr("ABCDEFG", t[0])) {
+      } else if (note_letter(t[0])) {
         std::string acc;
         i = 1;
         while (i < t.size() && (t[i] == '#' || t[i] == 'b')) acc += t[i++];

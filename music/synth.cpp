@@ -186,9 +186,10 @@ struct Pedal {
 }  // namespace
 
 // [doc:render]
-Audio render(const MidiFile& midi, const SynthOptions& opt) {
+Audio render(const MidiFile& midi, const SynthOptions& opt, RenderReport* report) {
   if (opt.sample_rate < 1000 || opt.sample_rate > 192000)
     throw WavError("[render] sample rate must be 1000..192000 Hz");
+  if (opt.max_voices < 1) throw WavError("[render] max_voices must be at least 1");
   TempoMap tempo(midi);
   Pedal pedal(midi);
   std::vector<Note> notes = extract_notes(midi);
@@ -200,10 +201,50 @@ Audio render(const MidiFile& midi, const SynthOptions& opt) {
     end_s = std::max(end_s, n.end_s + env.release + (n.channel == 9 ? 0.6 : 0));
   }
   if (end_s > 3600) throw WavError("[render] the piece lasts over an hour; render a shorter excerpt");
+  // Each note sounds from its start for its length plus release (drums: 0.6 s), unless a note
+  // beyond max_voices takes its voice: then it stops at that note's start, after a 10 ms fade.
+  std::vector<size_t> order(notes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return notes[a].start_s < notes[b].start_s; });
+  std::vector<double> until(notes.size()), fade(notes.size(), 0.0);  // seconds after its start; fade start
+  for (size_t i = 0; i < notes.size(); ++i) {
+    const Note& n = notes[i];
+    Timbre tb = timbre_for(n.program, n.channel);
+    until[i] =
+        tb == Timbre::Drums ? 0.6 : std::max(n.end_s - n.start_s, 0.0) + envelope_for(tb, midi_to_hz(n.pitch)).release;
+    fade[i] = until[i];
+  }
+  std::vector<size_t> sounding;  // in order of starting
+  int64_t stolen = 0;
+  const double kFade = 0.010;
+  for (size_t i : order) {
+    const double t = notes[i].start_s;
+    sounding.erase(
+        std::remove_if(sounding.begin(), sounding.end(), [&](size_t j) { return notes[j].start_s + until[j] <= t; }),
+        sounding.end());
+    if ((int)sounding.size() >= opt.max_voices) {  // steal the voice that started longest ago
+      size_t j = sounding.front();
+      sounding.erase(sounding.begin());
+      fade[j] = std::max(0.0, t - notes[j].start_s);
+      until[j] = std::min(until[j], fade[j] + kFade);
+      ++stolen;
+    }
+    sounding.push_back(i);
+  }
+  double work = 0;
+  for (size_t i = 0; i < notes.size(); ++i) work += until[i] * sr;
+  if (opt.max_voice_samples > 0 && work > opt.max_voice_samples)
+    throw WavError("[render] this file would take about " + std::to_string((long long)(work / 1.5e7)) +
+                   " s to render: its " + std::to_string(notes.size()) + " notes sound for " +
+                   std::to_string((long long)(work / sr)) +
+                   " voice-seconds in all — render a shorter excerpt (cadenza render --no-limit renders it anyway)");
+  if (report) report->notes = (int64_t)notes.size(), report->voices_stolen = stolen;
   std::vector<double> mix((size_t)std::ceil(end_s * sr), 0.0);
   const double voice_gain = std::pow(10.0, opt.headroom_db / 20);
   uint64_t seed = 0x9E3779B97F4A7C15ull;
-  for (const Note& n : notes) {
+  double done = 0, next_report = 0.02 * work;
+  for (size_t k = 0; k < notes.size(); ++k) {
+    const Note& n = notes[k];
     if (n.end_tick <= n.start_tick && n.channel != 9) continue;  // zero-length: silent
     Timbre tb = timbre_for(n.program, n.channel);
     double f = midi_to_hz(n.pitch);
@@ -212,14 +253,18 @@ Audio render(const MidiFile& midi, const SynthOptions& opt) {
     double gain = voice_gain * std::pow(n.velocity / 127.0, 2);
     Noise noise{seed += 0x9E3779B97F4A7C15ull};
     size_t n0 = (size_t)std::llround(n.start_s * sr);
-    size_t len = (size_t)std::ceil((tb == Timbre::Drums ? 0.6 : dur + env.release) * sr);
+    size_t len = (size_t)std::ceil(until[k] * sr);
     for (size_t i = 0; i < len && n0 + i < mix.size(); ++i) {
       double t = i / sr;
       double s =
           tb == Timbre::Drums ? drum_sample(n.pitch, t, noise) : voice_sample(tb, f, t, nyq, noise) * env.level(t, dur);
+      if (t > fade[k]) s *= std::max(0.0, 1 - (t - fade[k]) / kFade);  // a stolen voice fades out
       mix[n0 + i] += gain * s;
     }
+    done += until[k] * sr;
+    if (opt.progress && done >= next_report) opt.progress(done / work), next_report = done + 0.02 * work;
   }
+  if (opt.progress) opt.progress(1.0);
   double peak = 0;
   for (double x : mix) peak = std::max(peak, std::fabs(x));
   double scale = peak > opt.peak ? opt.peak / peak : 1.0;  // never clip: scale the whole mix down

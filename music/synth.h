@@ -8,6 +8,7 @@
 // down when needed so it never clips. Same input, same samples.
 // Chapter: docs/06-sound-from-numbers.md.
 #pragma once
+#include <functional>
 #include "music/midi.h"
 #include "music/wav.h"
 
@@ -18,6 +19,18 @@ struct SynthOptions {
   double headroom_db = -12;   // level of a single full-velocity voice
   double peak = 0.89;         // the mix is scaled down when it would exceed this
   bool sustain_pedal = true;  // CC64 extends note-offs
+  // At most this many notes sound at once, as on a hardware synthesiser: a new note beyond it
+  // takes the voice of the one that started longest ago, which fades out in 10 ms.
+  int max_voices = 64;
+  // Refuse a file whose voices would need more than this many samples computed (about 10 s of work
+  // at 44.1 kHz), naming how long the render would take, instead of running for minutes.
+  double max_voice_samples = 1.5e8;           // 0: no limit
+  std::function<void(double done)> progress;  // called now and then with the fraction done (0..1)
+};
+
+// What render did beyond the samples: how many notes lost their voice to a newer one.
+struct RenderReport {
+  int64_t notes = 0, voices_stolen = 0;
 };
 
 // The instrument family for a General MIDI program 0..127.
@@ -39,6 +52,6 @@ Envelope envelope_for(Timbre t, double f);
 // A4 (pitch 69) = 440 Hz; each semitone multiplies by 2^(1/12).
 double midi_to_hz(int pitch);
 
-Audio render(const MidiFile& midi, const SynthOptions& opt = {});
+Audio render(const MidiFile& midi, const SynthOptions& opt = {}, RenderReport* report = nullptr);
 
 }  // namespace music

@@ -105,7 +105,9 @@ Audio read_wav_bytes(const std::vector<uint8_t>& b, const std::string& what) {
         if (flt) {
           float v;
           std::memcpy(&v, s, 4);
-          a.samples[i] = v;
+          // Audio holds [-1, 1]: a float file may go beyond it (clipped, as playback would) or hold
+          // NaN/inf, which would poison every later sum (silence instead). Found by make fuzz.
+          a.samples[i] = std::isfinite(v) ? std::fmax(-1.0f, std::fmin(1.0f, v)) : 0.0f;
         } else if (bits == 8) a.samples[i] = (s[0] - 128) / 128.0f;
         else if (bits == 16) a.samples[i] = (int16_t)(s[0] | s[1] << 8) / 32768.0f;
         else if (bits == 24)

@@ -2,15 +2,31 @@
 #include "pipelines/outputs.h"
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <cstdio>
 
 #include "engine/io/file.h"
+#include "engine/util/progress.h"
 #include "music/roll_svg.h"
 #include "plot/svg.h"
 #include "music/synth.h"
 #include "music/wav.h"
 
 namespace outputs {
+
+music::Audio render_with_progress(const music::MidiFile& m, music::SynthOptions opt, music::RenderReport* report) {
+  std::unique_ptr<cadenza::ProgressBar> bar;
+  const auto started = std::chrono::steady_clock::now();
+  opt.progress = [&](double done) {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!bar && s > 1.0 && done < 0.7) bar = std::make_unique<cadenza::ProgressBar>("render", 100);
+    if (bar) bar->update((int64_t)(done * 100));
+  };
+  music::Audio a = music::render(m, opt, report);
+  if (bar) bar->finish();
+  return a;
+}
 
 std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title) {
   music::write_midi_file(base + ".mid", m);

@@ -7,11 +7,16 @@
 #include "engine/core/tensor.h"
 #include "engine/core/error.h"  // cadenza::Error, which the writers throw
 #include "music/midi.h"
+#include "music/synth.h"
 #include "music/roll_svg.h"
 
 namespace outputs {
 
 // Writes base.mid, base.wav and base.svg (each atomically); returns the three paths.
+// music::render with a progress bar, shown once a render has run for a second and is not
+// nearly done (a short piece shows none). For `cadenza render`.
+music::Audio render_with_progress(const music::MidiFile& m, music::SynthOptions opt,
+                                  music::RenderReport* report = nullptr);
 std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title);
 // The piano-roll picture of m (music/roll_svg.h), written atomically.
 void write_roll_svg(const std::string& path, const music::MidiFile& m, const music::RollSvgOptions& opt);

@@ -7,6 +7,8 @@
 #include "music/roll_svg.h"
 #include "music/synth.h"
 #include "tests/helpers.h"
+
+#include <cstring>
 #include "tests/midi_helpers.h"
 
 using namespace music;
@@ -95,6 +97,50 @@ TEST_SUITE("ch06-sound") {
     CHECK(rms(a, 0.5, 0.7) > 0);
   }
 
+  TEST_CASE("voices: beyond max_voices the oldest note is cut short; a huge render is refused before it starts") {
+    // 100 notes starting one tick apart and held for a second: at most 64 sound at once.
+    std::string body;
+    for (int i = 0; i < 100; ++i) {
+      char b[24];
+      std::snprintf(b, sizeof b, "%s 90 %02x 50 ", i ? "01" : "00", 30 + i % 60);
+      body += b;
+    }
+    body += "81 40 b0 7b 00  00 ff 2f 00";  // then all notes off (CC123) after 192 ticks
+    MidiFile m = read_midi(smf(0, 96, {body}));
+    RenderReport rep;
+    Audio a = render(m, {}, &rep);
+    CHECK(rep.notes == 100);
+    CHECK(rep.voices_stolen == 100 - 64);
+    for (float x : a.samples) REQUIRE(std::isfinite(x));
+    SynthOptions all;
+    all.max_voices = 1000;
+    RenderReport none;
+    Audio b = render(m, all, &none);
+    CHECK(none.voices_stolen == 0);
+    CHECK(a.samples != b.samples);  // the cap changed what was heard
+    // A piece with no more than max_voices at once renders exactly as without the cap.
+    MidiFile small = read_midi(smf(0, 96, {"00 90 45 64  60 90 48 64  60 80 45 00  00 80 48 00  00 ff 2f 00"}));
+    CHECK(render(small).samples == render(small, all).samples);
+    // The work budget: refused with the time it would take, and --no-limit's hint.
+    SynthOptions tight;
+    tight.max_voice_samples = 1000;
+    try {
+      render(m, tight);
+      FAIL("a render over budget was accepted");
+    } catch (const WavError& e) {
+      CHECK(std::string(e.what()).find("would take about") != std::string::npos);
+      CHECK(std::string(e.what()).find("--no-limit") != std::string::npos);
+    }
+    // Progress reaches 1, in order.
+    SynthOptions watched;
+    std::vector<double> seen;
+    watched.progress = [&](double f) { seen.push_back(f); };
+    render(m, watched);
+    REQUIRE(!seen.empty());
+    CHECK(seen.back() == 1.0);
+    CHECK(std::is_sorted(seen.begin(), seen.end()));
+  }
+
   TEST_CASE("WAV: header fields, round trip, foreign chunks skipped, bad files refused") {
     Audio a;
     a.sample_rate = 22050;
@@ -117,6 +163,23 @@ TEST_SUITE("ch06-sound") {
     CHECK_THROWS_AS(read_wav_bytes({'R', 'I', 'F', 'F'}, "short"), WavError);
     std::vector<uint8_t> no_fmt = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'd', 'a', 't', 'a', 0, 0, 0, 0};
     CHECK_THROWS_AS(read_wav_bytes(no_fmt, "no fmt"), WavError);
+    // Found by make fuzz: a float WAV's NaN or out-of-range samples reached Audio as they were.
+    std::vector<uint8_t> flt = w;
+    flt[20] = 3, flt[34] = 32, flt[32] = 4;  // format 3 (IEEE float), 32 bits, 4-byte frames
+    const float odd[] = {std::nanf(""), 2.5f, -7.0f, 0.25f};
+    flt.resize(44);
+    for (float v : odd) {
+      uint8_t bytes[4];
+      std::memcpy(bytes, &v, 4);
+      flt.insert(flt.end(), bytes, bytes + 4);
+    }
+    flt[40] = 16, flt[41] = flt[42] = flt[43] = 0;  // the data chunk's length
+    Audio f = read_wav_bytes(flt, "float");
+    REQUIRE(f.samples.size() == 4);
+    CHECK(f.samples[0] == 0.0f);
+    CHECK(f.samples[1] == 1.0f);
+    CHECK(f.samples[2] == -1.0f);
+    CHECK(f.samples[3] == 0.25f);
     for (size_t n = 0; n < w.size(); n += 3) {  // every truncation: an error or a shorter file, never a crash
       try {
         read_wav_bytes(std::vector<uint8_t>(w.begin(), w.begin() + n), "cut");

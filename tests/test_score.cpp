@@ -54,6 +54,9 @@ TEST_SUITE("ch05-midi") {
     CHECK(score_error("title: T\nmeter: 5/5\nmelody: C4w\n").find("bad meter") != std::string::npos);
     CHECK(score_error("title: T\nstyle: polka\nmelody: C4w\n").find("unknown style") != std::string::npos);
     CHECK_THROWS_AS(read_score_file("no/such/file.tune"), ScoreError);
+    // Found by make fuzz: a NUL byte where a chord's letter goes threw std::out_of_range (map::at).
+    CHECK(score_error(std::string("title: T\nmelody: C4w\nchords: \0m\n", 32)).find("bad chord") != std::string::npos);
+    CHECK(score_error("title: T\nmelody: C4w\nchords: C/Ex\n").find("bad bass note") != std::string::npos);
   }
 
   TEST_CASE("the bundled corpus: at least 40 tunes, each with melody and accompaniment, each a playable roll") {

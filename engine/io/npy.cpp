@@ -41,9 +41,11 @@ static std::string dict_value(const std::string& h, const std::string& key, cons
   size_t colon = h.find(':', k);
   if (colon == std::string::npos) fail("load_npy", what + ": malformed header", "the file is not a valid .npy");
   size_t start = h.find_first_not_of(' ', colon + 1);
-  size_t end = h[start] == '(' ? h.find(')', start) + 1 : h.find_first_of(",}", start);
-  if (start == std::string::npos || end == std::string::npos || end == 0)
-    fail("load_npy", what + ": malformed header", "the file is not a valid .npy");
+  if (start == std::string::npos) fail("load_npy", what + ": malformed header", "the file is not a valid .npy");
+  // (The fuzzer found the old order: h[start] was read before start was checked.)
+  size_t end = h[start] == '(' ? h.find(')', start) : h.find_first_of(",}", start);
+  if (end == std::string::npos) fail("load_npy", what + ": malformed header", "the file is not a valid .npy");
+  if (h[start] == '(') ++end;  // keep the closing parenthesis
   return h.substr(start, end - start);
 }
 
