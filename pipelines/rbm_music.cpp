@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "music/corpus.h"
 #include "music/dataset.h"
@@ -29,6 +30,36 @@ std::vector<music::MidiFile> load_songs(const std::string& data, std::string* su
   for (auto& it : f.items) songs.push_back(std::move(it.midi));
   if (summary) *summary = f.summary();
   return songs;
+}
+
+void log_to_metadata(const TrainLog& log, double seconds, io::Metadata& m) {
+  std::string text;
+  char b[96];
+  for (size_t i = 0; i < log.epoch.size(); ++i) {
+    std::snprintf(b, sizeof b, "%s%.17g:%.17g:%.17g", i ? ";" : "", log.epoch[i], log.recon[i], log.pll[i]);
+    text += b;
+  }
+  m["history"] = text;  // epoch:reconstruction error:PLL per step, one entry per epoch
+  m["train_seconds"] = str(seconds);
+}
+
+TrainLog log_from_metadata(const io::Metadata& m, double* seconds) {
+  TrainLog log;
+  auto h = m.find("history");
+  if (h != m.end()) {
+    size_t p = 0;
+    while (p < h->second.size()) {
+      size_t q = h->second.find(';', p);
+      if (q == std::string::npos) q = h->second.size();
+      double e, rc, pl;
+      if (std::sscanf(h->second.substr(p, q - p).c_str(), "%lf:%lf:%lf", &e, &rc, &pl) == 3)
+        log.epoch.push_back(e), log.recon.push_back(rc), log.pll.push_back(pl);
+      p = q + 1;
+    }
+  }
+  auto t = m.find("train_seconds");
+  if (seconds) *seconds = t != m.end() ? std::atof(t->second.c_str()) : 0;
+  return log;
 }
 
 void save_run(const std::string& path, const models::RBM& rbm, const optim::Optimizer& opt, const Generator& gen,
@@ -257,22 +288,26 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
     add_stats(samples, pr);
     copies += str("| sample_", i + 1, " | ", pr.steps, " | ", music::longest_copied_run(pr, train_rolls), " |\n");
   }
-  plot::PlotOptions po;
-  po.title = "RBM training: reconstruction error per epoch";
-  po.xlabel = "epoch";
-  po.ylabel = "mean squared reconstruction error";
-  io::write_file_atomic(out + "/loss.svg", plot::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po),
-                        "rbm");
-  files.push_back(out + "/loss.svg");
-  std::string csv = "epoch,reconstruction_error,pseudo_log_likelihood_per_step\n";
-  for (size_t i = 0; i < log.epoch.size(); ++i) csv += str(log.epoch[i], ",", log.recon[i], ",", log.pll[i], "\n");
-  io::write_file_atomic(out + "/loss.csv", csv, "rbm");
-  files.push_back(out + "/loss.csv");
+  if (!log.epoch.empty()) {  // a checkpoint without its history (an older one): no empty curve, no empty table
+    plot::PlotOptions po;
+    po.title = "RBM training: reconstruction error per epoch";
+    po.xlabel = "epoch";
+    po.ylabel = "mean squared reconstruction error";
+    io::write_file_atomic(out + "/loss.svg", plot::line_plot({{"reconstruction error", log.epoch, log.recon, ""}}, po),
+                          "rbm");
+    files.push_back(out + "/loss.svg");
+    std::string csv = "epoch,reconstruction_error,pseudo_log_likelihood_per_step\n";
+    for (size_t i = 0; i < log.epoch.size(); ++i) csv += str(log.epoch[i], ",", log.recon[i], ",", log.pll[i], "\n");
+    io::write_file_atomic(out + "/loss.csv", csv, "rbm");
+    files.push_back(out + "/loss.csv");
+  }
   std::string report = "# RBM demo report\n\n";
   report += str("- data: ", data_name,
                 "\n- recipe: ", r.faithful ? "faithful (the seed tutorial's exact settings)" : "improved default",
                 "\n- RBM: ", r.window * kRow, " visible units (", r.window, " steps x 2 x 78 keys), ", r.hidden,
-                " hidden units\n", "- training: ", log.epoch.size(), " epochs in ", format_seconds(train_seconds),
+                " hidden units\n", "- training: ",
+                log.epoch.empty() ? std::string("not recorded in the checkpoint")
+                                  : str(log.epoch.size(), " epochs in ", format_seconds(train_seconds)),
                 ", CD-", r.cd_k, r.persistent ? " (persistent)" : "", ", learning rate ", r.lr,
                 r.faithful ? std::string()
                            : str("\n- generation: Gibbs sampling annealed from temperature ", r.temperature_start,

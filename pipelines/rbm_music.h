@@ -49,6 +49,12 @@ std::vector<music::MidiFile> load_songs(const std::string& data, std::string* su
 struct TrainLog {
   std::vector<double> epoch, recon, pll;
 };
+// The training history (epoch, reconstruction error, PLL) and time, kept in a checkpoint's metadata
+// so that cadenza sample reports the training it did not see; log_from_metadata of a checkpoint
+// without them gives an empty log (and 0 seconds).
+void log_to_metadata(const TrainLog& log, double seconds, cadenza::io::Metadata& metadata);
+TrainLog log_from_metadata(const cadenza::io::Metadata& metadata, double* seconds);
+
 // A checkpoint that continues exactly: the RBM, the optimiser's state ("optim.*"), PCD's chains
 // ("extra.persistent_chain") and the generator's state (metadata "generator"), so that a run of
 // 20 epochs resumed to 40 gives the bits of 40 straight, at one thread.

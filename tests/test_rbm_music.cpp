@@ -6,6 +6,8 @@
 #include "pipelines/rbm_music.h"
 #include "music/corpus.h"
 
+#include <sys/stat.h>
+
 using namespace cadenza;
 using testing::expect_error;
 
@@ -51,6 +53,20 @@ TEST_SUITE("ch07-rbm") {
     for (auto& row : pieces[0].rows) CHECK(row.size() == 156);
     CHECK(pieces[0].lowest == 24);
     CHECK(pieces[0].keys == 78);
+    // The history a checkpoint carries comes back whole; without one, sample writes no empty curve.
+    io::Metadata m;
+    rbm_music::log_to_metadata(log, 12.5, m);
+    double seconds = 0;
+    rbm_music::TrainLog back = rbm_music::log_from_metadata(m, &seconds);
+    CHECK(back.epoch == log.epoch);
+    CHECK(back.recon == log.recon);
+    CHECK(back.pll == log.pll);
+    CHECK(seconds == 12.5);
+    const std::string dir = testing::tmpdir() + "/no-history";
+    ::mkdir(dir.c_str(), 0755);
+    auto files = rbm_music::write_outputs(dir, pieces, songs, rbm_music::log_from_metadata({}, &seconds), r, "t", 0);
+    for (const std::string& f : files) CHECK(f.find("loss.") == std::string::npos);
+    CHECK(io::read_file(dir + "/report.md", "t").find("training: not recorded in the checkpoint") != std::string::npos);
   }
 
   TEST_CASE("resume is exact: 2 epochs, saved, resumed to 4 equal 4 straight, bit for bit (CD-1 and PCD)") {

@@ -6,6 +6,7 @@
 // trains a frame RBM on single 88-key steps, whose test NLL `eval` reports beside
 // the published RBM row. Checkpoints are safetensors with the optimiser state, so
 // --resume continues training; Ctrl-C saves one before exiting. Chapter: docs/07-rbm.md.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <sys/stat.h>
@@ -78,18 +79,30 @@ int cmd_train(int argc, char** argv) {
   if (!r.faithful) rbm.init_visible_bias(ex.x);
   auto opt = rbm_music::make_optimizer(rbm, r);
   int done = 0;
+  rbm_music::TrainLog history;  // the epochs before this run, from the checkpoint resumed
+  double seconds_before = 0;
   if (!a.str("resume").empty()) {  // the model, optimiser, chains and generator: the run continues exactly
     io::TensorFile f = rbm_music::load_run(a.str("resume"), rbm, *opt, gen);
     done = (int)io::metadata_int(meta(f, "epochs_done", a.str("resume")), "epochs_done", a.str("resume"));
+    history = rbm_music::log_from_metadata(f.metadata, &seconds_before);
     std::printf("resuming from %s after %d epochs\n", a.str("resume").c_str(), done);
   }
   std::printf("cadenza train: %lld examples of %lld values, RBM with %lld hidden units, epochs %d..%d\n",
               (long long)ex.x.size(0), (long long)ex.x.size(1), (long long)r.hidden, done + 1, r.epochs);
   std::fflush(stdout);
+  auto started = std::chrono::steady_clock::now();
   rbm_music::TrainLog log = rbm_music::train(rbm, *opt, ex, r, gen, &g_stop, done + 1);
+  const double seconds =
+      seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   done += (int)log.epoch.size();
+  for (size_t i = 0; i < log.epoch.size(); ++i)
+    history.epoch.push_back(log.epoch[i]), history.recon.push_back(log.recon[i]), history.pll.push_back(log.pll[i]);
+  io::Metadata extra_meta;
+  rbm_music::log_to_metadata(history, seconds, extra_meta);
   rbm_music::save_run(out + "/model.safetensors", rbm, *opt, gen,
-                      {{"model", poly ? "rbm-frames" : "rbm-music"},
+                      {{"history", extra_meta["history"]},
+                       {"train_seconds", extra_meta["train_seconds"]},
+                       {"model", poly ? "rbm-frames" : "rbm-music"},
                        {"recipe", r.faithful ? "faithful" : "improved"},
                        {"epochs_done", std::to_string(done)},
                        {"hidden", std::to_string(r.hidden)},
@@ -131,8 +144,10 @@ int cmd_sample(int argc, char** argv) {
   io::load_checkpoint(a.str("checkpoint"), rbm);
   auto pieces = rbm_music::generate(rbm, ex, r, (int)a.integer("samples", 1, 50), (int)a.integer("windows", 1, 64),
                                     (int)a.integer("steps", 1, 100000), gen);
-  auto files = rbm_music::write_outputs(a.str("out"), pieces, songs, {}, r,
-                                        a.str("data").empty() ? "the bundled corpus" : a.str("data"), 0);
+  double seconds = 0;  // the training the checkpoint records (older ones: none, and the report says so)
+  rbm_music::TrainLog history = rbm_music::log_from_metadata(f.metadata, &seconds);
+  auto files = rbm_music::write_outputs(a.str("out"), pieces, songs, history, r,
+                                        a.str("data").empty() ? "the bundled corpus" : a.str("data"), seconds);
   for (const std::string& file : files) std::printf("wrote %s\n", file.c_str());
   return 0;
 }
