@@ -4,6 +4,7 @@
 // Used by `cadenza train --model ...`, `cadenza eval` and the examples/recipes scripts.
 // Chapter: docs/08-recurrent-networks.md ("The polyphonic benchmark").
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "music/metrics.h"
 #include "music/pianoroll.h"
 #include "pipelines/rolls.h"
+#include "pipelines/train_loop.h"
 
 namespace poly {
 
@@ -58,10 +60,22 @@ struct TrainLog {
   int best_epoch = 0;
   double best_valid = 0, seconds = 0;
 };
+// A run to continue exactly: at the end of its last finished epoch, the parameters, Adam's state
+// and learning rate, the generator's state, and where early stopping stood (best, bad epochs).
+struct RunState {
+  pipelines::FitState fit;
+  std::map<std::string, cadenza::Tensor> params, optim;
+  std::string generator;
+  double lr = 0;
+};
 // Adam, gradient clipping, lr / 4 after 3 epochs without improvement, early stopping;
-// the best-on-valid parameters are restored at the end.
+// the best-on-valid parameters are restored at the end. With run: a run whose fit.epochs_done > 0
+// continues from it, and run is kept up to date after every finished epoch (also when stopped).
 TrainLog train(cadenza::models::FrameModel& m, const Data& d, const Recipe& r, cadenza::Generator& gen,
-               volatile bool* stop);
+               volatile bool* stop, RunState* run = nullptr);
+// RunState in a safetensors file (out/resume.safetensors) with the recipe's metadata, and back.
+void save_run(const std::string& path, const RunState& run, cadenza::io::Metadata metadata);
+RunState load_run(const std::string& path, cadenza::io::Metadata* metadata);
 
 // The table printed by `cadenza eval`: published rows beside ours.
 void print_table(const std::string& dataset, const std::vector<std::pair<std::string, Score>>& ours);

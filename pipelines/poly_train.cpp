@@ -53,9 +53,16 @@ std::vector<music::PianoRoll> chunks(const std::vector<music::PianoRoll>& rolls,
 }  // namespace
 
 // [doc:poly-train]
-TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator& gen, volatile bool* stop) {
+TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator& gen, volatile bool* stop,
+               RunState* run) {
   m.init_output_bias(music::note_unigram(d.train));  // start from the Note 1-Gram
   optim::Adam opt(m.parameters(), r.lr);
+  if (run && run->fit.epochs_done > 0) {  // continue a run exactly where its last finished epoch left it
+    m.load_state_dict(run->params);
+    opt.load_state_dict(run->optim);
+    opt.lr = run->lr;
+    gen.set_state(run->generator);
+  }
   std::vector<music::PianoRoll> pieces = chunks(d.train, r.chunk);
   double sum = 0;  // NLL summed over the epoch's steps so far
   int64_t steps = 0;
@@ -80,6 +87,16 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
   pipelines::FitOptions o;
   o.epochs = r.epochs, o.patience = r.patience, o.decay_every = 3, o.decay_factor = 4;
   o.loss_label = "train NLL", o.valid_label = "valid NLL", o.stop = stop;
+  pipelines::FitState local;
+  o.state = run ? &run->fit : &local;
+  if (run)
+    h.epoch_done = [&](const pipelines::FitState&) {  // a snapshot at every epoch boundary
+      run->params.clear();
+      for (auto& [k, v] : m.state_dict()) run->params[k] = v.clone();
+      run->optim = opt.state_dict();
+      for (auto& [k, v] : run->optim) v = v.clone();
+      run->generator = gen.get_state(), run->lr = opt.lr;
+    };
   pipelines::FitLog f = pipelines::fit(h, o);
   TrainLog log;
   log.train_nll = f.train_loss, log.valid_nll = f.valid_loss;
@@ -87,6 +104,72 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
   return log;
 }
 // [/doc]
+
+static std::string doubles(const std::vector<double>& v) {
+  std::string out;
+  char b[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(b, sizeof b, "%s%.17g", i ? "," : "", v[i]);
+    out += b;
+  }
+  return out;
+}
+
+void save_run(const std::string& path, const RunState& run, io::Metadata meta) {
+  std::map<std::string, Tensor> all = run.params;
+  for (auto& [k, v] : run.optim) all["optim." + k] = v;
+  for (auto& [k, v] : run.fit.best) all["best." + k] = v;
+  char b[32];
+  meta["resume.epochs_done"] = std::to_string(run.fit.epochs_done);
+  meta["resume.best_epoch"] = std::to_string(run.fit.best_epoch);
+  std::snprintf(b, sizeof b, "%.17g", run.fit.best_valid);
+  meta["resume.best_valid"] = b;
+  meta["resume.bad"] = std::to_string(run.fit.bad);
+  meta["resume.train_loss"] = doubles(run.fit.train_loss);
+  meta["resume.valid_loss"] = doubles(run.fit.valid_loss);
+  std::snprintf(b, sizeof b, "%.17g", run.lr);
+  meta["resume.lr"] = b;
+  meta["resume.generator"] = run.generator;
+  io::save_safetensors(path, all, meta);
+}
+
+RunState load_run(const std::string& path, io::Metadata* metadata) {
+  io::TensorFile f = io::load_safetensors(path);
+  auto need = [&](const std::string& k) -> const std::string& {
+    auto it = f.metadata.find(k);
+    if (it == f.metadata.end())
+      fail("poly", "'" + path + "' has no '" + k + "': it is not a resume file",
+           "resume from the resume.safetensors that cadenza train --model ... wrote, not model.safetensors");
+    return it->second;
+  };
+  auto list = [&](const std::string& k) {
+    std::vector<double> v;
+    const std::string& s = need(k);
+    for (size_t p = 0; p < s.size();) {
+      size_t q = s.find(',', p);
+      if (q == std::string::npos) q = s.size();
+      v.push_back(io::metadata_number(s.substr(p, q - p), k, path));
+      p = q + 1;
+    }
+    return v;
+  };
+  RunState run;
+  for (auto& [k, v] : f.tensors) {
+    if (k.rfind("optim.", 0) == 0) run.optim[k.substr(6)] = v;
+    else if (k.rfind("best.", 0) == 0) run.fit.best[k.substr(5)] = v;
+    else run.params[k] = v;
+  }
+  run.fit.epochs_done = (int)io::metadata_int(need("resume.epochs_done"), "resume.epochs_done", path);
+  run.fit.best_epoch = (int)io::metadata_int(need("resume.best_epoch"), "resume.best_epoch", path);
+  run.fit.best_valid = io::metadata_number(need("resume.best_valid"), "resume.best_valid", path);
+  run.fit.bad = (int)io::metadata_int(need("resume.bad"), "resume.bad", path);
+  run.fit.train_loss = list("resume.train_loss");
+  run.fit.valid_loss = list("resume.valid_loss");
+  run.lr = io::metadata_number(need("resume.lr"), "resume.lr", path);
+  run.generator = need("resume.generator");
+  if (metadata) *metadata = f.metadata;
+  return run;
+}
 
 namespace {
 struct Row {

@@ -15,42 +15,47 @@ using cadenza::Tensor;
 
 // [doc:fit]
 FitLog fit(const FitHooks& h, const FitOptions& opt) {
-  FitLog log;
-  std::map<std::string, Tensor> best;
-  log.best_valid = 1e30;
-  int bad = 0;  // epochs since the valid loss last improved
+  FitState local;
+  FitState& st = opt.state ? *opt.state : local;  // a resumed run starts where its state says
   auto stopped = [&] { return opt.stop && *opt.stop; };
   auto started = std::chrono::steady_clock::now();
-  for (int epoch = 1; epoch <= opt.epochs && !stopped(); ++epoch) {
+  for (int epoch = st.epochs_done + 1; epoch <= opt.epochs && !stopped(); ++epoch) {
     std::vector<std::vector<size_t>> batches = h.batches(epoch);
     cadenza::ProgressBar bar(str("epoch ", epoch, "/", opt.epochs), (int64_t)batches.size());
     for (size_t i = 0; i < batches.size() && !stopped(); ++i) bar.update((int64_t)i + 1, h.step(batches[i]));
     if (stopped()) break;
     const double train = h.train_loss();
-    log.train_loss.push_back(train);
+    st.train_loss.push_back(train);
+    bool stop_now = false;
     if (!h.valid_loss) {
       bar.finish(str(opt.loss_label, " ", train));
-      continue;
-    }
-    const double valid = h.valid_loss();
-    log.valid_loss.push_back(valid);
-    const bool better = valid < log.best_valid - 1e-4;
-    bar.finish(str(opt.loss_label, " ", train, "  ", opt.valid_label, " ", valid, better ? "  (best)" : ""));
-    if (better) {
-      log.best_valid = valid, log.best_epoch = epoch, bad = 0;
-      if (h.model) {
-        best.clear();
-        for (auto& [k, v] : h.model->state_dict()) best[k] = v.clone();
+    } else {
+      const double valid = h.valid_loss();
+      st.valid_loss.push_back(valid);
+      const bool better = valid < st.best_valid - 1e-4;
+      bar.finish(str(opt.loss_label, " ", train, "  ", opt.valid_label, " ", valid, better ? "  (best)" : ""));
+      if (better) {
+        st.best_valid = valid, st.best_epoch = epoch, st.bad = 0;
+        if (h.model) {
+          st.best.clear();
+          for (auto& [k, v] : h.model->state_dict()) st.best[k] = v.clone();
+        }
+      } else if (++st.bad >= opt.patience && opt.patience > 0) {
+        std::printf("no better %s for %d epochs: stopping\n", opt.valid_label.c_str(), opt.patience);
+        stop_now = true;
+      } else if (opt.decay_every > 0 && st.bad % opt.decay_every == 0) {
+        const double lr = h.divide_lr(opt.decay_factor);
+        std::printf("%s has not improved for %d epochs: learning rate now %g\n", opt.valid_label.c_str(), st.bad, lr);
       }
-    } else if (++bad >= opt.patience && opt.patience > 0) {
-      std::printf("no better %s for %d epochs: stopping\n", opt.valid_label.c_str(), opt.patience);
-      break;
-    } else if (opt.decay_every > 0 && bad % opt.decay_every == 0) {
-      const double lr = h.divide_lr(opt.decay_factor);
-      std::printf("%s has not improved for %d epochs: learning rate now %g\n", opt.valid_label.c_str(), bad, lr);
     }
+    st.epochs_done = epoch;
+    if (h.epoch_done) h.epoch_done(st);  // a finished epoch: a point to continue from exactly
+    if (stop_now) break;
   }
-  if (h.model && !best.empty()) h.model->load_state_dict(best);  // the best-on-valid parameters
+  if (h.model && !st.best.empty()) h.model->load_state_dict(st.best);  // the best-on-valid parameters
+  FitLog log;
+  log.train_loss = st.train_loss, log.valid_loss = st.valid_loss;
+  log.best_epoch = st.best_epoch, log.best_valid = st.best_epoch ? st.best_valid : 0;
   log.stopped = stopped();
   log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return log;

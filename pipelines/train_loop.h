@@ -6,6 +6,7 @@
 // Chapters: docs/04-modules-losses-optimisers.md (the loop), docs/08-recurrent-networks.md.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,17 @@
 #include "engine/optim/optim.h"
 
 namespace pipelines {
+
+// Where a fit stands after its last finished epoch: with the model's and optimiser's state and
+// the generator's, enough to continue it exactly (poly::RunState keeps all of it).
+struct FitState {
+  int epochs_done = 0;
+  std::vector<double> train_loss, valid_loss;  // one per finished epoch
+  int best_epoch = 0;                          // 0: none yet
+  double best_valid = 1e30;
+  int bad = 0;                                  // epochs since the valid loss last improved
+  std::map<std::string, cadenza::Tensor> best;  // the best-on-valid parameters
+};
 
 struct FitOptions {
   int epochs = 1;
@@ -22,6 +34,7 @@ struct FitOptions {
   std::string loss_label = "loss";  // shown as "loss 0.41" on the bar
   std::string valid_label = "valid loss";
   const volatile bool* stop = nullptr;  // set by a signal handler: the loop ends after the current step
+  FitState* state = nullptr;            // in: where to start (a resumed run); out: kept up to date after each epoch
 };
 
 struct FitHooks {
@@ -37,6 +50,9 @@ struct FitHooks {
   std::function<double(double factor)> divide_lr;
   // Keeps the best-on-valid parameters of this module and restores them at the end.
   cadenza::nn::Module* model = nullptr;
+  // Called after each finished epoch, with the state a resumed run would start from: the moment
+  // to snapshot the model, the optimiser and the generator.
+  std::function<void(const FitState&)> epoch_done;
 };
 
 struct FitLog {

@@ -47,13 +47,27 @@ int cmd_train_seq(int argc, char** argv) {
   a.add_real("lr", "0", "Adam learning rate (0: the recipe's)", 0, 10);
   a.add_int("batch", "0", "pieces per batch (0: the recipe's)", 0, 100000);
   a.add_int("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)", 0, 100000);
+  a.add("resume", "",
+        "continue the run saved in this resume.safetensors exactly (its recipe and data; --epochs may extend it)");
   a.parse(argc, argv, 2);
   const uint64_t seed = a.apply_shared();
-  std::string summary;
-  poly::Data d = poly::load_any(a.str("data"), 4, 0, &summary);
+  poly::RunState run;  // kept up to date after every epoch, and saved as out/resume.safetensors
+  io::Metadata resumed;
+  if (!a.str("resume").empty()) {
+    run = poly::load_run(a.str("resume"), &resumed);
+    for (const char* f : {"model", "hidden", "layers", "dropout", "lr", "batch", "patience"})
+      if (a.str(f) != (std::string(f) == "model" ? "lstm" : std::string(f) == "dropout" ? "-1" : "0"))
+        a.die("--" + std::string(f) + " cannot change a resumed run", "the run continues with its own recipe");
+  }
+  std::string data = run.fit.epochs_done && !a.given("data") ? resumed["data"] : a.str("data"), summary;
+  poly::Data d = poly::load_any(data, 4, 0, &summary);
   std::printf("cadenza train: %s\n", summary.c_str());
-  poly::Recipe r = poly::default_recipe(a.str("model"), d.name);
+  poly::Recipe r =
+      run.fit.epochs_done ? poly::recipe_from_metadata(resumed) : poly::default_recipe(a.str("model"), d.name);
   if (a.given("epochs")) r.epochs = (int)a.integer("epochs", 1, 1000000);
+  if (run.fit.epochs_done && r.epochs <= run.fit.epochs_done)
+    a.die(str("'", a.str("resume"), "' has already trained ", run.fit.epochs_done, " epochs"),
+          str("give --epochs more than ", run.fit.epochs_done));
   if (long long v = a.integer("hidden", 0, 100000)) {
     r.hidden = v;
     for (int64_t& c : r.channels) c = v;  // for the TCN: every level's width
@@ -72,11 +86,17 @@ int cmd_train_seq(int argc, char** argv) {
               (long long)m->num_parameters(), r.to_string().c_str());
   std::fflush(stdout);
   std::signal(SIGINT, [](int) { g_stop_seq = true; });
-  poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop_seq);
+  if (run.fit.epochs_done) std::printf("resuming %s after %d epochs\n", a.str("resume").c_str(), run.fit.epochs_done);
+  poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop_seq, &run);
   auto meta = poly::recipe_metadata(r);
   // The data folder as an absolute path, so that cadenza eval finds it from anywhere ("": the corpus).
-  meta["data"] = absolute_path(a.str("data")), meta["dataset"] = d.name, meta["seed"] = std::to_string(seed);
+  meta["data"] = absolute_path(data), meta["dataset"] = d.name, meta["seed"] = std::to_string(seed);
   meta["best_epoch"] = std::to_string(log.best_epoch), meta["train_seconds"] = str((int)log.seconds);
+  if (run.fit.epochs_done) {  // the state at the last finished epoch: --resume continues it exactly
+    poly::save_run(out + "/resume.safetensors", run, meta);
+    std::printf("wrote %s/resume.safetensors (after epoch %d): --resume %s/resume.safetensors --epochs N continues\n",
+                out.c_str(), run.fit.epochs_done, out.c_str());
+  }
   if (log.best_epoch == 0) {  // stopped before any epoch finished: nothing was validated yet
     io::save_checkpoint(out + "/model.safetensors", *m, meta);
     std::printf(
