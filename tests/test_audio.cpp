@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include "tests/midi_helpers.h"
+#include "plot/svg.h"
 
 using namespace music;
 using testing::smf;
@@ -197,6 +198,20 @@ TEST_SUITE("ch06-sound") {
     CHECK(svg.find(">C5<") != std::string::npos);
     CHECK(svg.find(">test<") != std::string::npos);
     CHECK(svg.find("fill-opacity") != std::string::npos);  // velocity shading
+  }
+
+  TEST_CASE("plots: a one-epoch curve shows its point; a heatmap is wide enough for its title") {
+    plot::PlotOptions o;
+    o.title = "one epoch";
+    std::string one = plot::line_plot({{"train", {1}, {0.5}, ""}}, o);
+    CHECK(one.find("<circle") != std::string::npos);
+    std::string two = plot::line_plot({{"train", {1, 2}, {0.5, 0.4}, ""}}, o);
+    CHECK(two.find("<circle") == std::string::npos);  // a line needs no markers
+    plot::HeatmapOptions h;
+    h.title = std::string(60, 'x');  // 60 characters over a 4 x 4 grid
+    std::string svg = plot::heatmap(std::vector<double>(16, 0.5), 4, 4, h);
+    double width = std::stod(svg.substr(svg.find("width=\"") + 7));
+    CHECK(width >= 60 + 0.55 * 14 * 60);
   }
 
 }  // TEST_SUITE

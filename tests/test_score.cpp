@@ -6,6 +6,10 @@
 #include "music/pianoroll.h"
 #include "tests/helpers.h"
 
+#include <cstdlib>
+
+#include <unistd.h>
+
 using namespace music;
 
 namespace {
@@ -79,6 +83,20 @@ TEST_SUITE("ch05-midi") {
       PianoRoll r = to_piano_roll(back);
       CHECK(r.steps >= 16);
     }
+  }
+
+  TEST_CASE("the corpus is found from any working folder, beside the program") {
+    char here[4096];
+    REQUIRE(::getcwd(here, sizeof here));
+    REQUIRE(::chdir("/") == 0);  // far from the repository
+    std::string dir;
+    try {
+      dir = corpus_dir();
+    } catch (const ScoreError&) {}
+    REQUIRE(::chdir(here) == 0);
+    if (std::getenv("CADENZA_CORPUS")) return;  // the variable wins, as documented
+    CHECK(dir.size() > 13);
+    CHECK(dir.substr(dir.size() - 13) == "/music/corpus");
   }
 
 }  // TEST_SUITE
