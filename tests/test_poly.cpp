@@ -223,7 +223,7 @@ TEST_SUITE("ch08-rnn") {
     CHECK(loaded.generator == first.generator);
     CHECK(poly::recipe_from_metadata(meta).hidden == 8);
     std::map<std::string, Tensor> resumed = run_for(3, &loaded);
-    for (auto& [k, v] : straight) CHECK_MESSAGE(v.to_vector() == resumed[k].to_vector(), k);
+    for (auto& kv : straight) CHECK_MESSAGE(kv.second.to_vector() == resumed[kv.first].to_vector(), kv.first);
     CHECK(loaded.fit.train_loss == straight_run.fit.train_loss);
     // The check can fail: the same resume with another generator state drifts.
     poly::RunState other = poly::load_run(path, nullptr);
