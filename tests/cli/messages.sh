@@ -26,7 +26,7 @@ check() {
     sed 's/^/    | /' <<< "$out" | tail -5
     fails=$((fails + 1))
   else
-    echo "ok   $name: $(tail -1 <<< "$out" | cut -c1-150)"
+    echo "ok   $name: $(grep -F -- "$want" <<< "$out" | head -1 | cut -c1-170)"
   fi
 }
 if [ "${1:-}" = --self-test ]; then  # the checker must fail on a message with internals, and on success
