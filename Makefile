@@ -298,7 +298,7 @@ tsan: doctest-check
 	  { echo "cadenza: make tsan needs clang with LLVM's OpenMP runtime; run: sudo apt-get install clang libomp-dev"; exit 1; }
 	$(MAKE) --no-print-directory CXX=$(TSAN_CXX) OMP=1 OPT="$(TSAN_FLAGS)" BUILD=build/tsan \
 	  build/tsan/tests/run_tests build/tsan/double/run_gradcheck
-	$(TSAN_CXX) -std=c++17 $(TSAN_FLAGS) -fopenmp -I. tests/tsan/race_probe.cpp -o build/tsan/race_probe
+	$(TSAN_CXX) -std=c++17 $(TSAN_FLAGS) -fopenmp -I. tests/tsan/race_probe.cpp engine/core/parallel.cpp -o build/tsan/race_probe
 	@archer=$$(realpath -e $$(dirname $$($(TSAN_CXX) -print-resource-dir))/../libarcher.so 2>/dev/null); \
 	test -n "$$archer" || { echo "cadenza: LLVM's libarcher.so was not found; run: sudo apt-get install libomp-dev"; exit 1; }; \
 	echo "== TSan probe: the engine's patterns must pass, a deliberate race must fail (Archer: $$archer) =="; \
