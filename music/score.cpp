@@ -3,6 +3,8 @@
 #include "music/score.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cerrno>
 #include <cctype>
 #include <cstring>
 #include <fstream>
@@ -102,7 +104,12 @@ Score parse_score(const std::string& text, const std::string& name) {
           (s.meter_den != 2 && s.meter_den != 4 && s.meter_den != 8))
         err(name, ln, "bad meter '" + value + "'", "write it like 4/4, 3/4 or 6/8");
     } else if (key == "tempo" || key == "pickup" || key == "program" || key == "accompaniment") {
-      int v = std::atoi(value.c_str());
+      char* end = nullptr;  // not atoi: a huge number overflowed (found by make fuzz)
+      errno = 0;
+      long lv = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end || errno == ERANGE || lv < -1000000 || lv > 1000000)
+        err(name, ln, key + " must be a whole number, not '" + value + "'");
+      int v = (int)lv;
       if (key == "tempo") {
         if (v < 20 || v > 400) err(name, ln, "tempo must be 20..400 quarter notes per minute");
         s.tempo = v;
@@ -111,6 +118,10 @@ Score parse_score(const std::string& text, const std::string& name) {
       else s.accompaniment_program = std::clamp(v, 0, 127);
     } else err(name, ln, "unknown field '" + key + "'");
   }
+  if (s.pickup_beats < 0 || s.pickup_beats >= s.meter_num)
+    err(name, 0, "pickup: " + std::to_string(s.pickup_beats) + " is not shorter than a bar",
+        "a pickup of N beats has 0 < N < " + std::to_string(s.meter_num) + " in " + std::to_string(s.meter_num) + "/" +
+            std::to_string(s.meter_den));
   if (s.title.empty()) err(name, 0, "missing 'title:'");
   if (melody.empty()) err(name, 0, "missing 'melody:'");
   static const std::vector<std::string> styles = {"block", "waltz", "march", "arpeggio", "alberti"};

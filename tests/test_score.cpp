@@ -61,6 +61,11 @@ TEST_SUITE("ch05-midi") {
     // Found by make fuzz: a NUL byte where a chord's letter goes threw std::out_of_range (map::at).
     CHECK(score_error(std::string("title: T\nmelody: C4w\nchords: \0m\n", 32)).find("bad chord") != std::string::npos);
     CHECK(score_error("title: T\nmelody: C4w\nchords: C/Ex\n").find("bad bass note") != std::string::npos);
+    // Found by make fuzz: a huge pickup overflowed int arithmetic (UBSan); a pickup is shorter than a bar.
+    CHECK(score_error("title: T\npickup: 888888888888880\nmelody: C4w\n").find("whole number") != std::string::npos);
+    CHECK(score_error("title: T\npickup: 4\nmelody: C4w\n").find("not shorter than a bar") != std::string::npos);
+    CHECK(score_error("title: T\ntempo: fast\nmelody: C4w\n").find("tempo must be a whole number") !=
+          std::string::npos);
   }
 
   TEST_CASE("the bundled corpus: at least 40 tunes, each with melody and accompaniment, each a playable roll") {
