@@ -234,7 +234,7 @@ Audio render(const MidiFile& midi, const SynthOptions& opt, RenderReport* report
   double work = 0;
   for (size_t i = 0; i < notes.size(); ++i) work += until[i] * sr;
   if (opt.max_voice_samples > 0 && work > opt.max_voice_samples)
-    throw WavError("[render] this file would take about " + std::to_string((long long)(work / 1.5e7)) +
+    throw WavError("[render] this file would take about " + std::to_string((long long)(work / kVoiceSamplesPerSecond)) +
                    " s to render: its " + std::to_string(notes.size()) + " notes sound for " +
                    std::to_string((long long)(work / sr)) +
                    " voice-seconds in all — render a shorter excerpt (cadenza render --no-limit renders it anyway)");

@@ -14,6 +14,10 @@
 
 namespace music {
 
+// Voice samples one core computes per second, roughly: only for the estimate in render's refusal
+// and the default budget below (docs/06-sound-from-numbers.md has the measurement and the CPU).
+constexpr double kVoiceSamplesPerSecond = 1.5e7;
+
 struct SynthOptions {
   int sample_rate = 44100;
   double headroom_db = -12;   // level of a single full-velocity voice
@@ -22,10 +26,10 @@ struct SynthOptions {
   // At most this many notes sound at once, as on a hardware synthesiser: a new note beyond it
   // takes the voice of the one that started longest ago, which fades out in 10 ms.
   int max_voices = 64;
-  // Refuse a file whose voices would need more than this many samples computed (about 10 s of work
-  // at 44.1 kHz), naming how long the render would take, instead of running for minutes.
-  double max_voice_samples = 1.5e8;           // 0: no limit
-  std::function<void(double done)> progress;  // called now and then with the fraction done (0..1)
+  // Refuse a file whose voices would need more than this many samples computed, saying how long
+  // it would take, instead of running for minutes: kVoiceSamplesPerSecond seconds' worth of ten.
+  double max_voice_samples = 10 * kVoiceSamplesPerSecond;  // 0: no limit
+  std::function<void(double done)> progress;               // called now and then with the fraction done (0..1)
 };
 
 // What render did beyond the samples: how many notes lost their voice to a newer one.

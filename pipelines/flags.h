@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,8 @@ class Parser {
     flags_[name].kind = Flag::Real, flags_[name].lo = lo, flags_[name].hi = hi;
   }
   bool given(const std::string& name) const { return !str(name).empty(); }
+  // On the command line, whatever its value (given() also counts a non-empty default).
+  bool passed(const std::string& name) const { return passed_.count(name) > 0; }
 
   // --data, --epochs, --seed, --out and --threads, in that order, with this program's defaults.
   void add_shared(const SharedFlags& s) {
@@ -94,6 +97,7 @@ class Parser {
       if (eq != std::string::npos) value = name.substr(eq + 1), name = name.substr(0, eq), has_value = true;
       auto it = flags_.find(name);
       if (it == flags_.end()) die("unknown flag --" + name, "see " + program_ + " --help for the flags it takes");
+      passed_.insert(name);
       if (it->second.is_switch) {
         if (has_value && value != "1" && value != "0" && value != "true" && value != "false")
           die("--" + name + " is a switch: give it alone, or as --" + name + "=1 / =0, not '" + value + "'",
@@ -196,6 +200,7 @@ class Parser {
   std::string program_, summary_;
   std::map<std::string, Flag> flags_;
   std::vector<std::string> order_;
+  std::set<std::string> passed_;
 };
 
 }  // namespace flags

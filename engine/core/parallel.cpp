@@ -69,7 +69,9 @@ std::atomic<int64_t> g_next_check_ns{0};
 std::atomic<int> g_busy_cores{0};  // cores other programs keep busy, as last decided
 std::atomic<int> g_pending{0};     // the last reading, and how many readings after it agreed
 std::atomic<int> g_streak{0};
-constexpr int64_t kCheckEveryNs = 50'000'000;  // 50 ms: cheap next to the regions in between
+// Often enough to notice a neighbour within a fraction of a second, rarely enough that reading
+// two small /proc files costs nothing next to the regions in between.
+constexpr int64_t kCheckEveryNs = 50'000'000;
 
 }  // namespace
 
@@ -84,7 +86,7 @@ int available_threads() {
     const int all = machine_running(), ours = own_running();
     if (all >= 0 && ours >= 0) {
       const int others = std::max(0, all - ours);
-      // Three readings in a row (100 ms apart from the first) must agree before the count changes:
+      // Three readings in a row must agree before the count changes:
       // a kernel thread that runs for a moment must not halve a quiet machine's speed.
       if (others == g_pending.load()) {
         if (g_streak.fetch_add(1) + 1 >= 2) g_busy_cores.store(others);

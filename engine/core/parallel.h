@@ -7,12 +7,12 @@
 // each output is computed by one thread.
 //
 // A busy machine: OpenMP's threads spin while they wait for each other, so when another
-// program holds one of the cores, a region waits for a thread that is not running, and a
-// 2-thread run can take twice its 1-thread time or far worse. Waiting passively instead costs a
-// wake-up per region, which on a quiet machine made an RBM update 2.4x slower. So regions use
-// available_threads(): the threads asked for, less one for each core another program keeps busy,
-// looked up at most every 50 ms, three readings in a row before it changes (parallel.cpp). The results do not change: every kernel gives the
-// same bits at any thread count. CADENZA_FIXED_THREADS=1 turns this off (make tsan uses it).
+// program holds one of the cores, a region waits for a thread that is not running. Waiting
+// passively instead costs a wake-up in every region, which slows the many small regions of a
+// quiet machine. So regions use available_threads(): the threads asked for, less one for each
+// core another program keeps busy (parallel.cpp). The results do not change: every kernel gives
+// the same bits at any thread count. CADENZA_FIXED_THREADS=1 turns this off (make tsan uses it).
+// The measurements, with the CPU: docs/11-making-it-fast.md ("Measure it on a shared machine").
 // Chapters: docs/01-tensors.md ("Under the hood"), docs/11-making-it-fast.md (step 4: threads).
 #pragma once
 #include <algorithm>

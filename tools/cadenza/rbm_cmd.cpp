@@ -97,18 +97,15 @@ int cmd_train(int argc, char** argv) {
   done += (int)log.epoch.size();
   for (size_t i = 0; i < log.epoch.size(); ++i)
     history.epoch.push_back(log.epoch[i]), history.recon.push_back(log.recon[i]), history.pll.push_back(log.pll[i]);
-  io::Metadata extra_meta;
-  rbm_music::log_to_metadata(history, seconds, extra_meta);
-  rbm_music::save_run(out + "/model.safetensors", rbm, *opt, gen,
-                      {{"history", extra_meta["history"]},
-                       {"train_seconds", extra_meta["train_seconds"]},
-                       {"model", poly ? "rbm-frames" : "rbm-music"},
+  io::Metadata meta = {{"model", poly ? "rbm-frames" : "rbm-music"},
                        {"recipe", r.faithful ? "faithful" : "improved"},
                        {"epochs_done", std::to_string(done)},
                        {"hidden", std::to_string(r.hidden)},
                        {"window", std::to_string(r.window)},
                        {"seed", std::to_string(seed)},
-                       {"data", data.empty() ? "bundled corpus" : data}});
+                       {"data", data.empty() ? "bundled corpus" : data}};
+  rbm_music::log_to_metadata(history, seconds, meta);  // so cadenza sample can report the training
+  rbm_music::save_run(out + "/model.safetensors", rbm, *opt, gen, meta);
   std::printf("%s: checkpoint %s/model.safetensors after %d epochs\n", g_stop ? "interrupted" : "done", out.c_str(),
               done);
   if (g_stop && done < r.epochs)

@@ -55,8 +55,12 @@ int cmd_train_seq(int argc, char** argv) {
   io::Metadata resumed;
   if (!a.str("resume").empty()) {
     run = poly::load_run(a.str("resume"), &resumed);
-    for (const char* f : {"model", "hidden", "layers", "dropout", "lr", "batch", "patience"})
-      if (a.str(f) != (std::string(f) == "model" ? "lstm" : std::string(f) == "dropout" ? "-1" : "0"))
+    // --model chose this command; it must name the resumed run's model. The rest is the run's own.
+    const std::string was = poly::recipe_from_metadata(resumed).model;
+    if (a.str("model") != was)
+      a.die("'" + a.str("resume") + "' is a " + was + " run, not " + a.str("model"), "pass --model " + was);
+    for (const char* f : {"hidden", "layers", "dropout", "lr", "batch", "patience"})
+      if (a.passed(f))
         a.die("--" + std::string(f) + " cannot change a resumed run", "the run continues with its own recipe");
   }
   std::string data = run.fit.epochs_done && !a.given("data") ? resumed["data"] : a.str("data"), summary;
