@@ -124,6 +124,69 @@ double qualified_note_rate(const MidiFile& m, double min_quarters) {
   return (double)q / (double)notes.size();
 }
 
+double qualified_note_rate(const PianoRoll& r, int64_t min_steps, int64_t* count) {
+  const bool onsets = r.onset.size() == r.data.size();
+  int64_t notes = 0, qualified = 0;
+  for (int k = 0; k < r.keys(); ++k) {
+    int64_t run = 0;
+    for (int64_t t = 0; t <= r.steps; ++t) {
+      bool sounding = t < r.steps && on(r, t, k);
+      bool starts = sounding && (run == 0 || (onsets && r.onset[(size_t)t * r.keys() + k]));
+      if (run > 0 && (!sounding || starts)) notes += 1, qualified += run >= min_steps, run = 0;
+      if (sounding) ++run;
+    }
+  }
+  if (count) *count = notes;
+  return notes ? (double)qualified / (double)notes : 0;
+}
+
+double used_pitch_classes_per_bar(const PianoRoll& r, int64_t steps_per_bar) {
+  if (steps_per_bar <= 0) throw MidiError("bad_metric", 0, "steps_per_bar must be positive");
+  double total = 0;
+  int64_t bars = 0;
+  const int64_t whole = r.steps / steps_per_bar * steps_per_bar, end = whole ? whole : r.steps;  // whole bars only
+  for (int64_t s = 0; s < end; s += steps_per_bar) {
+    bool used[12] = {};
+    int n = 0;
+    for (int64_t t = s; t < std::min(end, s + steps_per_bar); ++t)
+      for (int k = 0; k < r.keys(); ++k)
+        if (on(r, t, k) && !used[(r.lowest + k) % 12]) used[(r.lowest + k) % 12] = true, ++n;
+    if (n) total += n, ++bars;
+  }
+  return bars ? total / (double)bars : 0;
+}
+
+PieceStats piece_stats(const MidiFile& m, int64_t steps_per_bar) {
+  RollOptions o;
+  o.steps_per_quarter = 4;
+  o.lowest = 0, o.highest = 127;
+  PianoRoll r = to_piano_roll(m, o);
+  PieceStats s;
+  s.upc = used_pitch_classes_per_bar(r, steps_per_bar);
+  int64_t notes = 0;
+  s.qualified = qualified_note_rate(r, 2, &notes);
+  s.notes_per_bar = r.steps ? (double)notes * (double)steps_per_bar / (double)r.steps : 0;
+  s.polyphony = polyphony(r);
+  s.in_scale = in_scale_ratio(r);
+  s.empty_bars = empty_bar_rate(r, steps_per_bar);
+  s.pitch_range = pitch_range(r);
+  return s;
+}
+
+PieceStats mean_stats(const std::vector<MidiFile>& pieces, int64_t steps_per_bar) {
+  PieceStats m;
+  for (const MidiFile& p : pieces) {
+    PieceStats s = piece_stats(p, steps_per_bar);
+    m.upc += s.upc, m.notes_per_bar += s.notes_per_bar, m.qualified += s.qualified, m.polyphony += s.polyphony,
+        m.in_scale += s.in_scale;
+    m.empty_bars += s.empty_bars, m.pitch_range += s.pitch_range;
+  }
+  double n = pieces.empty() ? 1 : (double)pieces.size();
+  m.upc /= n, m.notes_per_bar /= n, m.qualified /= n, m.polyphony /= n, m.in_scale /= n, m.empty_bars /= n,
+      m.pitch_range /= n;
+  return m;
+}
+
 // [doc:frame-nll]
 void FrameScorer::add(const std::vector<float>& probs, const PianoRoll& y, int64_t first_step) {
   int K = y.keys();

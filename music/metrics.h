@@ -34,6 +34,30 @@ double empty_bar_rate(const PianoRoll& r, int64_t steps_per_bar);
 double tonal_distance(const PianoRoll& a, const PianoRoll& b);
 // Fraction of notes at least `min_quarters` quarter notes long (default 1/8: a 32nd note).
 double qualified_note_rate(const MidiFile& midi, double min_quarters = 0.125);
+// The same on a grid: notes are runs of sounding steps, split where r.onset marks a new note
+// (a roll without onsets: runs only); the share of runs at least `min_steps` long.
+double qualified_note_rate(const PianoRoll& r, int64_t min_steps, int64_t* notes = nullptr);
+// Used pitch classes per bar (MuseGAN's UPC): the mean number of distinct pitch classes
+// sounding in each non-empty bar of `steps_per_bar` steps (0 when every bar is empty).
+double used_pitch_classes_per_bar(const PianoRoll& r, int64_t steps_per_bar);
+
+// [doc:piece-stats]
+// The numbers every generator's report gives for its samples and for the training music,
+// side by side (MuseGAN's intra-track metrics plus the basics), on a grid of sixteenths.
+struct PieceStats {
+  double upc = 0;            // used pitch classes per non-empty bar
+  double notes_per_bar = 0;  // notes started per bar: how busy the music is (held chords alone: few)
+  double qualified = 0;      // QN: share of notes at least an eighth (two steps) long on the grid
+  double polyphony = 0;      // sounding keys per step, over the steps where anything sounds
+  double in_scale = 0;       // share of sounding cells in the best major or minor scale
+  double empty_bars = 0;     // EB: share of bars with no note
+  double pitch_range = 0;    // highest minus lowest sounding pitch, semitones
+};
+// [/doc]
+// One piece (a 4/4 bar is 16 steps; `steps_per_bar` says otherwise).
+PieceStats piece_stats(const MidiFile& m, int64_t steps_per_bar = 16);
+// The mean over pieces (each piece counts once).
+PieceStats mean_stats(const std::vector<MidiFile>& pieces, int64_t steps_per_bar = 16);
 
 // ---- model evaluation (probabilities p and targets y: steps x keys, row-major) ----
 struct FrameScore {

@@ -23,6 +23,18 @@ void write_roll_svg(const std::string& path, const music::MidiFile& m, const mus
 // A line plot of one or two curves against epochs (valid may be empty).
 std::string write_curve(const std::string& path, const std::string& title, const std::vector<double>& train,
                         const std::vector<double>& valid);
+// [doc:music-report]
+// The metrics table every generator's report carries (markdown): the samples beside the music the
+// model was trained on, by the same measures (music::PieceStats), then the copy check: the longest
+// run of frames each sample shares with a training piece. `primer_steps`: steps of each sample
+// taken from the training music (said under the copy table; 0 for none).
+std::string music_report(const std::vector<music::MidiFile>& training, const std::vector<music::MidiFile>& samples,
+                         int64_t primer_steps = 0);
+// [/doc]
+// Writes path (report.md) atomically: `heading` (markdown: what was trained, how), then music_report.
+std::string write_report(const std::string& path, const std::string& heading,
+                         const std::vector<music::MidiFile>& training, const std::vector<music::MidiFile>& samples,
+                         int64_t primer_steps = 0);
 // weights (rows, cols) in [0, 1] as a heatmap: row = output step, column = input step.
 std::string attention_svg(const cadenza::Tensor& weights, const std::string& title, const std::string& row_label,
                           const std::string& col_label);

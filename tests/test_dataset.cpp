@@ -135,4 +135,47 @@ TEST_SUITE("ch05-midi") {
     CHECK(qualified_note_rate(m) == doctest::Approx(0.5));  // a 64th note and a quarter
   }
 
+  TEST_CASE("the shared report's metrics: QN on a grid, UPC per bar, and a blip-strewn roll caught") {
+    // Notes are runs of sounding steps: 60 for 2 steps, 62 for 1, 64 for 3.
+    PianoRoll r = roll({{60}, {60}, {62}, {}, {64}, {64}, {64}});
+    int64_t notes = 0;
+    CHECK(qualified_note_rate(r, 2, &notes) == doctest::Approx(2.0 / 3));
+    CHECK(notes == 3);
+    // An onset splits a run: 60 struck again at step 1 is two one-step notes.
+    r.onset.assign(r.data.size(), 0);
+    r.onset[(size_t)0 * r.keys() + (60 - r.lowest)] = 1;
+    r.onset[(size_t)1 * r.keys() + (60 - r.lowest)] = 1;
+    CHECK(qualified_note_rate(r, 2, &notes) == doctest::Approx(1.0 / 4));
+    CHECK(notes == 4);
+    // Bars of 2: {C, E, G} then {C#} then an empty bar; the fourth, partial bar is not counted.
+    PianoRoll bars = roll({{60, 64}, {67}, {61}, {}, {}, {}, {62, 65, 69}});
+    CHECK(used_pitch_classes_per_bar(bars, 2) == doctest::Approx(2.0));
+    CHECK_THROWS_AS(used_pitch_classes_per_bar(bars, 0), MidiError);
+    // The checker must tell music from noise: held chords against the same chords strewn
+    // with one-step blips (what an unconverged Gibbs chain plays).
+    std::vector<std::vector<int>> held, blips;
+    for (int t = 0; t < 32; ++t) {
+      held.push_back({60, 64, 67});
+      blips.push_back({60, 64, 67});
+      if (t % 2) blips.back().push_back(70 + (t * 5) % 11);
+    }
+    PianoRoll h = roll(held), b = roll(blips);
+    CHECK(qualified_note_rate(h, 2) == doctest::Approx(1.0));
+    CHECK(qualified_note_rate(b, 2) < 0.2);
+    CHECK(used_pitch_classes_per_bar(h, 16) == doctest::Approx(3.0));
+    CHECK(used_pitch_classes_per_bar(b, 16) > 8.0);
+    // From a MIDI file, on a grid of sixteenths: a quarter C (4 steps) and a sixteenth D (1 step).
+    MidiFile m = read_midi(testing::smf(0, 96, {"00 90 3c 40  60 80 3c 00  00 90 3e 40  18 80 3e 00  00 ff 2f 00"}));
+    PieceStats s = piece_stats(m);
+    CHECK(s.upc == doctest::Approx(2.0));
+    CHECK(s.qualified == doctest::Approx(0.5));
+    CHECK(s.pitch_range == 2);
+    CHECK(s.empty_bars == doctest::Approx(0));
+    CHECK(s.polyphony == doctest::Approx(1.0));
+    PieceStats twice = mean_stats({m, m});
+    CHECK(twice.upc == doctest::Approx(s.upc));
+    CHECK(twice.notes_per_bar == doctest::Approx(s.notes_per_bar));
+    CHECK(mean_stats({}).upc == 0);
+  }
+
 }  // TEST_SUITE

@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     models::SamplingOptions so;
     so.temperature = a.number("temperature", 0, 10), so.top_p = a.number("top-p", 0.01, 1);
     std::vector<std::string> files;
+    std::vector<music::MidiFile> written;
     int samples = (int)a.integer("samples", 1, 50);
     int64_t length = a.integer("length", 17, 100000);
     for (int s = 0; s < samples; ++s) {
@@ -124,10 +125,19 @@ int main(int argc, char** argv) {
       }
       // [/doc]
       music::MidiFile m = music::melody_to_midi(piece);
+      written.push_back(m);
       auto f = outputs::write_piece(out + "/sample_" + std::to_string(s + 1), m,
                                     str("melody LSTM sample ", s + 1, " (first 16 steps: primer from the corpus)"));
       files.insert(files.end(), f.begin(), f.end());
     }
+    std::vector<music::MidiFile> training;  // the melodies it learned, as it saw them
+    for (const std::vector<int>& t : tunes) training.push_back(music::melody_to_midi(t));
+    files.push_back(outputs::write_report(
+        out + "/report.md",
+        str("# Melody LSTM on ", summary, "\n\n- final training cross-entropy ", curve.empty() ? 0.0 : curve.back(),
+            " per token after ", curve.size(), " epochs\n- samples: ", written.size(), " melodies of ", length,
+            " sixteenths at temperature ", so.temperature, ", top-p ", so.top_p, "\n\n"),
+        training, written, 16));
     files.push_back(outputs::write_curve(out + "/loss.svg", "melody LSTM: cross-entropy per token", curve, {}));
     io::save_checkpoint(out + "/model.safetensors", model, {{"model", "melody-lstm"}});
     std::printf("\nwrote %zu files to %s/:\n", files.size() + 1, out.c_str());

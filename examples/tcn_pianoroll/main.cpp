@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
     poly::TrainLog log = poly::train(*m, d, r, gen, &g_stop);
     // [/doc]
     std::vector<std::string> files;
+    std::vector<music::MidiFile> written;
+    music::DecodeOptions dec;
+    dec.qpm = 100;
     const std::vector<music::PianoRoll>& pool = d.test.empty() ? d.train : d.test;
     int64_t length = a.integer("length", 17, 4096);
     m->eval();
@@ -67,12 +70,19 @@ int main(int argc, char** argv) {
       }
       // [/doc]
       pipelines::mark_onsets(piece);  // a note starts where a key was off one step before
-      music::DecodeOptions dec;
-      dec.qpm = 100;
-      auto f = outputs::write_piece(out + "/sample_" + std::to_string(s + 1), music::from_piano_roll(piece, dec),
+      written.push_back(music::from_piano_roll(piece, dec));
+      auto f = outputs::write_piece(out + "/sample_" + std::to_string(s + 1), written.back(),
                                     str("TCN sample ", s + 1, " (first 16 steps: primer)"));
       files.insert(files.end(), f.begin(), f.end());
     }
+    std::vector<music::MidiFile> training;
+    for (const music::PianoRoll& roll : d.train) training.push_back(music::from_piano_roll(roll, dec));
+    files.push_back(outputs::write_report(
+        out + "/report.md",
+        str("# TCN on ", summary, "\n\n- best valid NLL ", log.best_valid, " nats per step at epoch ", log.best_epoch,
+            "\n- samples: ", written.size(), " of ", length, " steps, each primed on 16 steps of a ",
+            d.test.empty() ? "training" : "test", " piece\n\n"),
+        training, written, 16));
     files.push_back(outputs::write_curve(out + "/loss.svg", "TCN: NLL per step (nats)", log.train_nll, log.valid_nll));
     io::save_checkpoint(out + "/model.safetensors", *m, poly::recipe_metadata(r));
     std::printf("\nbest valid NLL %.3f nats/step at epoch %d\nwrote %zu files to %s/:\n", log.best_valid,
