@@ -13,6 +13,7 @@
 #include "music/seed_compat.h"
 #include "plot/svg.h"
 #include "music/synth.h"
+#include "pipelines/outputs.h"
 
 namespace rbm_music {
 
@@ -173,7 +174,7 @@ TrainLog train(models::RBM& rbm, optim::Optimizer& opt, const Examples& ex, cons
 
 // [doc:rbm-generate]
 std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Examples& ex, const Recipe& r, int pieces,
-                                                int windows, int gibbs_steps, Generator& gen) {
+                                                int windows, Generator& gen) {
   std::vector<pipelines::NoteStatePiece> out;
   const int64_t width = r.window * kRow, prime = r.window / 4;
   NoGradGuard no_grad;
@@ -205,11 +206,14 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
   for (int w = 0; w < windows; ++w) {
     v = where(mask, v, bernoulli(Tensor::full({P, width}, 0.02), gen));  // unclamped units start sparse
     models::RBM::GibbsOptions opt;
-    opt.steps = gibbs_steps;
+    opt.steps = r.gibbs_steps;
     opt.clamp_mask = &mask;
-    const double t0 = r.temperature_start, t1 = r.temperature_end;  // anneal linearly from t0 to t1
-    opt.temperature = [=](int s) { return t1 + (t0 - t1) * (1.0 - (double)s / gibbs_steps); };
-    std::vector<real> pv = rbm.gibbs(v, opt, gen).to_vector();  // a binary sample of the visible units
+    opt.mean_field_last = r.mean_field_last;
+    const double t0 = r.temperature_start, t1 = r.temperature_end, n = r.gibbs_steps;  // anneal linearly, t0 to t1
+    const double last = r.final_temperature > 0 ? r.final_temperature : t1;
+    opt.temperature = [=](int s) { return s + 1 == (int)n ? last : t1 + (t0 - t1) * (1.0 - (double)s / n); };
+    std::vector<real> pv = rbm.gibbs(v, opt, gen).to_vector();  // a sample, or the last step's probabilities
+    for (real& x : pv) x = x > 0.5f ? 1 : 0;
     std::vector<real> next((size_t)(P * width), 0);
     for (int64_t p = 0; p < P; ++p) {
       const real* s = pv.data() + p * width;
@@ -231,41 +235,11 @@ std::vector<pipelines::NoteStatePiece> generate(const models::RBM& rbm, const Ex
 }
 // [/doc]
 
-namespace {
-struct Stats {
-  double polyphony = 0, range = 0, in_scale = 0, empty_bars = 0;
-  int n = 0;
-};
-void add_stats(Stats& s, const music::PianoRoll& r) {
-  s.polyphony += music::polyphony(r), s.range += music::pitch_range(r), s.in_scale += music::in_scale_ratio(r);
-  s.empty_bars += music::empty_bar_rate(r, 16);
-  ++s.n;
-}
-std::string row(const char* name, const Stats& s) {
-  char b[200];
-  double n = std::max(1, s.n);
-  std::snprintf(b, sizeof b, "| %s | %d | %.2f | %.1f | %.1f%% | %.1f%% |\n", name, s.n, s.polyphony / n, s.range / n,
-                100 * s.in_scale / n, 100 * s.empty_bars / n);
-  return b;
-}
-music::PianoRoll roll_of(const music::MidiFile& m) {
-  music::RollOptions o;
-  o.lowest = kLow, o.highest = kLow + kKeys - 1;
-  return music::to_piano_roll(m, o);
-}
-}  // namespace
-
 std::vector<std::string> write_outputs(const std::string& out, const std::vector<pipelines::NoteStatePiece>& pieces,
                                        const std::vector<music::MidiFile>& songs, const TrainLog& log, const Recipe& r,
                                        const std::string& data_name, double train_seconds) {
   std::vector<std::string> files;
-  Stats corpus, samples;
-  std::vector<music::PianoRoll> train_rolls;
-  for (const music::MidiFile& m : songs) {
-    train_rolls.push_back(roll_of(m));
-    add_stats(corpus, train_rolls.back());
-  }
-  std::string copies;
+  std::vector<music::MidiFile> written;
   for (size_t i = 0; i < pieces.size(); ++i) {
     std::string base = out + "/sample_" + std::to_string(i + 1);
     music::MidiFile m;
@@ -284,9 +258,7 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
     ro.title = "RBM sample " + std::to_string(i + 1) + (r.faithful ? " (faithful seed recipe)" : "");
     io::write_file_atomic(base + ".svg", music::piano_roll_svg(m, ro), "rbm");
     files.insert(files.end(), {base + ".mid", base + ".wav", base + ".svg"});
-    music::PianoRoll pr = roll_of(m);
-    add_stats(samples, pr);
-    copies += str("| sample_", i + 1, " | ", pr.steps, " | ", music::longest_copied_run(pr, train_rolls), " |\n");
+    written.push_back(m);
   }
   if (!log.epoch.empty()) {  // a checkpoint without its history (an older one): no empty curve, no empty table
     plot::PlotOptions po;
@@ -313,18 +285,7 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
                            : str("\n- generation: Gibbs sampling annealed from temperature ", r.temperature_start,
                                  " to ", r.temperature_end),
                 "\n\n");
-  report +=
-      "## The samples beside the training music\n\n| | pieces | polyphony | pitch range | in scale | empty bars "
-      "|\n|---|---|---|---|---|---|\n";
-  report += row("training music", corpus) + row("samples", samples);
-  report +=
-      "\nPolyphony: mean number of sounding keys when anything sounds. In scale: share of notes inside the best of "
-      "the 24 major/minor keys. Empty bars: share of 16-step bars with no note.\n\n";
-  report +=
-      "## Did it copy? Longest run of steps identical to a training piece\n\n| sample | steps | longest copied run "
-      "|\n|---|---|---|\n" +
-      copies;
-  report += str("\n(The first ", r.window / 4, " steps of each piece are a primer taken from the training music.)\n");
+  report += outputs::music_report(songs, written, r.faithful ? 0 : r.window / 4);
   io::write_file_atomic(out + "/report.md", report, "rbm");
   files.push_back(out + "/report.md");
   return files;

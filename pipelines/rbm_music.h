@@ -18,13 +18,16 @@ struct Recipe {
   int64_t hidden = 192;     // faithful: 50
   int64_t window = 16;      // steps per example (one 4/4 bar of sixteenths); faithful: 15
   int64_t hop = 4;          // steps between training windows (faithful: windows never overlap)
-  int epochs = 25;          // faithful: 200
+  int epochs = 100;         // faithful: 200
   int64_t batch = 64;       // faithful: 100, one batch per song
   double lr = 0.01;         // faithful: 0.005, plain SGD
   int cd_k = 1;             // Gibbs steps in CD's negative phase
   bool persistent = false;  // PCD: the negative chains carry over between updates
-  double temperature_start = 1.5, temperature_end = 1.0;  // generation anneals from one to the other
-  int transpose = 1;  // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
+  double temperature_start = 1.5, temperature_end = 0.8;  // generation anneals from one to the other
+  int gibbs_steps = 200;                                  // Gibbs steps per generated window
+  double final_temperature = 0.4;  // the last Gibbs step's temperature (0: temperature_end like the rest)
+  bool mean_field_last = false;    // the last step keeps the units whose probability passes 1/2, not a sample
+  int transpose = 1;               // augmentation: every window also shifted by -t..+t semitones (faithful: 0)
   static Recipe seed_demo() {
     Recipe r;
     r.faithful = true, r.hidden = 50, r.window = 15, r.hop = 15, r.epochs = 200, r.batch = 100, r.lr = 0.005,
@@ -75,9 +78,10 @@ TrainLog train(cadenza::models::RBM& rbm, cadenza::optim::Optimizer& opt, const 
 
 // Improved generation: pieces of `windows` windows; each window starts clamped on the
 // last `prime` steps of the previous one (the first on a training window's opening),
-// then `gibbs_steps` annealed Gibbs steps; the last sample is the music.
+// then r.gibbs_steps annealed Gibbs steps; the last sample (or, with r.mean_field_last,
+// the last step's probabilities above 1/2) is the music.
 std::vector<pipelines::NoteStatePiece> generate(const cadenza::models::RBM& rbm, const Examples& ex, const Recipe& r,
-                                                int pieces, int windows, int gibbs_steps, cadenza::Generator& gen);
+                                                int pieces, int windows, cadenza::Generator& gen);
 
 // Writes MIDI, WAV, SVG roll for each piece, the loss curve, the report; returns the list of files.
 std::vector<std::string> write_outputs(const std::string& out, const std::vector<pipelines::NoteStatePiece>& pieces,

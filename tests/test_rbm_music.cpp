@@ -47,7 +47,8 @@ TEST_SUITE("ch07-rbm") {
     rbm_music::TrainLog log = rbm_music::train(rbm, *opt, ex, r, gen, nullptr);
     CHECK(log.epoch.size() == 8);
     CHECK(rbm.reconstruction_error(ex.x) < 0.8 * before);
-    auto pieces = rbm_music::generate(rbm, ex, r, 2, 3, 20, gen);
+    r.gibbs_steps = 20;
+    auto pieces = rbm_music::generate(rbm, ex, r, 2, 3, gen);
     REQUIRE(pieces.size() == 2);
     CHECK(pieces[0].steps() == 16 + 2 * 12);  // the first window whole, then 12 new steps per window
     for (auto& row : pieces[0].rows) CHECK(row.size() == 156);

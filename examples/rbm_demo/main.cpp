@@ -20,14 +20,17 @@ int main(int argc, char** argv) {
   flags::Parser args("rbm_demo", "Train an RBM on music and write samples as MIDI, WAV and SVG, with a report.");
   flags::SharedFlags sf;
   sf.data_help = "a folder of MIDI files (default: the bundled corpus in music/corpus)";
-  sf.epochs = "", sf.epochs_help = "passes over the data (default: the recipe's, 25, or 200 faithful)";
+  sf.epochs = "", sf.epochs_help = "passes over the data (default: the recipe's, 100, or 200 faithful)";
   sf.out = "out/rbm-demo";
   args.add_shared(sf);
   args.add_int("samples", "4", "pieces to generate", 1, 50);
   args.add_int("hidden", "0", "hidden units (0: the recipe's, 192; faithful 50)", 0, 100000);
   args.add_int("cd-k", "0", "Gibbs steps in CD's negative phase (0: the recipe's, 1)", 0, 1000);
   args.add_switch("pcd", "persistent contrastive divergence: the negative chains carry over between updates");
-  args.add("temperature", "", "generation temperature: T, or T0:T1 annealed from T0 to T1 (default 1.5:1)");
+  args.add("temperature", "", "generation temperature: T, or T0:T1 annealed from T0 to T1 (default 1.5:0.8)");
+  args.add_int("gibbs-steps", "0", "Gibbs steps per generated window (0: the recipe's, 200)", 0, 100000);
+  args.add_real("final-temperature", "0", "the last Gibbs step's temperature (0: the recipe's, 0.4)", 0, 100);
+  args.add_switch("mean-field", "end each window on the units more likely on than off, not on a sample");
   args.add_switch("faithful",
                   "the seed tutorial's exact recipe (reader, W ~ N(0.01, 1), CD-1 on samples, 1-step generation)");
   args.parse(argc, argv);
@@ -36,6 +39,9 @@ int main(int argc, char** argv) {
   if (long long h = args.integer("hidden", 0, 100000)) recipe.hidden = h;
   if (long long k = args.integer("cd-k", 0, 1000)) recipe.cd_k = (int)k;
   recipe.persistent = args.on("pcd");
+  if (long long g = args.integer("gibbs-steps", 0, 100000)) recipe.gibbs_steps = (int)g;
+  if (args.on("mean-field")) recipe.mean_field_last = true;
+  if (double t = args.number("final-temperature", 0, 100)) recipe.final_temperature = t;
   if (!args.str("temperature").empty()) {
     const std::string t = args.str("temperature");
     size_t colon = t.find(':');
@@ -86,7 +92,7 @@ int main(int argc, char** argv) {
                   log.epoch.size());
       return 130;
     }
-    auto pieces = rbm_music::generate(rbm, ex, recipe, samples, /*windows=*/8, /*gibbs_steps=*/200, gen);
+    auto pieces = rbm_music::generate(rbm, ex, recipe, samples, /*windows=*/8, gen);
     std::vector<std::string> files = rbm_music::write_outputs(
         out, pieces, songs, log, recipe, args.str("data").empty() ? "the bundled corpus" : args.str("data"), seconds);
     // [/doc]

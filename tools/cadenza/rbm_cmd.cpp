@@ -122,7 +122,7 @@ int cmd_sample(int argc, char** argv) {
   a.add("checkpoint", "", "the model.safetensors written by cadenza train");
   a.add_int("samples", "4", "pieces to write", 1, 50);
   a.add_int("windows", "8", "16-step windows per piece", 1, 64);
-  a.add_int("steps", "200", "Gibbs steps per window", 1, 100000);
+  a.add_int("steps", "", "Gibbs steps per window (default: the recipe's, 200)", 1, 100000);
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
   if (a.str("checkpoint").empty())
@@ -139,8 +139,9 @@ int cmd_sample(int argc, char** argv) {
   rbm_music::Examples ex = rbm_music::make_examples(songs, r);
   models::RBM rbm(ex.x.size(1), r.hidden, {}, gen);
   io::load_checkpoint(a.str("checkpoint"), rbm);
-  auto pieces = rbm_music::generate(rbm, ex, r, (int)a.integer("samples", 1, 50), (int)a.integer("windows", 1, 64),
-                                    (int)a.integer("steps", 1, 100000), gen);
+  if (a.given("steps")) r.gibbs_steps = (int)a.integer("steps", 1, 100000);
+  auto pieces =
+      rbm_music::generate(rbm, ex, r, (int)a.integer("samples", 1, 50), (int)a.integer("windows", 1, 64), gen);
   double seconds = 0;  // the training the checkpoint records (older ones: none, and the report says so)
   rbm_music::TrainLog history = rbm_music::log_from_metadata(f.metadata, &seconds);
   auto files = rbm_music::write_outputs(a.str("out"), pieces, songs, history, r,
