@@ -2,6 +2,8 @@
 // PyTorch fixtures (tests/fixtures/gen_seq_fixtures.py), the fused kernels against
 // their references at 1 and N threads, and the error messages of bad shapes.
 // docs/08-recurrent-networks.md, docs/09-attention-and-seq2seq.md, docs/10-convolutions-and-dilation.md.
+#include <algorithm>
+
 #include "tests/helpers.h"
 
 using namespace cadenza;
@@ -437,6 +439,70 @@ TEST_SUITE("ch09-attention") {
     CHECK(m.beam(src, 8, 5, 3, {}).tokens == std::vector<int64_t>{5, 1, 4, 1, 3});
     CHECK(m.beam(src, 8, 5, 3, {7}).tokens[0] == 7);  // the primer is forced
     CHECK(m.sample(src, 8, 5, greedy, {7, 7}, g).tokens[1] == 7);
+    set_num_threads(2);
+  }
+
+  TEST_CASE("Seq2Seq, aligned and bidirectional: two tokens per source step, one needing the step after") {
+    // Target for source step t: slot 0 copies src[t], slot 1 is src[t + 1] (the last step repeats
+    // itself). Slot 1 needs the backward encoder: a forward-only key at t has not seen t + 1.
+    set_num_threads(1);
+    Generator g(1);
+    models::Seq2SeqConfig c;
+    c.src_vocab = 8, c.tgt_vocab = 9, c.embed = 16, c.hidden = 32, c.dropout = 0;  // token 8: start
+    c.bidirectional = true, c.aligned = 2;
+    models::Seq2Seq m(c, g);
+    optim::Adam opt(m.parameters(), 1e-2);
+    const int64_t B = 16, S = 6, L = 2 * S;
+    auto target = [&](const std::vector<real>& seq) {
+      std::vector<real> t;
+      for (int64_t i = 0; i < S; ++i) t.push_back(seq[(size_t)i]), t.push_back(seq[(size_t)std::min(S - 1, i + 1)]);
+      return t;
+    };
+    for (int it = 0; it < 600; ++it) {
+      std::vector<real> s, ti, to;
+      for (int64_t b = 0; b < B; ++b) {
+        std::vector<real> seq;
+        for (int64_t t = 0; t < S; ++t) seq.push_back((real)(g.next_u64() % 8));
+        std::vector<real> y = target(seq);
+        s.insert(s.end(), seq.begin(), seq.end());
+        ti.push_back(8);
+        ti.insert(ti.end(), y.begin(), y.end() - 1);
+        to.insert(to.end(), y.begin(), y.end());
+      }
+      models::Seq2Seq::Output o = m.forward(Tensor::from_vector(s, {B, S}), {}, Tensor::from_vector(ti, {B, L}));
+      Tensor loss = cross_entropy(o.logits.reshape({B * L, 9}), Tensor::from_vector(to, {B * L}));
+      loss.backward();
+      opt.step();
+      opt.zero_grad();
+    }
+    std::vector<real> seq = {3, 1, 4, 1, 5, 2};
+    std::vector<real> want = target(seq);
+    std::vector<int64_t> expect(want.begin(), want.end());
+    models::SamplingOptions greedy;
+    greedy.temperature = 0;
+    Tensor src = Tensor::from_vector(seq, {1, S});
+    CHECK(m.sample(src, 8, L, greedy, {}, g).tokens == expect);
+    CHECK(m.beam(src, 8, L, 3, {}).tokens == expect);
+    // The aligned step gets most of the attention (the location prior, then what training made of it).
+    Tensor att = m.beam(src, 8, L, 3, {}).attention;
+    double aligned = 0;
+    for (int64_t t = 0; t < L; ++t) aligned += att.at({t, t / 2});
+    CHECK(aligned / (double)L > 0.5);
+    // A rule in the beam: forbid the right first token; each hypothesis's prefix reaches the rule.
+    std::vector<int64_t> seen;
+    models::Seq2Seq::TokenRule rule = [&](const std::vector<int64_t>& prefix, real* lp, int64_t vocab) {
+      CHECK(vocab == 9);
+      if (prefix.empty()) lp[3] = -1e9;
+      if (prefix.size() == 1) seen.push_back(prefix[0]);
+    };
+    std::vector<int64_t> ruled = m.beam(src, 8, L, 3, {}, rule).tokens;
+    CHECK(ruled[0] != 3);
+    REQUIRE(!seen.empty());
+    CHECK(std::find(seen.begin(), seen.end(), ruled[0]) != seen.end());
+    CHECK(std::find(seen.begin(), seen.end(), 3) == seen.end());
+    CHECK_THROWS_WITH_AS(m.encode(src, {6}), doctest::Contains("unpadded"), std::exception);
+    c.aligned = -1;
+    CHECK_THROWS_WITH_AS(models::Seq2Seq(c, g), doctest::Contains("aligned"), std::exception);
     set_num_threads(2);
   }
 

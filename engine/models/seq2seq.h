@@ -1,12 +1,15 @@
 // seq2seq.h: an encoder-decoder with attention (Bahdanau et al. 2015; Luong et al. 2015).
 //   encoder  Embedding -> LSTM over the source tokens              -> keys (B, S, H)
+//            (optionally bidirectional: plus an LSTM over the reversed source)
 //   decoder  Embedding of the previous target token, concatenated with the previous
 //            context ("input feeding") -> LSTM step -> Luong "general" attention over
-//            the keys -> context -> Linear([h; context]) -> next-token logits
+//            the keys (for aligned tasks, plus a learned score per offset from the step
+//            being written) -> context -> Linear([h; context]) -> next-token logits
 // Training uses teacher forcing: the decoder reads the true previous token.
 // Decoding: greedy / temperature / top-k / top-p sampling, or beam search, after an
 // optional primer (target tokens forced at the start). Chapter: docs/09-attention-and-seq2seq.md.
 #pragma once
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -21,6 +24,14 @@ struct Seq2SeqConfig {
   int64_t src_vocab = 0, tgt_vocab = 0;
   int64_t embed = 64, hidden = 128;
   double dropout = 0.1;
+  // A second encoder LSTM reads the source backwards; each key is the sum of the two, so a
+  // source step also knows what follows it. Sources must then be unpadded (no src_lengths).
+  bool bidirectional = false;
+  // For tasks where target token t belongs to source step t / aligned (a harmoniser: three
+  // voices per melody note). 0: off. Otherwise the decoder is told where it is: its input adds
+  // an embedding of t % aligned (which voice), and attention adds a learned score for each
+  // offset from step t / aligned, starting from a prior that favours that step.
+  int64_t aligned = 0;
 };
 
 class Seq2Seq : public nn::Module {
@@ -35,7 +46,8 @@ class Seq2Seq : public nn::Module {
   struct DecoderState {
     nn::RNNState rnn;
     Tensor context;
-  };  // context (B, H)
+    int64_t t = 0;  // target tokens read so far
+  };                // context (B, H)
   struct Output {
     Tensor logits, attention;
   };  // (B, T, V), (B, T, S)
@@ -56,12 +68,15 @@ class Seq2Seq : public nn::Module {
   };
   Decoded sample(const Tensor& src, int64_t start_token, int64_t length, const SamplingOptions& opt,
                  const std::vector<int64_t>& primer, Generator& gen);
+  // A rule for beam search: given a hypothesis's tokens so far, adjust the log-probabilities
+  // (vocab values) of its next token, e.g. -1e9 to forbid one, or a penalty to discourage it.
+  using TokenRule = std::function<void(const std::vector<int64_t>& prefix, real* log_probs, int64_t vocab)>;
   Decoded beam(const Tensor& src, int64_t start_token, int64_t length, int64_t beam_width,
-               const std::vector<int64_t>& primer);
+               const std::vector<int64_t>& primer, const TokenRule& rule = nullptr);
 
   Seq2SeqConfig cfg;
-  std::shared_ptr<nn::Embedding> src_embed, tgt_embed;
-  std::shared_ptr<nn::LSTM> encoder, decoder;
+  std::shared_ptr<nn::Embedding> src_embed, tgt_embed, slot_embed, offset_bias;  // the last two: with `aligned`
+  std::shared_ptr<nn::LSTM> encoder, encoder_bw, decoder;                        // encoder_bw: when bidirectional
   std::shared_ptr<nn::LuongAttention> attention;
   std::shared_ptr<nn::Linear> out;
   std::shared_ptr<nn::Dropout> drop;

@@ -109,13 +109,14 @@ LuongAttention::LuongAttention(Score s, int64_t dim, Generator& gen) : score(s) 
   if (s == Score::General) W = register_module("W", std::make_shared<Linear>(dim, dim, false, gen));
 }
 
-Attended LuongAttention::forward(const Tensor& query, const Tensor& keys, const Tensor& mask) {
+Attended LuongAttention::forward(const Tensor& query, const Tensor& keys, const Tensor& mask, const Tensor& bias) {
   check_qk("LuongAttention", query, keys);
   Tensor q = score == Score::General ? W->forward(query) : query;
   if (q.size(-1) != keys.size(-1))
     fail("LuongAttention", str("query size ", q.size(-1), " != key size ", keys.size(-1)),
          "dot scores need equal sizes");
   Tensor scores = matmul(keys, q.unsqueeze(-1)).squeeze(-1);  // (B, Tk)
+  if (bias.defined()) scores = scores + bias;                 // where to look, before what is there
   Tensor w = scaled_masked_softmax(scores, 1, mask);          // softmax(where(mask, scores, -1e9), -1)
   return {matmul(w.unsqueeze(1), keys).squeeze(1), w};
 }

@@ -50,8 +50,10 @@ class LuongAttention : public Module {
  public:
   enum class Score { Dot, General };
   LuongAttention(Score score, int64_t dim, Generator& gen = default_generator());
-  // query (B, d), keys (B, Tk, d), mask (B, Tk) or undefined -> output (B, d), weights (B, Tk)
-  Attended forward(const Tensor& query, const Tensor& keys, const Tensor& mask = Tensor());
+  // query (B, d), keys (B, Tk, d), mask (B, Tk) or undefined -> output (B, d), weights (B, Tk).
+  // bias (Tk) or (B, Tk), if given, is added to the scores before the softmax (a location prior).
+  Attended forward(const Tensor& query, const Tensor& keys, const Tensor& mask = Tensor(),
+                   const Tensor& bias = Tensor());
   std::string type_name() const override {
     return score == Score::Dot ? "LuongAttention(dot)" : "LuongAttention(general)";
   }
