@@ -2,25 +2,16 @@
 #include "music/part_writing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+#include "music/metrics.h"
 
 namespace music {
 
 namespace {
 double ratio(int64_t a, int64_t b) { return b ? (double)a / (double)b : 0; }
 
-// Sounding cells in the best of the 24 major and natural-minor keys.
-int64_t best_key_count(const std::array<int64_t, 12>& pc) {
-  static const int major[7] = {0, 2, 4, 5, 7, 9, 11}, minor[7] = {0, 2, 3, 5, 7, 8, 10};
-  int64_t best = 0;
-  for (int tonic = 0; tonic < 12; ++tonic)
-    for (const int* scale : {major, minor}) {
-      int64_t in = 0;
-      for (int d = 0; d < 7; ++d) in += pc[(size_t)((tonic + scale[d]) % 12)];
-      best = std::max(best, in);
-    }
-  return best;
-}
 }  // namespace
 
 // [doc:parallels]
@@ -53,11 +44,13 @@ PartWriting part_writing(const FourVoices& v) {
   for (const std::vector<int>& x : v)
     if (x.size() != T) throw std::invalid_argument("part_writing: the four voices must have the same number of steps");
   PartWriting p;
-  std::array<int64_t, 12> pc{};
+  PianoRoll roll;  // the four voices on all 128 keys, for chapter 5's in-scale ratio
+  roll.lowest = 0, roll.highest = 127, roll.steps = (int64_t)T;
+  roll.data.assign(T * 128, 0);
   for (size_t t = 0; t < T; ++t) {
     bool full = true;
     for (const std::vector<int>& x : v) {
-      if (x[t] >= 0) ++p.notes, ++pc[(size_t)(x[t] % 12)];
+      if (x[t] >= 0 && x[t] < 128) roll.data[t * 128 + (size_t)x[t]] = 1;
       full = full && x[t] >= 0;
     }
     if (full) {
@@ -74,7 +67,8 @@ PartWriting part_writing(const FourVoices& v) {
         p.parallels += parallel_perfect(a0, a1, b0, b1);
       }
   }
-  p.in_key = best_key_count(pc);
+  for (float cell : roll.data) p.notes += cell > 0;  // voices in unison sound one cell
+  p.in_key = std::llround(in_scale_ratio(roll) * (double)p.notes);
   return p;
 }
 

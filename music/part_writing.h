@@ -15,7 +15,7 @@ using FourVoices = std::array<std::vector<int>, 4>;
 
 // [doc:part-writing]
 struct PartWriting {
-  int64_t notes = 0, in_key = 0;  // sounding cells; those in the piece's best major or minor key
+  int64_t notes = 0, in_key = 0;  // sounding (step, pitch) cells; those in the best key (in_scale_ratio)
   int64_t pair_moves = 0;         // voice pairs (6 a step) where both voices move to a new pitch
   int64_t parallels = 0;          // of those, fifths or octaves (unisons too) moving the same way into the same
   int64_t full_steps = 0;         // steps where all four voices sound

@@ -285,9 +285,7 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
                            : str("\n- generation: Gibbs sampling annealed from temperature ", r.temperature_start,
                                  " to ", r.temperature_end),
                 "\n\n");
-  report += outputs::music_report(songs, written, r.faithful ? 0 : r.window / 4);
-  io::write_file_atomic(out + "/report.md", report, "rbm");
-  files.push_back(out + "/report.md");
+  files.push_back(outputs::write_report(out + "/report.md", report, songs, written, r.faithful ? 0 : r.window / 4));
   return files;
 }
 

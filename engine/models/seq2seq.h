@@ -45,9 +45,9 @@ class Seq2Seq : public nn::Module {
   };  // keys (B, S, H), mask (B, S)
   struct DecoderState {
     nn::RNNState rnn;
-    Tensor context;
-    int64_t t = 0;  // target tokens read so far
-  };                // context (B, H)
+    Tensor context;  // (B, H)
+    int64_t t = 0;   // target tokens read so far
+  };
   struct Output {
     Tensor logits, attention;
   };  // (B, T, V), (B, T, S)

@@ -179,13 +179,13 @@ int main(int argc, char** argv) {
     int64_t agree[3] = {}, total = 0;
     double aligned = 0;  // attention on the soprano step each token harmonises
     music::PartWriting ours, theirs;
+    const double penalty = a.number("parallels-penalty", 0, 1000);
     for (size_t c = 0; c < d.test.size() && !g_stop; ++c) {
       Voices v = pipelines::satb_voices(d.test[c]);
       size_t n = std::min<size_t>(v.s.size(), 32);
       Example e = make_example(v, 0, n);
       Tensor src = Tensor::from_vector(e.src, {1, (int64_t)n});
       std::vector<int> s(v.s.begin(), v.s.begin() + (long)n);
-      const double penalty = a.number("parallels-penalty", 0, 1000);
       models::Seq2Seq::Decoded dec = model.beam(src, kStart, 3 * (int64_t)n, a.integer("beam", 1, 64), {},
                                                 penalty > 0 ? no_parallels(s, penalty) : nullptr);
       for (size_t i = 0; i < dec.tokens.size(); ++i) {
