@@ -169,6 +169,24 @@ TEST_SUITE("ch04-modules") {
     set_num_threads(before);
   }
 
+  TEST_CASE("ema_update_: Polyak averaging with a warm-up, checked against the formula") {
+    Tensor avg = Tensor::from_vector({0, 10}, {2}), p = Tensor::from_vector({1, 20}, {2});
+    // step 0: d = min(0.99, 1/10) = 0.1, so the average moves 90% of the way
+    optim::ema_update_({avg}, {p}, 0.99, 0);
+    CHECK(avg.to_vector()[0] == doctest::Approx(0.9));
+    CHECK(avg.to_vector()[1] == doctest::Approx(19.0));
+    // late in training d = decay: a small step toward the parameter
+    Tensor late = Tensor::zeros({1});
+    optim::ema_update_({late}, {Tensor::full({1}, 1)}, 0.99, 1000000);
+    CHECK(late.item() == doctest::Approx(0.01).epsilon(1e-3));
+    // decay 0 copies the parameter; a wrong pairing is a clear error
+    optim::ema_update_({avg}, {Tensor::full({2}, 3)}, 0, 5);
+    CHECK(avg.to_vector() == std::vector<real>{3, 3});
+    expect_error([&] { optim::ema_update_({avg}, {Tensor::zeros({3})}, 0.9, 0); },
+                 {"[ema_update_]", "shape", "same module"});
+    expect_error([&] { optim::ema_update_({avg}, {}, 0.9, 0); }, {"[ema_update_]", "1 averaged tensors for 0"});
+  }
+
   TEST_CASE("optimiser state round-trips for resuming") {
     Tensor p = Tensor::full({3}, 1).requires_grad_(), q = Tensor::full({3}, 1).requires_grad_();
     optim::Adam a({p}, 0.1), b({q}, 0.1);

@@ -4,6 +4,7 @@
 #include "engine/core/parallel.h"
 #include "engine/optim/optim.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd/node.h"
@@ -227,6 +228,29 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm) {
     }
   return total;
   // [/exercise]
+}
+// [/doc]
+
+// [doc:ema]
+void ema_update_(const std::vector<Tensor>& average, const std::vector<Tensor>& params, double decay, int64_t step) {
+  NoGradGuard no_grad;
+  CZ_CHECK(average.size() == params.size(), "ema_update_",
+           str(average.size(), " averaged tensors for ", params.size(), " parameters"),
+           "average a copy of the same module");
+  const real w = (real)(1 - std::min(decay, (1.0 + (double)step) / (10.0 + (double)step)));
+  for (size_t i = 0; i < params.size(); ++i) {
+    CZ_CHECK(average[i].shape() == params[i].shape(), "ema_update_",
+             str("tensor ", i, " has shape ", shape_str(average[i].shape()), ", its parameter ",
+                 shape_str(params[i].shape())),
+             "average a copy of the same module");
+    Tensor pc = params[i].contiguous();
+    Tensor avg = average[i];  // a handle: the same storage
+    CZ_CHECK(avg.is_contiguous(), "ema_update_", str("averaged tensor ", i, " is a strided view"),
+             "average a module's own parameters");
+    real* a = avg.data();
+    const real* p = pc.data();
+    for (int64_t j = 0, n = params[i].numel(); j < n; ++j) a[j] += w * (p[j] - a[j]);
+  }
 }
 // [/doc]
 

@@ -75,4 +75,11 @@ class RMSprop : public Optimizer {
 // Returns the norm before clipping (as torch.nn.utils.clip_grad_norm_ does).
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm);
 
+// Polyak averaging as an exponential moving average, as torch.optim.swa_utils's EMA:
+// average += (1 - d) * (param - average) for each pair, element by element, where
+// d = min(decay, (1 + step) / (10 + step)) so that early averages are not held at the
+// initial weights (tf.train.ExponentialMovingAverage's num_updates). Evaluate with the
+// averaged parameters; keep training the others.
+void ema_update_(const std::vector<Tensor>& average, const std::vector<Tensor>& params, double decay, int64_t step);
+
 }  // namespace cadenza::optim
