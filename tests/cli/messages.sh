@@ -58,6 +58,9 @@ check "a folder of broken MIDI" "no training windows" "$B/cadenza" train --data 
 check "out of memory names the size" "needs 160.0 GB" "$B/cadenza" train --model lstm --hidden 100000 --epochs 1 --out "$tmp/o"
 # Non-numeric checkpoint metadata: a checkpoint whose epochs_done is "abc".
 "$B/cadenza" train --epochs 1 --out "$tmp/ck" > /dev/null 2>&1
+check "eval --split bogus" "--split must be train, valid or test, got 'bogus'" "$B/cadenza" eval --checkpoint "$tmp/ck/model.safetensors" --split bogus
+check "--split on a music RBM" "--split is for a frame RBM" "$B/cadenza" eval --checkpoint "$tmp/ck/model.safetensors" --split train
+check "--pcd on a resumed run" "--pcd cannot change a resumed run" "$B/cadenza" train --epochs 2 --resume "$tmp/ck/model.safetensors" --pcd --out "$tmp/o"
 /usr/bin/python3 - "$tmp/ck/model.safetensors" <<'PY'
 import json, struct, sys
 p = sys.argv[1]; raw = open(p, 'rb').read(); n = struct.unpack('<Q', raw[:8])[0]

@@ -60,6 +60,9 @@ int cmd_train(int argc, char** argv) {
   a.add("model", "rbm",
         "rbm; lstm, gru, tcn or rnn-nade train a sequence model instead (see cadenza train --model lstm --help)");
   a.add_switch("faithful", "the seed tutorial's exact recipe");
+  a.add_int("cd-k", "0", "Gibbs steps in contrastive divergence's negative phase (0: the recipe's)", 0, 1000);
+  a.add_switch("pcd", "persistent CD: the negative chains carry over between updates");
+  a.add_real("lr", "0", "SGD learning rate (0: the recipe's)", 0, 10);
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
   std::string data = a.str("data"), out = a.str("out");
@@ -68,9 +71,23 @@ int cmd_train(int argc, char** argv) {
   rbm_music::Recipe r = a.on("faithful") ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
   bool poly = is_polyphonic(data);
   if (poly)
-    r.hidden = 150, r.window = 1, r.epochs = 60, r.batch = 100, r.lr = 0.05, r.cd_k = 5;  // frame RBM on 88 keys
+    // a frame RBM on 88 keys; CD-15 and 150 hidden units as the RNN-RBM's reference code (chapter 7)
+    r.hidden = 150, r.window = 1, r.epochs = 100, r.batch = 100, r.lr = 0.05, r.cd_k = 15;
   if (a.given("epochs")) r.epochs = (int)a.integer("epochs", 1, 1000000);
   if (long long h = a.integer("hidden", 0, 100000)) r.hidden = h;
+  if (long long k = a.integer("cd-k", 0, 1000)) r.cd_k = (int)k;
+  if (a.on("pcd")) r.persistent = true;
+  if (double lr = a.number("lr", 0, 10)) r.lr = lr;
+  if (!a.str("resume").empty()) {  // a resumed run keeps its own sampler and step size
+    io::TensorFile f = io::load_safetensors(a.str("resume"));
+    for (const char* flag : {"cd-k", "pcd", "lr"})
+      if (a.passed(flag))
+        a.die(str("--", flag, " cannot change a resumed run"), "the run continues with its own recipe");
+    auto has = [&](const char* k) { return f.metadata.count(k) > 0; };  // older checkpoints: the defaults
+    if (has("cd_k")) r.cd_k = (int)io::metadata_int(f.metadata.at("cd_k"), "cd_k", a.str("resume"));
+    if (has("persistent")) r.persistent = f.metadata.at("persistent") == "1";
+    if (has("lr")) r.lr = io::metadata_number(f.metadata.at("lr"), "lr", a.str("resume"));
+  }
 
   rbm_music::Examples ex;
   if (poly) ex.x = frames(data, "train");
@@ -102,6 +119,9 @@ int cmd_train(int argc, char** argv) {
                        {"epochs_done", std::to_string(done)},
                        {"hidden", std::to_string(r.hidden)},
                        {"window", std::to_string(r.window)},
+                       {"cd_k", std::to_string(r.cd_k)},
+                       {"persistent", r.persistent ? "1" : "0"},
+                       {"lr", str(r.lr)},
                        {"seed", std::to_string(seed)},
                        {"data", data.empty() ? "bundled corpus" : data}};
   rbm_music::log_to_metadata(history, seconds, meta);  // so cadenza sample can report the training
@@ -158,7 +178,11 @@ int cmd_eval(int argc, char** argv) {
   a.add("checkpoint", "", "the model.safetensors written by cadenza train");
   a.add_int("ais-runs", "100", "annealed importance sampling runs", 2, 100000);
   a.add_int("ais-betas", "10000", "intermediate temperatures per run", 2, 10000000);
+  a.add("split", "test", "a frame RBM's benchmark split: train, valid or test (train beside test shows overfitting)");
   a.parse(argc, argv, 2);
+  const std::string split = a.str("split");
+  if (split != "train" && split != "valid" && split != "test")
+    a.die("--split must be train, valid or test, got '" + split + "'", "the benchmark folders have these three");
   uint64_t seed = setup(a);
   std::string ck = a.str("checkpoint"), data = a.str("data");
   if (ck.empty()) a.die("--checkpoint is required", "e.g. cadenza eval --checkpoint out/rbm/model.safetensors");
@@ -171,8 +195,10 @@ int cmd_eval(int argc, char** argv) {
   if (kind == "rbm-frames") {
     if (!is_polyphonic(data))
       a.die("a frame RBM is evaluated on a polyphonic benchmark folder", "e.g. --data ../shared/data/jsb_chorales");
-    x = frames(data, "test");
+    x = frames(data, split);
   } else {
+    if (a.passed("split"))
+      a.die("--split is for a frame RBM on a benchmark folder", "a music RBM is scored on every window of --data");
     rbm_music::Recipe r = meta(f, "recipe", ck) == "faithful" ? rbm_music::Recipe::seed_demo() : rbm_music::Recipe();
     r.transpose = 0;
     x = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r).x;
@@ -192,12 +218,12 @@ int cmd_eval(int argc, char** argv) {
               rbm.pseudo_log_likelihood(x, gen) / (double)steps_per_example);
   std::printf("%-34s %.3f +- %.3f (%s)\n", "log Z", z.log_z, z.stderr_log_z, hidden <= 20 ? "exact" : "AIS");
   std::printf("%-34s %.3f nats\n", "NLL per step", nll);
-  if (kind == "rbm-frames" && dataset == "jsb_chorales")
+  if (kind == "rbm-frames" && dataset == "jsb_chorales" && split == "test")
     std::printf(
         "\n| model | JSB Chorales test NLL (nats/step) |\n|---|---|\n| Note 1-Gram (published) | 11.06 |\n"
         "| RBM (published, Boulanger-Lewandowski et al. 2012) | 7.43 |\n| RBM (Cadenza, %lld hidden) | %.2f |\n",
         (long long)hidden, nll);
   std::printf("model=%s dataset=%s split=%s nll=%.3f acc=- steps=%lld\n", kind.c_str(), dataset.c_str(),
-              kind == "rbm-frames" ? "test" : "all", nll, (long long)(x.size(0) * steps_per_example));
+              kind == "rbm-frames" ? split.c_str() : "all", nll, (long long)(x.size(0) * steps_per_example));
   return 0;
 }
