@@ -151,6 +151,16 @@ PianoRoll transpose(const PianoRoll& r, int semitones, int64_t* dropped) {
   return out;
 }
 
+std::pair<int, int> transpose_room(const PianoRoll& r, int limit) {
+  int lo = r.keys(), hi = -1;  // the lowest and highest sounding key
+  const int K = r.keys();
+  for (int64_t t = 0; t < r.steps; ++t)
+    for (int k = 0; k < K; ++k)
+      if (r.data[(size_t)t * K + k] != 0) lo = std::min(lo, k), hi = std::max(hi, k);
+  if (hi < 0) return {0, 0};
+  return {std::min(limit, lo), std::min(limit, K - 1 - hi)};
+}
+
 std::vector<PianoRoll> windows(const PianoRoll& r, int64_t length, int64_t hop) {
   if (length <= 0 || hop <= 0) throw MidiError("bad_window", 0, "window length and hop must be positive");
   std::vector<PianoRoll> out;

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "music/pianoroll.h"
@@ -46,6 +47,9 @@ Split split_indices(size_t n, double train_fraction, double valid_fraction, uint
 // Shifts every note by `semitones`; notes pushed outside the roll's range are dropped
 // and counted in *dropped when given.
 PianoRoll transpose(const PianoRoll& roll, int semitones, int64_t* dropped = nullptr);
+// How far the roll can move without losing a note, at most `limit` each way: {down, up}
+// semitones ({0, 0} for a silent roll). Augmentation draws its shifts from [-down, up].
+std::pair<int, int> transpose_room(const PianoRoll& roll, int limit);
 // Windows of `length` steps every `hop` steps (the last partial window is dropped).
 std::vector<PianoRoll> windows(const PianoRoll& roll, int64_t length, int64_t hop);
 // Mini-batches of indices 0..n-1, shuffled with `seed` when shuffle is true; the last may be smaller.

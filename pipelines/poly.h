@@ -39,6 +39,8 @@ struct Recipe {
   double dropout = 0.2, lr = 1e-3, clip = 1.0;
   int epochs = 100, batch = 8, patience = 10;  // stop after `patience` epochs without a better valid NLL
   int64_t chunk = 0;                           // cut training pieces into chunks of this many steps (0: whole)
+  int transpose = 0;  // augmentation: each epoch, each training piece shifted by up to this many semitones
+  double ema = 0;     // > 0: validate, keep and test an exponential moving average of the weights with this decay
   std::string to_string() const;
 };
 // The defaults for a model on a dataset (the settings the recipes use).
@@ -64,12 +66,12 @@ struct TrainLog {
 // and learning rate, the generator's state, and where early stopping stood (best, bad epochs).
 struct RunState {
   pipelines::FitState fit;
-  std::map<std::string, cadenza::Tensor> params, optim;
+  std::map<std::string, cadenza::Tensor> params, optim, average;  // average: the EMA weights (recipe.ema > 0)
   std::string generator;
   double lr = 0;
 };
 // Adam, gradient clipping, lr / 4 after 3 epochs without improvement, early stopping;
-// the best-on-valid parameters are restored at the end. With run: a run whose fit.epochs_done > 0
+// the best-on-valid parameters are restored at the end (with recipe.ema, the best averaged ones). With run: a run whose fit.epochs_done > 0
 // continues from it, and run is kept up to date after every finished epoch (also when stopped).
 TrainLog train(cadenza::models::FrameModel& m, const Data& d, const Recipe& r, cadenza::Generator& gen,
                volatile bool* stop, RunState* run = nullptr);

@@ -57,18 +57,36 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
                RunState* run) {
   m.init_output_bias(music::note_unigram(d.train));  // start from the Note 1-Gram
   optim::Adam opt(m.parameters(), r.lr);
+  // With r.ema: a second copy of the model holds the moving average of the weights, and is the
+  // one validated, kept and returned (Polyak averaging).
+  std::unique_ptr<models::FrameModel> avg;
+  if (r.ema > 0) {
+    Generator unused(0);  // its initial weights are overwritten at once
+    avg = build(r, unused);
+    avg->load_state_dict(m.state_dict());
+  }
   if (run && run->fit.epochs_done > 0) {  // continue a run exactly where its last finished epoch left it
     m.load_state_dict(run->params);
+    if (avg) avg->load_state_dict(run->average);
     opt.load_state_dict(run->optim);
     opt.lr = run->lr;
     gen.set_state(run->generator);
   }
-  std::vector<music::PianoRoll> pieces = chunks(d.train, r.chunk);
+  models::FrameModel& kept = avg ? *avg : m;  // the weights validated and returned
+  const std::vector<music::PianoRoll> originals = chunks(d.train, r.chunk);
+  std::vector<music::PianoRoll> pieces = originals;
+  std::vector<std::pair<int, int>> room(originals.size());  // how far each piece can move down and up
+  for (size_t i = 0; i < originals.size(); ++i) room[i] = music::transpose_room(originals[i], r.transpose);
   double sum = 0;  // NLL summed over the epoch's steps so far
   int64_t steps = 0;
   pipelines::FitHooks h;
   h.batches = [&](int) {
     sum = 0, steps = 0;
+    if (r.transpose > 0)  // every piece in a key drawn afresh each epoch, no note pushed off the keyboard
+      for (size_t i = 0; i < originals.size(); ++i) {
+        const int down = room[i].first, up = room[i].second;
+        pieces[i] = music::transpose(originals[i], (int)gen.randint(down + up + 1) - down);
+      }
     return music::batches(pieces.size(), (size_t)r.batch, true, gen.next_u64());
   };
   h.step = [&](const std::vector<size_t>& batch) {
@@ -77,13 +95,14 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
     pipelines::FrameBatch b = pipelines::frame_batch(part);
     models::FrameLoss l = models::frame_nll(m.logits(b.x, b.y, b.lengths), b.y, b.lengths);
     pipelines::backward_and_step(l.total / (real)l.steps, opt, r.clip);
+    if (avg) optim::ema_update_(avg->parameters(), m.parameters(), r.ema, opt.steps());
     sum += l.total.item(), steps += l.steps;
     return str("train NLL ", sum / (double)steps);
   };
   h.train_loss = [&] { return sum / (double)steps; };
-  h.valid_loss = [&] { return nll_per_step(m, d.valid); };
+  h.valid_loss = [&] { return nll_per_step(kept, d.valid); };
   h.divide_lr = [&](double f) { return opt.lr /= f; };
-  h.model = &m;  // the best-on-valid parameters are restored at the end
+  h.model = &kept;  // the best-on-valid parameters are restored at the end
   pipelines::FitOptions o;
   o.epochs = r.epochs, o.patience = r.patience, o.decay_every = 3, o.decay_factor = 4;
   o.loss_label = "train NLL", o.valid_label = "valid NLL", o.stop = stop;
@@ -93,11 +112,15 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
     h.epoch_done = [&](const pipelines::FitState&) {  // a snapshot at every epoch boundary
       run->params.clear();
       for (auto& [k, v] : m.state_dict()) run->params[k] = v.clone();
+      run->average.clear();
+      if (avg)
+        for (auto& [k, v] : avg->state_dict()) run->average[k] = v.clone();
       run->optim = opt.state_dict();
       for (auto& [k, v] : run->optim) v = v.clone();
       run->generator = gen.get_state(), run->lr = opt.lr;
     };
   pipelines::FitLog f = pipelines::fit(h, o);
+  if (avg) m.load_state_dict(avg->state_dict());
   TrainLog log;
   log.train_nll = f.train_loss, log.valid_nll = f.valid_loss;
   log.best_epoch = f.best_epoch, log.best_valid = f.best_valid, log.seconds = f.seconds;
@@ -119,6 +142,7 @@ void save_run(const std::string& path, const RunState& run, io::Metadata meta) {
   std::map<std::string, Tensor> all = run.params;
   for (auto& [k, v] : run.optim) all["optim." + k] = v;
   for (auto& [k, v] : run.fit.best) all["best." + k] = v;
+  for (auto& [k, v] : run.average) all["average." + k] = v;
   char b[32];
   meta["resume.epochs_done"] = std::to_string(run.fit.epochs_done);
   meta["resume.best_epoch"] = std::to_string(run.fit.best_epoch);
@@ -157,6 +181,7 @@ RunState load_run(const std::string& path, io::Metadata* metadata) {
   for (auto& [k, v] : f.tensors) {
     if (k.rfind("optim.", 0) == 0) run.optim[k.substr(6)] = v;
     else if (k.rfind("best.", 0) == 0) run.fit.best[k.substr(5)] = v;
+    else if (k.rfind("average.", 0) == 0) run.average[k.substr(8)] = v;
     else run.params[k] = v;
   }
   run.fit.epochs_done = (int)io::metadata_int(need("resume.epochs_done"), "resume.epochs_done", path);

@@ -106,6 +106,16 @@ TEST_SUITE("ch05-midi") {
     CHECK(up.at(0, 62) == 1);
     CHECK(up.at(0, 66) == 1);
     CHECK(dropped == 1);  // 108 + 2 is off the keyboard
+    // The room to move: 60..108 on a 21..108 keyboard can go 39 down and nowhere up.
+    CHECK(transpose_room(r, 5) == std::pair<int, int>{5, 0});
+    CHECK(transpose_room(r, 50) == std::pair<int, int>{39, 0});
+    CHECK(transpose_room(roll({{22}, {100}}), 6) == std::pair<int, int>{1, 6});
+    CHECK(transpose_room(roll({{}, {}}), 6) == std::pair<int, int>{0, 0});  // silence goes nowhere
+    for (int s2 : {-1, 6}) {
+      int64_t lost = -1;
+      transpose(roll({{22}, {100}}), s2, &lost);
+      CHECK(lost == 0);  // every shift inside the room keeps every note
+    }
     CHECK(windows(roll({{60}, {61}, {62}, {63}, {64}}), 2, 2).size() == 2);
     CHECK(windows(roll({{60}, {61}, {62}, {63}, {64}}), 2, 1)[3].at(1, 64) == 1);
     auto b = batches(10, 4, true, 3);

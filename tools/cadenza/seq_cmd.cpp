@@ -47,6 +47,14 @@ int cmd_train_seq(int argc, char** argv) {
   a.add_real("lr", "0", "Adam learning rate (0: the recipe's)", 0, 10);
   a.add_int("batch", "0", "pieces per batch (0: the recipe's)", 0, 100000);
   a.add_int("patience", "0", "stop after this many epochs without a better valid NLL (0: the recipe's)", 0, 100000);
+  a.add_int("transpose", "-1",
+            "each epoch, shift each training piece by a random -N..N semitones, kept on the keyboard (-1: the "
+            "recipe's)",
+            -1, 24);
+  a.add_real("ema", "-1",
+             "validate, keep and test a moving average of the weights with this decay, e.g. 0.998 (0: off; -1: the "
+             "recipe's)",
+             -1, 0.99999);
   a.add("resume", "",
         "continue the run saved in this resume.safetensors exactly (its recipe and data; --epochs may extend it)");
   a.parse(argc, argv, 2);
@@ -59,7 +67,7 @@ int cmd_train_seq(int argc, char** argv) {
     const std::string was = poly::recipe_from_metadata(resumed).model;
     if (a.str("model") != was)
       a.die("'" + a.str("resume") + "' is a " + was + " run, not " + a.str("model"), "pass --model " + was);
-    for (const char* f : {"hidden", "layers", "dropout", "lr", "batch", "patience"})
+    for (const char* f : {"hidden", "layers", "dropout", "lr", "batch", "patience", "transpose", "ema"})
       if (a.passed(f))
         a.die("--" + std::string(f) + " cannot change a resumed run", "the run continues with its own recipe");
   }
@@ -81,6 +89,8 @@ int cmd_train_seq(int argc, char** argv) {
   if (double v = a.number("lr", 0, 10)) r.lr = v;
   if (long long v = a.integer("batch", 0, 100000)) r.batch = (int)v;
   if (long long v = a.integer("patience", 0, 100000)) r.patience = (int)v;
+  if (long long v = a.integer("transpose", -1, 24); v >= 0) r.transpose = (int)v;
+  if (double v = a.number("ema", -1, 0.99999); v >= 0) r.ema = v;
   std::string out = a.str("out").empty() ? "out/" + r.model + "-" + d.name : a.str("out");
   a.make_output_dir(out);
   Generator gen(seed);
