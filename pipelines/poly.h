@@ -71,8 +71,10 @@ struct RunState {
   double lr = 0;
 };
 // Adam, gradient clipping, lr / 4 after 3 epochs without improvement, early stopping;
-// the best-on-valid parameters are restored at the end (with recipe.ema, the best averaged ones). With run: a run whose fit.epochs_done > 0
-// continues from it, and run is kept up to date after every finished epoch (also when stopped).
+// the best-on-valid parameters are restored at the end (with recipe.ema, the best averaged
+// ones; recipe.transpose shifts the training pieces each epoch). With run: a run whose
+// fit.epochs_done > 0 continues from it, and run is kept up to date after every finished
+// epoch (also when stopped).
 TrainLog train(cadenza::models::FrameModel& m, const Data& d, const Recipe& r, cadenza::Generator& gen,
                volatile bool* stop, RunState* run = nullptr);
 // RunState in a safetensors file (out/resume.safetensors) with the recipe's metadata, and back.

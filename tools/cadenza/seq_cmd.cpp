@@ -52,7 +52,7 @@ int cmd_train_seq(int argc, char** argv) {
             "recipe's)",
             -1, 24);
   a.add_real("ema", "-1",
-             "validate, keep and test a moving average of the weights with this decay, e.g. 0.998 (0: off; -1: the "
+             "validate, keep and test a moving average of the weights with this decay, e.g. 0.99 (0: off; -1: the "
              "recipe's)",
              -1, 0.99999);
   a.add("resume", "",
