@@ -345,6 +345,7 @@ help:
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (JSB: DATA=...; else the bundled corpus) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
+	@echo "                    (CADENZA_ISA=portable|avx2|avx512 times one SIMD path)"
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make grade        run the graded exercises and print the score table (CH=07: one chapter; docs/teaching.md)"
 	@echo "  make student      write the student edition to out/student: every exercise stubbed (CH=07,08: only those)"

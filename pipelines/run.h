@@ -9,15 +9,18 @@
 #include <new>
 #include <string>
 
+#include "engine/core/cpu.h"
 #include "engine/core/error.h"
 #include "music/midi.h"
 
 namespace pipelines {
 
-// Runs body() and returns its exit status, or 1 after printing the error.
+// Runs body() and returns its exit status, or 1 after printing the error. A bad CADENZA_ISA
+// (engine/core/cpu.h) is reported here, before any work starts.
 template <class F>
 int run_main(const std::string& program, F body) {
   try {
+    cadenza::cpu_capability();
     return body();
   } catch (const cadenza::Error& e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());

@@ -61,11 +61,52 @@ TEST_SUITE("ch11-fast") {
   }
 
   TEST_CASE("gemm on many rows and a long K matches the reference") {
-    // M >= 256 rows and K >= 512 take K in slices of 512 (kKCDeep in gemm.cpp): K = 512 is one
-    // slice, 1100 two and a last of 76. M = 301 ends in a sliver of one row; N = 70 in a panel of 6.
+    // M >= 256 rows and K >= kc_deep take deeper slices (gemm_blocking): with the 6 x 16 tile on a
+    // 32 KB L1, 512; K = 512 is one slice, 1100 two and a last of 76. M = 301 ends in a sliver of
+    // one row; N = 70 in a panel of 6. (The next test runs the other machines' blockings here.)
     Generator gen(10);
     for (int64_t M : {256, 301})
       for (int64_t K : {512, 1100}) check_gemm_every_transpose(M, 70, K, gen);
+  }
+
+  // [doc:gemm-blocking-test]
+  TEST_CASE("the blocks come from the caches: the rule on the machines we know, and on unknown caches") {
+    using kernels::GemmBlocking;
+    auto rule = [](int64_t l1d, int64_t l2, int64_t cols) { return kernels::gemm_blocking({l1d, l2, 0}, cols); };
+    constexpr int64_t KB = 1024;
+    CHECK(rule(32 * KB, 512 * KB, 16) == GemmBlocking{256, 512, 96});   // Zen 3, AVX2: the 6 x 16 tile
+    CHECK(rule(48 * KB, 2048 * KB, 64) == GemmBlocking{128, 128, 96});  // Golden Cove (Sapphire Rapids): 6 x 64
+    CHECK(rule(48 * KB, 2048 * KB, 16) == GemmBlocking{512, 512, 96});  // the same core limited to AVX2
+    CHECK(rule(32 * KB, 1024 * KB, 64) == GemmBlocking{64, 64, 96});    // Zen 4: 6 x 64 in a 32 KB L1
+    CHECK(rule(0, 0, 16) == rule(32 * KB, 512 * KB, 16));               // unknown: a common laptop core
+    CHECK(rule(4 * KB, 8 * KB, 64) == GemmBlocking{32, 32, 24});        // tiny caches: the smallest blocks
+    // This machine: sysfs (or sysconf) found the caches, and gemm uses the rule on them.
+    const CacheSizes here = cpu_cache_sizes();
+    MESSAGE("this CPU: L1d " << here.l1d / KB << " KB, L2 " << here.l2 / KB << " KB, L3 " << here.l3 / KB
+                             << " KB; gemm blocks kc " << kernels::gemm_blocking().kc << ", kc_deep "
+                             << kernels::gemm_blocking().kc_deep << ", mc " << kernels::gemm_blocking().mc);
+#if defined(__linux__)
+    CHECK(here.l1d >= 8 * KB);
+    CHECK(here.l2 >= here.l1d);
+#endif
+    CHECK(kernels::gemm_blocking() == rule(here.l1d, here.l2, cpu_has_avx512() ? 64 : 16));
+  }
+  // [/doc]
+
+  TEST_CASE("gemm matches the reference under every blocking the rule gives, at 1 and N threads") {
+    // Each machine's blocks forced here, so every machine tests all of them: slices of 32 (many
+    // per product), 64, 128 and 256 with deep ones of 512, on shapes whose K is several slices
+    // with a short last one, and M >= 256 for the deep slices.
+    Generator gen(15);
+    using kernels::GemmBlocking;
+    for (const GemmBlocking& b :
+         {GemmBlocking{32, 32, 24}, GemmBlocking{64, 64, 96}, GemmBlocking{128, 128, 96}, GemmBlocking{256, 512, 96}}) {
+      INFO("kc " << b.kc << ", kc_deep " << b.kc_deep << ", mc " << b.mc);
+      kernels::set_gemm_blocking(&b);
+      check_gemm_every_transpose(37, 130, 300, gen);
+      check_gemm_every_transpose(260, 70, 600, gen);
+    }
+    kernels::set_gemm_blocking(nullptr);
   }
 
   TEST_CASE("gemm gives bit-identical results at 1, 2 and 3 threads") {

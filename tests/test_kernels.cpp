@@ -4,6 +4,8 @@
 #include "tests/helpers.h"
 
 #include <array>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -89,24 +91,49 @@ TEST_SUITE("ch11-fast") {
 
   // On CPUs without AVX2 the fast functions are the C library itself, so the portable
   // round below is a check of the dispatch, not of a second approximation.
-  TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, AVX2 and portable dispatch") {
+  TEST_CASE("vexp, vsigmoid and vtanh are within 1e-6 relative of the C library, on every SIMD level") {
     struct Case {
       const char* name;
       ArrayFn fast, ref;
       real lo, hi;
     };
+    const CpuCapability top = cpu_capability();  // the best level, or what CADENZA_ISA chose
     for (const Case& c : {Case{"exp", kernels::vexp, kernels::exp_ref, -110, 90},
                           Case{"sigmoid", kernels::vsigmoid, kernels::sigmoid_ref, -110, 110},
                           Case{"tanh", kernels::vtanh, kernels::tanh_ref, -12, 12}})
-      for (bool portable : {false, true}) {
-        force_portable_kernels(portable);
+      for (CpuCapability level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
+        if (level > top) continue;
+        set_cpu_capability_limit(level);
         real at = 0;
         double worst = worst_rel_error(c.fast, c.ref, sweep(c.lo, c.hi, 200001), &at);
-        INFO(c.name << std::string(portable ? " portable" : " avx2") << ": worst relative error " << worst
+        INFO(c.name << " " << std::string(cpu_capability_name(level)) << ": worst relative error " << worst
                     << " at x = " << at);
         CHECK(worst <= 1e-6);
       }
     force_portable_kernels(false);
+  }
+
+  TEST_CASE("vexp, vsigmoid and vtanh on AVX-512 give the AVX2 bits in every lane; the check fails on the C library") {
+    if (cpu_capability() < CpuCapability::avx512) {
+      MESSAGE("skipped: this CPU has no AVX-512 (or CADENZA_ISA chose a lower level)");
+      return;
+    }
+    const real inf = std::numeric_limits<real>::infinity(), nan = std::numeric_limits<real>::quiet_NaN();
+    std::vector<real> x = sweep(-110, 110, 100003);  // 100003 = 6250 registers of 16 and a tail of 3
+    for (real v : {inf, -inf, nan, 0.0f, -0.0f, 0.625f, -0.625f, 88.72283f, -104.0f, 1e-30f, 44.0f}) x.push_back(v);
+    auto run = [&](ArrayFn f, CpuCapability level) {
+      set_cpu_capability_limit(level);
+      std::vector<real> y(x.size());
+      f(x.data(), y.data(), (int64_t)x.size());
+      force_portable_kernels(false);
+      return y;
+    };
+    auto same_bits = [](const std::vector<real>& a, const std::vector<real>& b) {
+      return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(real)) == 0;  // NaN == NaN
+    };
+    for (ArrayFn f : {kernels::vexp, kernels::vsigmoid, kernels::vtanh})
+      CHECK(same_bits(run(f, CpuCapability::avx512), run(f, CpuCapability::avx2)));
+    CHECK_FALSE(same_bits(run(kernels::vtanh, CpuCapability::avx512), run(kernels::vtanh, CpuCapability::portable)));
   }
 
   TEST_CASE("the accuracy check fails on a deliberately wrong kernel") {
@@ -120,9 +147,11 @@ TEST_SUITE("ch11-fast") {
 
   TEST_CASE("vmath: special values, and every element computed the same way wherever it sits") {
     const real inf = std::numeric_limits<real>::infinity(), nan = std::numeric_limits<real>::quiet_NaN();
-    for (bool portable : {false, true}) {
-      force_portable_kernels(portable);
-      std::vector<real> x = {inf, -inf, nan, 100, -200, 0, 1, -1, 3};  // 9: one full register and a tail
+    const CpuCapability top = cpu_capability();
+    for (CpuCapability level : {CpuCapability::avx512, CpuCapability::avx2, CpuCapability::portable}) {
+      if (level > top) continue;
+      set_cpu_capability_limit(level);
+      std::vector<real> x = {inf, -inf, nan, 100, -200, 0, 1, -1, 3};  // 9: a tail (AVX-512), or a register and a tail
       std::vector<real> e(9), s(9), t(9);
       kernels::vexp(x.data(), e.data(), 9);
       kernels::vsigmoid(x.data(), s.data(), 9);
@@ -331,30 +360,50 @@ TEST_SUITE("ch11-fast") {
 #else
     CHECK(best == CpuCapability::portable);  // make arm-check runs this on aarch64
 #endif
-    const char* tile = best == CpuCapability::avx512 ? "avx512 6x64"
-                       : best == CpuCapability::avx2 ? "avx2-fma 6x16"
-                                                     : "portable 6x16";
+    const CpuCapability level = parse_isa(std::getenv("CADENZA_ISA"), best);  // the best, unless forced
+    const char* tile = level == CpuCapability::avx512 ? "avx512 6x64"
+                       : level == CpuCapability::avx2 ? "avx2-fma 6x16"
+                                                      : "portable 6x16";
     CHECK(std::string(kernels::gemm_kernel_name()) == tile);
     set_cpu_capability_limit(CpuCapability::portable);  // a lower limit is what the kernels then report
     CHECK(std::string(kernels::gemm_kernel_name()) == "portable 6x16");
     force_portable_kernels(false);
-    CHECK(cpu_capability() == best);
+    CHECK(cpu_capability() == level);
+  }
+
+  TEST_CASE("CADENZA_ISA forces a level, and a level the CPU lacks or an unknown name is a clear error") {
+    CHECK(parse_isa(nullptr, CpuCapability::avx2) == CpuCapability::avx2);  // unset: the best
+    CHECK(parse_isa("", CpuCapability::avx512) == CpuCapability::avx512);
+    CHECK(parse_isa("portable", CpuCapability::avx512) == CpuCapability::portable);
+    CHECK(parse_isa("avx2", CpuCapability::avx512) == CpuCapability::avx2);
+    CHECK(parse_isa("avx512", CpuCapability::avx512) == CpuCapability::avx512);
+    CHECK_THROWS_WITH_AS(parse_isa("avx512", CpuCapability::avx2),
+                         doctest::Contains("this CPU cannot run the avx512 kernels: the best it has is avx2"), Error);
+    CHECK_THROWS_WITH_AS(parse_isa("AVX2", CpuCapability::avx512), doctest::Contains("unknown SIMD level 'AVX2'"),
+                         Error);
+    // The process's own CADENZA_ISA (tests/cli/messages.sh runs the bench under each value and
+    // checks the kernel it reports): whatever it says, this run's level is the one it names.
+    CHECK(cpu_capability() == parse_isa(std::getenv("CADENZA_ISA"), cpu_best_capability()));
   }
 
   TEST_CASE("the AVX-512 tiles give the same bits as the AVX2 tiles; the check fails on the portable loops") {
-    if (cpu_best_capability() < CpuCapability::avx512) {
+    if (cpu_capability() < CpuCapability::avx512) {  // (or CADENZA_ISA chose a lower level)
       MESSAGE("skipped: this CPU has no AVX-512 (the AVX2 and portable paths are tested above)");
       return;
     }
     Generator gen(14);
     // With small K, N = 48, 64, 80 and 256 take the wide tile (B read in place), with 3, 4,
     // 4 + 1 and 4 + 4 panels, on A read in place in tiles of 4 rows: M = 64, 66, 7 and 129 end
-    // in 4, 2, 3 and 1 rows. N = 70, 129 and K = 300, 600 take packed panels (the 6 x 16 tile on
-    // every CPU) in several K slices; 130 and 131 x 64 x 600 take the 6 x 64 tile on packed
-    // slivers of A (more than 128 rows), in three K slices, ending in 4 and 5 rows. With
-    // K <= 128 and B packed, the 6 x 64 tile reads panels packed side by side in fours: 20 x 1000
+    // in 4, 2, 3 and 1 rows. N = 70, 129 and K = 300, 600 take panels packed in fours, in several
+    // K slices, with a right edge of 6 and 1 columns (the 6 x 16 tile); 130 and 131 x 64 x 600
+    // take the 6 x 64 tile on packed slivers of A (more than 128 rows), in three K slices, ending
+    // in 4 and 5 rows. In one slice, the 6 x 64 tile reads panels packed side by side in fours: 20 x 1000
     // x 64 is 62 whole panels and one of 8 columns (the 6 x 16 tile), split between 2 or 3
     // threads at panels that are not multiples of four; 100 x 250 x 128 ends in a panel of 10.
+    // Both tiles run with the same blocks (each level's own rule slices K differently, and a
+    // sum over other slices rounds differently): the 6 x 16 tile's blocks on a 32 KB L1.
+    const kernels::GemmBlocking same{256, 512, 96};
+    kernels::set_gemm_blocking(&same);
     auto product = [&](CpuCapability level, const Tensor& A, const Tensor& B, bool accumulate) {
       set_cpu_capability_limit(level);
       const int64_t M = A.size(0), K = A.size(1), N = B.size(1);
@@ -389,6 +438,7 @@ TEST_SUITE("ch11-fast") {
         }
     }
     set_num_threads(before);
+    kernels::set_gemm_blocking(nullptr);
     CHECK(portable_differs);  // no fused multiply-add there: the bit comparison can fail
   }
 

@@ -21,8 +21,14 @@ namespace cadenza {
 // version and most an AVX2/FMA one; the matrix multiply also has an AVX-512 tile.
 enum class CpuCapability { portable = 0, avx2 = 1, avx512 = 2 };
 
-// The level the kernels use: the best this CPU has, lowered by set_cpu_capability_limit.
+// The level the kernels use: the best this CPU has, lowered by set_cpu_capability_limit, or
+// the one the environment variable CADENZA_ISA names (portable, avx2 or avx512; read on the
+// first call). CADENZA_ISA naming a level this CPU lacks, or no level, throws cadenza::Error:
+// a forced path that quietly ran another would make a benchmark lie.
 CpuCapability cpu_capability();
+// CADENZA_ISA's rule on one value: nullptr or "" is no limit (the best level), otherwise the
+// level it names. Throws as above. (cpu_capability calls it; the tests call it directly.)
+CpuCapability parse_isa(const char* value, CpuCapability best);
 // The best level this CPU has, whatever the limit.
 CpuCapability cpu_best_capability();
 const char* cpu_capability_name(CpuCapability c);  // "portable", "avx2", "avx512"
@@ -33,5 +39,12 @@ bool cpu_has_avx512();
 void set_cpu_capability_limit(CpuCapability limit);
 // The same as set_cpu_capability_limit(portable) when on, no limit when off.
 void force_portable_kernels(bool on);
+
+// The data caches one core sees, in bytes (0 where unknown), read once from Linux's sysfs
+// (/sys/devices/system/cpu/cpu0/cache), else sysconf. gemm sizes its blocks from them.
+struct CacheSizes {
+  int64_t l1d = 0, l2 = 0, l3 = 0;
+};
+CacheSizes cpu_cache_sizes();
 
 }  // namespace cadenza

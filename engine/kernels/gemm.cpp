@@ -38,16 +38,16 @@ void gemm_ref(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64
 //       for each panel, for each sliver:         tile: C[6 x 16] (+)= sliver (6 x KC) * panel (KC x 16)
 //
 // Small operands are read in place instead of packed (see Plan); on a CPU with
-// AVX-512, a B read in place, or packed with K <= 128 (four panels side by side: see
-// PanelLayout), is computed in wider tiles, 64 columns by 4 rows of an A read in place or
-// by a packed sliver's 6 (tile_avx512). Threads split
+// AVX-512, B (read in place, or packed four panels side by side: see PanelLayout) is
+// computed in wider tiles, 64 columns by 4 rows of an A read in place or by a packed
+// sliver's 6 (tile_avx512). Threads split
 // C into a grid of row groups x panel groups, and each thread owns its part for
 // the whole product. Every element of C is summed in the same order whatever the
 // thread count or the grid (the K slices in order, each by one tile), so results
 // are bit-identical at 1 and N threads.
 //
-// The tiles, and MR = 6, NR = 16, KC = 256, MC = 96, are in gemm_tiles.h; this file packs
-// the operands and runs the loops.
+// The tiles, and MR = 6, NR = 16, are in gemm_tiles.h; this file sizes the blocks from the
+// caches (gemm_blocking), packs the operands and runs the loops.
 
 const char* gemm_kernel_name() {
 #if defined(__x86_64__) && !defined(CADENZA_DOUBLE)
@@ -208,18 +208,55 @@ constexpr int64_t kPackAsUsed = int64_t(1) << 16, kPanelsAsUsed = 4;
 // OMP_NUM_THREADS=1 and 2 (64^3 is 0.26M).
 constexpr double kParallelMacs = 0.2e6;
 
-// Products of many rows (M >= kDeepRows) and K >= kKCDeep take K in slices of kKCDeep = 512
-// instead of kKC = 256: each slice reads and writes all of C once more (for 2048^3, eight
-// passes over 16 MB instead of sixteen), and a block of A twice as deep feeds each panel of B
-// for twice as many multiply-adds. The price: a panel 512 deep is 32 KB, a whole L1 on many
-// cores, so the tile reads B from L2 (`perf stat -e L1-dcache-load-misses` shows it), which
-// keeps up with the tile. Few rows keep 256: their C stays in cache, so there are no passes to
-// save. gemm_packed keeps 256 too: pack_b's slices are kKC deep.
-constexpr int64_t kKCDeep = 512, kDeepRows = 256;
+// [doc:gemm-blocking]
+// The blocks, from one core's caches. The tile reads a slice of its columns of B, kc deep, at
+// every step while slivers of A pass by: those panels must stay in L1, so they may fill two
+// thirds of it (the rest is the sliver, C's rows and the stack). That gives 256 for the 6 x 16
+// tile in a 32 KB L1 (Zen 3), 128 for the 6 x 64 tile in a 48 KB L1 (Golden Cove), 64 in a
+// 32 KB one (Zen 4). kc is a power of two between 32 and 512, so a slice ends on whole cache lines.
+// Products of many rows and long K take deeper slices, kc_deep: each slice reads and writes all
+// of C once more (for 2048^3 and the 6 x 16 tile, eight passes over 16 MB instead of sixteen).
+// Its panels fill all of L1, not two thirds: the tile then reads part of B from L2, which
+// keeps up with a 16-wide tile's one 64-byte row a step; 64 columns are four rows a step, and
+// there a deeper slice lost more to L2 than it saved on C. mc: a block of A, mc rows by
+// kc_deep, fills at most 3/8 of L2, in whole slivers of MR rows, from 4 to 16 slivers (more
+// gained nothing measurable, and the threads split the rows further anyway).
+GemmBlocking gemm_blocking(const CacheSizes& caches, int64_t tile_cols) {
+  const int64_t l1 = caches.l1d > 0 ? caches.l1d : 32 << 10, l2 = caches.l2 > 0 ? caches.l2 : 512 << 10;
+  const int64_t row = tile_cols * (int64_t)sizeof(real);  // bytes of B per step of K
+  GemmBlocking b;
+  b.kc = 32;
+  while (b.kc < 512 && 2 * b.kc * row * 3 <= 2 * l1) b.kc *= 2;
+  b.kc_deep = b.kc;
+  if (tile_cols <= kNR)
+    while (b.kc_deep < 2 * b.kc && 2 * b.kc_deep * row <= l1) b.kc_deep *= 2;
+  b.mc = (3 * l2 / 8) / (b.kc_deep * (int64_t)sizeof(real)) / kMR * kMR;
+  b.mc = std::clamp<int64_t>(b.mc, 4 * kMR, 16 * kMR);
+  return b;
+}
+// [/doc]
 
-// Panels side by side in fours, for the 6 x 64 AVX-512 tile, when K is at most 128 (see
-// run for why); otherwise one panel at a time. pack_b and run both ask here.
-static int64_t panel_group(int64_t K) { return cpu_has_avx512() && K <= 128 ? 4 : 1; }
+static const GemmBlocking* g_forced_blocking = nullptr;
+void set_gemm_blocking(const GemmBlocking* forced) {
+  static GemmBlocking kept;
+  if (forced) kept = *forced;
+  g_forced_blocking = forced ? &kept : nullptr;
+}
+
+GemmBlocking gemm_blocking() {
+  if (g_forced_blocking) return *g_forced_blocking;
+  static const GemmBlocking narrow = gemm_blocking(cpu_cache_sizes(), kNR),
+                            wide = gemm_blocking(cpu_cache_sizes(), 4 * kNR);
+  return cpu_has_avx512() ? wide : narrow;
+}
+
+// Products of at least kDeepRows rows and kc_deep steps take the deep slices (see above). Few
+// rows keep kc: their C stays in cache, so there are no passes to save.
+constexpr int64_t kDeepRows = 256;
+
+// Panels side by side in fours for the 6 x 64 AVX-512 tile (a row of four is 64 contiguous
+// floats); one at a time otherwise. pack_b and run both ask here.
+static int64_t panel_group() { return cpu_has_avx512() ? 4 : 1; }
 
 // How one product runs, decided once per call.
 struct Plan {
@@ -231,7 +268,8 @@ struct Plan {
   real* C;
   int64_t ldc;
   bool accumulate;
-  int64_t kc = kKC;                // K is taken in slices this deep (kKC, or kKCDeep for many rows)
+  int64_t kc = 0;  // K is taken in slices this deep (blocking.kc or kc_deep; run sets it)
+  GemmBlocking blocking = gemm_blocking();
   const real* packed_b = nullptr;  // gemm_packed: B already in panels (see pack_b)
   bool direct_a = false;           // broadcast A's elements in place: no packing of A
   bool direct_b = false;           // read B's rows in place: no packing of B
@@ -269,7 +307,7 @@ static void choose_grid(const Plan& g, int nt, int64_t slivers, int64_t panels, 
 // [doc:gemm-loops]
 // Thread t of nt computes its part of C for every slice of K, in order.
 static void run_part(const Plan& g, int t, int nt) {
-  const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = kMC / kMR;
+  const int64_t slivers = (g.M + kMR - 1) / kMR, panels = (g.N + kNR - 1) / kNR, per_block = g.blocking.mc / kMR;
   [[maybe_unused]] const int64_t whole = g.N / kNR;   // panels with all NR columns: the only ones a wide tile takes
   int tm = 1, tn = 1;                                 // the grid: tm row groups x tn panel groups
   int64_t s0 = 0, s1 = slivers, q0 = 0, q1 = panels;  // my slivers [s0, s1) and panels [q0, q1): one thread, all
@@ -279,7 +317,7 @@ static void run_part(const Plan& g, int t, int nt) {
     s0 = slivers * ti / tm, s1 = slivers * (ti + 1) / tm, q0 = panels * tj / tn, q1 = panels * (tj + 1) / tn;
   }
   static thread_local std::vector<real> a_buf, col_buf;
-  real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(kMC * g.kc));
+  real* ap = g.direct_a ? nullptr : scratch(a_buf, (size_t)(g.blocking.mc * g.kc));
   // One block of rows, panels not shared, and my panels of a slice more than a quarter of
   // L2: pack a few panels just before their columns of tiles, into a buffer that stays in
   // L2, instead of all of a slice's panels first (see kPackAsUsed).
@@ -391,8 +429,9 @@ static void gemm_few_rows(int64_t M, int64_t N, int64_t K, const real* A, int64_
 // [doc:gemm-fast]
 // Decide what to pack and how many threads to wake, then run the loops on each thread.
 static void run(Plan& g) {
-  if (!g.packed_b && g.M >= kDeepRows && g.K >= kKCDeep) g.kc = kKCDeep;  // many rows, long K (see kKCDeep)
-  g.direct_a = g.K <= kKC || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
+  const GemmBlocking& b = g.blocking;
+  if (!g.kc) g.kc = g.M >= kDeepRows && g.K >= b.kc_deep ? b.kc_deep : b.kc;  // many rows, long K: deeper
+  g.direct_a = g.K <= b.kc || (g.csa == 1 && g.M <= 128);  // one slice, or a few contiguous rows: read in place
   // B read in place when it is whole panels and small: 32 KB for the 6 x 16 tile (an L1), 256 KB
   // (a quarter of an L2) for the AVX-512 tile, whose four panels a row of 256 bytes feeds at
   // once: then packing would cost more than the strided reads it saves.
@@ -400,11 +439,9 @@ static void run(Plan& g) {
   g.direct_b = !g.packed_b && g.csb == 1 && g.N % kNR == 0 && g.K * g.N <= (zmm ? 65536 : 8192);
   g.threads = (double)g.M * g.N * g.K >= kParallelMacs ? num_threads() : 1;
   g.prefetch_c = g.M * g.N > kPrefetchC;
-  // Four panels per tile when B is read in place, or packed with K <= 128: four panels side by
-  // side are then at most 32 KB and stay in L1 while every sliver reads them (a TCN layer's
-  // products have K = 64 and 128). Four panels of a 256-step slice would be 64 KB, more than
-  // an L1, and would be read from L2 by every sliver.
-  g.wide = zmm && g.direct_b ? 4 : panel_group(g.K);
+  // Four panels per tile on AVX-512, read in place or packed side by side; the blocking keeps a
+  // slice of four panels in L1 while every sliver reads them.
+  g.wide = zmm ? 4 : 1;
   static thread_local std::vector<real> b_buf;
   if (!g.packed_b && !g.direct_b) {  // two slices' panels when threads may still read the last one
     g.group = g.wide;
@@ -428,12 +465,12 @@ void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t c
 // its panels are laid out as PanelLayout{kc * NR, group} says.
 PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb) {
   PackedB out;
-  out.K = K, out.N = N, out.group = panel_group(K);
+  out.K = K, out.N = N, out.group = panel_group(), out.kc = gemm_blocking().kc;
   const int64_t panels = (N + kNR - 1) / kNR;
   const int64_t padded = PanelLayout{kNR, out.group}.padded(panels);  // panels rounded up to whole groups
   out.data.resize((size_t)(K * padded * kNR));
-  for (int64_t pc = 0; pc < K; pc += kKC) {
-    const int64_t kc = std::min(kKC, K - pc);
+  for (int64_t pc = 0; pc < K; pc += out.kc) {
+    const int64_t kc = std::min(out.kc, K - pc);
     real* dst = out.data.data() + pc * padded * kNR;
     const PanelLayout lay{kc * kNR, out.group};
     parallel_for(panels, K * N > 4096 ? 4 : panels + 1,
@@ -446,7 +483,7 @@ void gemm_packed(int64_t M, const real* A, int64_t rsa, int64_t csa, const Packe
                  bool accumulate) {
   if (empty_product(M, B.N, B.K, C, ldc, accumulate)) return;
   Plan g{M, B.N, B.K, A, rsa, csa, nullptr, 0, 0, C, ldc, accumulate};
-  g.packed_b = B.data.data(), g.group = B.group;
+  g.packed_b = B.data.data(), g.group = B.group, g.kc = B.kc;
   run(g);
 }
 

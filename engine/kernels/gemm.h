@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/core/cpu.h"
 #include "engine/core/tensor.h"
 
 namespace cadenza::kernels {
@@ -32,10 +33,26 @@ void gemm_blocked(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, i
 void gemm(int64_t M, int64_t N, int64_t K, const real* A, int64_t rsa, int64_t csa, const real* B, int64_t rsb,
           int64_t csb, real* C, int64_t ldc, bool accumulate);
 
+// How gemm blocks a product for the caches: K in slices kc deep (kc_deep for products of many
+// rows and long K), A in blocks of mc rows. Chapter 11, "Blocks from the caches".
+struct GemmBlocking {
+  int64_t kc = 256, kc_deep = 512, mc = 96;
+  bool operator==(const GemmBlocking& o) const { return kc == o.kc && kc_deep == o.kc_deep && mc == o.mc; }
+};
+// The rule, from one core's caches (0: unknown, taken as 32 KB of L1 and 512 KB of L2) and the
+// width of the tile's columns of B (16 floats for the 6 x 16 tile, 64 for the AVX-512 6 x 64 one).
+GemmBlocking gemm_blocking(const CacheSizes& caches, int64_t tile_cols);
+// What gemm uses now: the rule on this CPU's caches for the tile of the current SIMD level, or
+// what set_gemm_blocking forced. A different blocking sums K in other slices: other bits.
+GemmBlocking gemm_blocking();
+// Tests: force a blocking (nullptr restores the rule), e.g. to compare two tiles bit for bit.
+void set_gemm_blocking(const GemmBlocking* forced);
+
 // The right operand packed once, for many products with it (an RNN's recurrent
 // weight at every time step): gemm_packed(M, A, B) == gemm(M, B.N, B.K, A, B).
 struct PackedB {
   int64_t K = 0, N = 0, group = 1;  // panels side by side in groups of `group` (4 for the AVX-512 tile)
+  int64_t kc = 256;                 // packed in slices this deep (gemm_blocking().kc when packed)
   std::vector<real> data;
 };
 PackedB pack_b(int64_t K, int64_t N, const real* B, int64_t rsb, int64_t csb);

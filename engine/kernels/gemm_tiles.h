@@ -15,9 +15,9 @@
 
 namespace cadenza::kernels {
 
-// A tile is MR rows by NR columns; K is taken in slices of KC steps and A in blocks of MC
-// rows (gemm.cpp's loops).
-constexpr int64_t kMR = 6, kNR = 16, kKC = 256, kMC = 96;
+// A tile is MR rows by NR columns (a panel; the AVX-512 tile takes four side by side). How deep
+// a slice of K and how tall a block of A are comes from the caches (gemm_blocking in gemm.cpp).
+constexpr int64_t kMR = 6, kNR = 16;
 
 // Where a tile reads its operands: A's element (r, p) is a[r * a_rs + p * a_cs],
 // and B's row p (NR contiguous floats) starts at b + p * b_rs. A packed sliver
@@ -107,15 +107,20 @@ CADENZA_AVX2 static void tile_avx2(int64_t kc, const TileSrc& s, float* __restri
 // fill 24 of the 32 zmm registers (16 floats each). Per step of K: four loads of B (a row of each panel),
 // then R broadcasts of A, then 4R fused multiply-adds. It does 4x the work of the 6 x 16
 // tile for the same fixed cost to start and finish, and one tile covers a 64-wide C.
-// All R broadcasts come before the multiply-adds: written one row at a time, the compiler
-// reuses one register for all six, and each multiply-add then waits for its broadcast.
+// Two ways to read A. A packed sliver (Packed = true, the large products) has its six
+// elements of a step side by side at offsets the compiler knows: each broadcast feeds its row's
+// multiply-adds at once, and 24 sums + 4 rows of B + 1 broadcast fit the 32 registers. An A read
+// in place has a row stride known only at run time: there the R broadcasts come first, since
+// written one row at a time the compiler put all of them through one register and each
+// multiply-add waited for its broadcast. (All six held at once with 24 sums are 34 registers:
+// two sums went to the stack, every step; chapter 11 measures what that cost.)
 // (A 12 x 32 tile, two slivers by two panels, needs 12 row offsets of A: with a row stride
 // known only at run time they do not fit in the 16 general registers.)
 // It runs where B is read in place, or packed four panels side by side (see run and
 // PanelLayout): whole panels, so a row of its V panels (1 to 4) is 16V contiguous floats
 // at offsets the compiler knows. Each element gets the same multiply-adds in the same order
 // as in the 6 x 16 tile, so both give the same bits.
-template <int R, int V>
+template <int R, int V, bool Packed = false>
 CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc, TileSrc s, float* __restrict c,
                                                                       int64_t ldc, bool add) {
   __m512 acc[R][V];
@@ -126,19 +131,35 @@ CADENZA_AVX512 __attribute__((always_inline)) inline void tile_avx512(int64_t kc
   if (s.prefetch_c) prefetch_tile<R, 16 * V>(c, ldc);
   const float* a = s.a;
   const float* b = s.b;
-  // Four steps per trip: a 64-step tile ends its loop 16 times instead of 64, and the tile
-  // after it starts sooner.
+  if constexpr (Packed) {
+    // A packed sliver: row r of step p at a[p * MR + r].
 #pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
-    __m512 bv[V], ar[R];
+    for (int64_t p = 0; p < kc; ++p, a += kMR, b += s.b_rs) {
+      __m512 bv[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+      for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 6
-    for (int r = 0; r < R; ++r) ar[r] = _mm512_set1_ps(a[r * s.a_rs]);
-#pragma GCC unroll 6
-    for (int r = 0; r < R; ++r)
+      for (int r = 0; r < R; ++r) {
+        const __m512 ar = _mm512_set1_ps(a[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar[r], bv[v], acc[r][v]);
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+      }
+    }
+  } else {
+    // Four steps per trip: a 64-step tile ends its loop 16 times instead of 64, and the tile
+    // after it starts sooner.
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; ++p, a += s.a_cs, b += s.b_rs) {
+      __m512 bv[V], ar[R];
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 6
+      for (int r = 0; r < R; ++r) ar[r] = _mm512_set1_ps(a[r * s.a_rs]);
+#pragma GCC unroll 6
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(ar[r], bv[v], acc[r][v]);
+    }
   }
   float* row = c;  // row r of the tile (walked, not r * ldc: GCC kept 24 such offsets on the stack)
 #pragma GCC unroll 6
@@ -189,7 +210,7 @@ template <int V>
 CADENZA_AVX512 static void wide_slivers(int64_t rows, int64_t kc, const TileSrc& first, float* c, int64_t ldc,
                                         bool add) {
   TileSrc s = first;
-  for (; rows >= kMR; rows -= kMR, s.a += kc * kMR, c += kMR * ldc) tile_avx512<kMR, V>(kc, s, c, ldc, add);
+  for (; rows >= kMR; rows -= kMR, s.a += kc * kMR, c += kMR * ldc) tile_avx512<kMR, V, true>(kc, s, c, ldc, add);
   wide_rest<V>(rows, kc, s, c, ldc, add);
 }
 using WideColumn = void (*)(int64_t, int64_t, const TileSrc&, float*, int64_t, bool);

@@ -137,6 +137,73 @@ CADENZA_AVX2 void map8(const float* x, float* y, int64_t n) {
   }
 }
 
+// GCC 12's own AVX-512 headers start some intrinsics from an "undefined" register and then
+// warn that it may be used uninitialised; it is not (every lane is written). Quiet that here only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// The same three on 16 lanes, for AVX-512: the same operations in the same order, lane by lane,
+// so each lane gives the AVX2 version's bits (a test checks) and a model's results do not change
+// with the level; there are just twice as many lanes per instruction. AVX-512F has no float
+// and/or, so the sign bit is handled as integers.
+CADENZA_AVX512 __m512 exp16(__m512 x) {
+  const __mmask16 over = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kExpHi), _CMP_GT_OQ);
+  x = _mm512_max_ps(_mm512_set1_ps(kExpLo), _mm512_min_ps(_mm512_set1_ps(kExpHi), x));
+  __m512 k = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(kLog2e), _mm512_set1_ps(0.5f)),
+                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);  // floor
+  __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kLn2Hi), x);
+  r = _mm512_fnmadd_ps(k, _mm512_set1_ps(kLn2Lo), r);
+  __m512 p = _mm512_set1_ps(kP0);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP3));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP4));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP5));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  __m512i ki = _mm512_cvtps_epi32(k), k1 = _mm512_srai_epi32(ki, 1), k2 = _mm512_sub_epi32(ki, k1);
+  const __m512i bias = _mm512_set1_epi32(127);
+  __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k1, bias), 23));
+  __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k2, bias), 23));
+  __m512 y = _mm512_mul_ps(_mm512_mul_ps(p, s1), s2);
+  return _mm512_mask_blend_ps(over, y, _mm512_set1_ps(HUGE_VALF));
+}
+CADENZA_AVX512 inline __m512 with_sign_of(__m512 v, __m512 x) {  // v | (x's sign bit)
+  const __m512i sign = _mm512_set1_epi32(int(0x80000000u));
+  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(v), _mm512_and_si512(_mm512_castps_si512(x), sign)));
+}
+CADENZA_AVX512 __m512 sigmoid16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  __m512 e = exp16(with_sign_of(x, _mm512_set1_ps(-0.0f)));  // e^-|x|
+  __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, e));
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), s, _mm512_mul_ps(e, s));
+}
+CADENZA_AVX512 __m512 tanh16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  __m512 a = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)));
+  __m512 z = _mm512_mul_ps(x, x);
+  __m512 q = _mm512_set1_ps(kT0);
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(kT1));
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(kT2));
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(kT3));
+  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(kT4));
+  __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(x, z), q, x);
+  __m512 e = exp16(_mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_min_ps(_mm512_set1_ps(44.0f), a)));
+  __m512 big = with_sign_of(_mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one))), x);
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ), big, small);
+}
+// y[i] = f(x[i]) sixteen at a time; the last n % 16 through masked loads and stores (lanes past
+// the end read as 0 and are never written).
+template <__m512 (*f16)(__m512)>
+CADENZA_AVX512 void map16(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, f16(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(y + i, tail, f16(_mm512_maskz_loadu_ps(tail, x + i)));
+  }
+}
+
+#pragma GCC diagnostic pop
+
 // The softmax rows. A row of n is handled 8 floats at a time; the last n % 8 through
 // masked loads and stores, with the lanes past the row kept out of the max and the sum.
 CADENZA_AVX2 inline __m256 load8(const float* p, int64_t left, __m256i tail) {
@@ -214,18 +281,21 @@ void softmax_backward_row(const real* y, const real* g, real* dx, int64_t n, rea
 
 void vexp(const real* x, real* y, int64_t n) {
 #if defined(__x86_64__)
+  if (cpu_has_avx512()) return map16<exp16>(x, y, n);
   if (cpu_has_avx2_fma()) return map8<exp8>(x, y, n);
 #endif
   exp_ref(x, y, n);  // the portable path is the C library
 }
 void vsigmoid(const real* x, real* y, int64_t n) {
 #if defined(__x86_64__)
+  if (cpu_has_avx512()) return map16<sigmoid16>(x, y, n);
   if (cpu_has_avx2_fma()) return map8<sigmoid8>(x, y, n);
 #endif
   sigmoid_ref(x, y, n);  // the portable path is the C library
 }
 void vtanh(const real* x, real* y, int64_t n) {
 #if defined(__x86_64__)
+  if (cpu_has_avx512()) return map16<tanh16>(x, y, n);
   if (cpu_has_avx2_fma()) return map8<tanh8>(x, y, n);
 #endif
   tanh_ref(x, y, n);  // the portable path is the C library

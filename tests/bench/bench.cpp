@@ -275,6 +275,12 @@ std::map<std::string, std::function<void()>> cases() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  try {
+    cpu_capability();  // CADENZA_ISA (make bench CADENZA_ISA=avx2): a bad value stops here, before any timing
+  } catch (const Error& e) {
+    std::fprintf(stderr, "bench: %s\n", e.what());
+    return 2;
+  }
   auto all = cases();
   // --simd LEVEL first: run the kernels of a lower level than this CPU's best (chapter 11's exercise)
   if (argc >= 3 && !std::strcmp(argv[1], "--simd")) {

@@ -69,6 +69,25 @@ hb = json.dumps(h).encode(); hb += b' ' * ((8 - len(hb) % 8) % 8)
 open(p, 'wb').write(struct.pack('<Q', len(hb)) + hb + raw[8 + n:])
 PY
 check "non-numeric checkpoint metadata" "metadata 'epochs_done' is 'abc', not a whole number" "$B/cadenza" train --epochs 2 --resume "$tmp/ck/model.safetensors" --out "$tmp/o"
+check "CADENZA_ISA=avx9" "unknown SIMD level 'avx9'" env CADENZA_ISA=avx9 "$B/cadenza" info
+# CADENZA_ISA forces a path, and the forced path is the one that runs: the bench names the kernel
+# its products ran on. Levels up to this CPU's best must run as named; the ones above it must refuse.
+if [ -x "$B/bench/bench" ]; then
+  best=$("$B/bench/bench" --case sgemm/sq64 | grep -o 'kernel=[a-z0-9]*' | cut -d= -f2)
+  above=0
+  for level in portable avx2 avx512; do
+    if [ $above = 0 ]; then
+      ran=$(CADENZA_ISA=$level "$B/bench/bench" --case sgemm/sq64 | grep -o 'kernel=[a-z0-9]*' | cut -d= -f2)
+      if [ "$ran" = "$level" ]; then echo "ok   CADENZA_ISA=$level runs the $ran kernels"
+      else echo "FAIL CADENZA_ISA=$level ran '$ran'"; fails=$((fails + 1)); fi
+    else
+      check "CADENZA_ISA=$level above this CPU" "cannot run the $level kernels" env CADENZA_ISA=$level "$B/cadenza" info
+    fi
+    [ "$level" = "$best" ] && above=1
+  done
+else
+  echo "skip CADENZA_ISA: $B/bench/bench is not built (make build/bench/bench)"
+fi
 echo
 if [ $fails -ne 0 ]; then echo "messages: $fails command(s) misbehaved"; exit 1; fi
 echo "messages: every bad command failed before any work, with a message a user can act on"

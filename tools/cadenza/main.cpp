@@ -79,6 +79,13 @@ static int cmd_info(int argc, char** argv) {
               "off"
 #endif
   );
+  const CacheSizes c = cpu_cache_sizes();
+  const kernels::GemmBlocking b = kernels::gemm_blocking();
+  std::printf("SIMD level: %s (this CPU's best: %s; CADENZA_ISA=portable|avx2|avx512 forces one)\n",
+              cpu_capability_name(cpu_capability()), cpu_capability_name(cpu_best_capability()));
+  std::printf("caches per core: L1d %lld KB, L2 %lld KB; gemm blocks: kc %lld (%lld for many rows), mc %lld\n",
+              (long long)(c.l1d >> 10), (long long)(c.l2 >> 10), (long long)b.kc, (long long)b.kc_deep,
+              (long long)b.mc);
   return 0;
 }
 
