@@ -69,7 +69,7 @@ EX_BINS   := $(patsubst %,$(BUILD)/examples/%,$(EXAMPLES))
 CLI       := $(BUILD)/cadenza
 DOCTEST_H := /usr/include/doctest/doctest.h
 
-.PHONY: all lib lib-double examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench tsan arm-check loc fuzz \
+.PHONY: all lib lib-double examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench bench-train tsan arm-check loc fuzz \
         student grade figures figures-check \
         melody-demo tcn-demo harmoniser-demo \
         doctest-check banner
@@ -250,7 +250,11 @@ $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
 # PASSES=3 runs the whole list three times, Cadenza and each peer in turns, and takes medians.
 PASSES ?= 1
 bench: banner $(BENCH_BIN) $(CLI)
-	@PASSES='$(PASSES)' CADENZA_CLI=$(CLI) bash tests/bench/run_bench.sh $(BENCH_BIN)
+	@PASSES='$(PASSES)' CASES='$(CASES)' CADENZA_CLI=$(CLI) bash tests/bench/run_bench.sh $(BENCH_BIN)
+
+# Whole training runs beside their PyTorch twins (tests/bench/bench_train.sh): wall time and test NLL.
+bench-train: banner $(CLI)
+	@EPOCHS='$(EPOCHS)' RBM_EPOCHS='$(RBM_EPOCHS)' CADENZA_CLI=$(CLI) bash tests/bench/bench_train.sh
 
 # ---- libFuzzer on every file reader (clang + libclang-rt from Debian): the MIDI reader, the
 # checkpoint readers (safetensors, .npy), the tune notation and the WAV reader. Each runs for
@@ -345,7 +349,8 @@ help:
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (JSB: DATA=...; else the bundled corpus) (out/harmoniser)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
-	@echo "                    (CADENZA_ISA=portable|avx2|avx512 times one SIMD path)"
+	@echo "                    (CADENZA_ISA=portable|avx2|avx512 times one SIMD path; CASES=sgemm/ only those cases)"
+	@echo "  make bench-train  the JSB LSTM recipe and the RBM demo's training beside PyTorch twins, 1 and 2 threads"
 	@echo "                    (PASSES=3: three passes in turns with the peers, medians over them; about 5 minutes a pass)"
 	@echo "  make grade        run the graded exercises and print the score table (CH=07: one chapter; docs/teaching.md)"
 	@echo "  make student      write the student edition to out/student: every exercise stubbed (CH=07,08: only those)"

@@ -85,10 +85,12 @@ TEST_SUITE("ch11-fast") {
     MESSAGE("this CPU: L1d " << here.l1d / KB << " KB, L2 " << here.l2 / KB << " KB, L3 " << here.l3 / KB
                              << " KB; gemm blocks kc " << kernels::gemm_blocking().kc << ", kc_deep "
                              << kernels::gemm_blocking().kc_deep << ", mc " << kernels::gemm_blocking().mc);
-#if defined(__linux__)
-    CHECK(here.l1d >= 8 * KB);
-    CHECK(here.l2 >= here.l1d);
-#endif
+    if (here.l1d > 0 && here.l2 > 0) {
+      CHECK(here.l1d >= 4 * KB);
+      CHECK(here.l2 >= here.l1d);
+    } else {
+      MESSAGE("this machine reports no cache sizes (no sysfs, sysconf 0): the rule's defaults apply");
+    }
     CHECK(kernels::gemm_blocking() == rule(here.l1d, here.l2, cpu_has_avx512() ? 64 : 16));
   }
   // [/doc]

@@ -5,6 +5,8 @@
 # ../shared/peers side by side in the same run. Writes out/bench/results.txt and
 # prints a table of medians and ratios. Never part of `make test`.
 #
+# CASES=REGEX (make bench CASES=sgemm/) runs only the cases whose names match (bench --list), and
+# skips the busy-neighbour runs unless CASES is unset.
 # PASSES=N (make bench PASSES=3) runs the whole list N times, Cadenza and its peer back to
 # back for each case (the peer first in even passes), and tags every line pass=N as the
 # peers' own run_all.sh does. The table then gives each side's median over the passes: on a
@@ -153,7 +155,7 @@ PEAK_ROUNDS=3  # sgemm 1024^3 runs, each with the FP32 peak right after it, per 
 for pass in $(seq 1 "$PASSES"); do
   [ "$PASSES" = 1 ] || echo "== pass $pass of $PASSES =="
   for threads in 1 2; do
-    for c in $("$BIN" --list); do
+    for c in $("$BIN" --list | grep -E -- "${CASES:-.}"); do
       rounds=1
       [ "$c" = sgemm/sq1024 ] && [ $have_peers = 1 ] && rounds=$PEAK_ROUNDS
       for r in $(seq 1 $rounds); do
@@ -188,7 +190,7 @@ busy_train() {  # threads pass: the RBM training of make rbm-demo (its recipe, t
   rm -rf "$dir"
   echo "neighbour=busy peer=cadenza bench=rbm_demo_train shape=corpus threads=$1 ms_per_call=$(((t1 - t0) / 1000000)) pass=$2" | tee -a "$RES"
 }
-for pass in $(seq 1 "$PASSES"); do
+[ -n "${CASES:-}" ] || for pass in $(seq 1 "$PASSES"); do
   for c in rbm_cd/cd1 lstm_train/H256; do
     if [ $((pass % 2)) = 1 ]; then neighbour busy_case $c 1 $pass; neighbour busy_case $c 2 $pass
     else neighbour busy_case $c 2 $pass; neighbour busy_case $c 1 $pass; fi

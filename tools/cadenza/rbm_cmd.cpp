@@ -63,6 +63,7 @@ int cmd_train(int argc, char** argv) {
   a.add_int("cd-k", "0", "Gibbs steps in contrastive divergence's negative phase (0: the recipe's)", 0, 1000);
   a.add_switch("pcd", "persistent CD: the negative chains carry over between updates");
   a.add_real("lr", "0", "SGD learning rate (0: the recipe's)", 0, 10);
+  a.add("save-examples", "", "also write the training examples to this .npy (one row per window), for other tools");
   a.parse(argc, argv, 2);
   uint64_t seed = setup(a);
   std::string data = a.str("data"), out = a.str("out");
@@ -92,6 +93,11 @@ int cmd_train(int argc, char** argv) {
   rbm_music::Examples ex;
   if (poly) ex.x = frames(data, "train");
   else ex = rbm_music::make_examples(rbm_music::load_songs(data, nullptr), r);
+  if (!a.str("save-examples").empty()) {  // what the RBM trains on, for another library (make bench-train's twin)
+    io::save_npy(a.str("save-examples"), ex.x);
+    std::printf("wrote %s: %lld examples of %lld values\n", a.str("save-examples").c_str(), (long long)ex.x.size(0),
+                (long long)ex.x.size(1));
+  }
   models::RBM rbm(ex.x.size(1), r.hidden, rbm_music::rbm_options(r), gen);
   if (!r.faithful) rbm.init_visible_bias(ex.x);
   auto opt = rbm_music::make_optimizer(rbm, r);
