@@ -69,6 +69,7 @@ hb = json.dumps(h).encode(); hb += b' ' * ((8 - len(hb) % 8) % 8)
 open(p, 'wb').write(struct.pack('<Q', len(hb)) + hb + raw[8 + n:])
 PY
 check "non-numeric checkpoint metadata" "metadata 'epochs_done' is 'abc', not a whole number" "$B/cadenza" train --epochs 2 --resume "$tmp/ck/model.safetensors" --out "$tmp/o"
+check "--save-examples into a missing folder" "cannot create '$tmp/file/x.npy" "$B/cadenza" train --epochs 1 --out "$tmp/o" --save-examples "$tmp/file/x.npy"
 check "CADENZA_ISA=avx9" "unknown SIMD level 'avx9'" env CADENZA_ISA=avx9 "$B/cadenza" info
 # CADENZA_ISA forces a path, and the forced path is the one that runs: the bench names the kernel
 # its products ran on. Levels up to this CPU's best must run as named; the ones above it must refuse.
