@@ -261,16 +261,18 @@ bench-train: banner $(CLI)
 # FUZZ_SECONDS from seeds: the shared MIDI files, the bundled tunes, and tests/fuzz/seeds. ----
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := midi_read safetensors score wav
-FUZZ_CXX := clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I.
-build/fuzz/fuzz_midi_read: tests/fuzz/fuzz_midi_read.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h plot/*.h
+FUZZ_CXX := clang++ -std=c++17 -O1 -g -I.
+# Each source compiles once into build/fuzz/obj (instrumented for coverage, not linked with the
+# fuzzer's main), so the three music fuzzers share their objects and make -j2 compiles two at a time.
+FUZZ_OBJ = $(patsubst %.cpp,build/fuzz/obj/%.o,$(1))
+build/fuzz/obj/%.o: %.cpp $(wildcard engine/*/*.h music/*.h plot/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
-build/fuzz/fuzz_score build/fuzz/fuzz_wav: build/fuzz/fuzz_%: tests/fuzz/fuzz_%.cpp $(MUSIC_SRC) $(PLOT_SRC) music/*.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $< $(MUSIC_SRC) $(PLOT_SRC) -o $@
-build/fuzz/fuzz_safetensors: tests/fuzz/fuzz_safetensors.cpp $(ENGINE_SRC) engine/*/*.h
-	@mkdir -p $(dir $@)
-	$(FUZZ_CXX) $< $(ENGINE_SRC) -o $@
+	$(FUZZ_CXX) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/fuzz_midi_read build/fuzz/fuzz_score build/fuzz/fuzz_wav: build/fuzz/fuzz_%: \
+    $(call FUZZ_OBJ,tests/fuzz/fuzz_%.cpp $(MUSIC_SRC) $(PLOT_SRC))
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined $^ -o $@
+build/fuzz/fuzz_safetensors: $(call FUZZ_OBJ,tests/fuzz/fuzz_safetensors.cpp $(ENGINE_SRC))
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined $^ -o $@
 
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \

@@ -140,7 +140,9 @@ CADENZA_AVX2 void map8(const float* x, float* y, int64_t n) {
 // GCC 12's own AVX-512 headers start some intrinsics from an "undefined" register and then
 // warn that it may be used uninitialised; it is not (every lane is written). Quiet that here only.
 #pragma GCC diagnostic push
+#if !defined(__clang__)  // clang has no such warning, and would warn about the name
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // The same three on 16 lanes, for AVX-512: the same operations in the same order, lane by lane,
 // so each lane gives the AVX2 version's bits (a test checks) and a model's results do not change
 // with the level; there are just twice as many lanes per instruction. AVX-512F has no float
