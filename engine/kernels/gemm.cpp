@@ -211,14 +211,14 @@ constexpr double kParallelMacs = 0.2e6;
 // [doc:gemm-blocking]
 // The blocks, from one core's caches. The tile reads a slice of its columns of B, kc deep, at
 // every step while slivers of A pass by: those panels must stay in L1, so they may fill two
-// thirds of it (the rest is the sliver, C's rows and the stack). That gives 256 for the 6 x 16
-// tile in a 32 KB L1 (Zen 3), 128 for the 6 x 64 tile in a 48 KB L1 (Golden Cove), 64 in a
-// 32 KB one (Zen 4). kc is a power of two between 32 and 512, so a slice ends on whole cache lines.
+// thirds of it (the rest is the sliver, C's rows and the stack): 256 for the 6 x 16 tile in a
+// 32 KB L1, 128 for the 6 x 64 tile in a 48 KB one (chapter 11 lists which CPU has which).
+// kc is a power of two between 32 and 512, so a slice ends on whole cache lines.
 // Products of many rows and long K take deeper slices, kc_deep: each slice reads and writes all
 // of C once more (for 2048^3 and the 6 x 16 tile, eight passes over 16 MB instead of sixteen).
 // Its panels fill all of L1, not two thirds: the tile then reads part of B from L2, which
-// keeps up with a 16-wide tile's one 64-byte row a step; 64 columns are four rows a step, and
-// there a deeper slice lost more to L2 than it saved on C. mc: a block of A, mc rows by
+// keeps up with a 16-wide tile's one 64-byte row a step; 64 columns are four rows a step, too
+// many to read from L2, so the wide tile keeps kc. mc: a block of A, mc rows by
 // kc_deep, fills at most 3/8 of L2, in whole slivers of MR rows, from 4 to 16 slivers (more
 // gained nothing measurable, and the threads split the rows further anyway).
 GemmBlocking gemm_blocking(const CacheSizes& caches, int64_t tile_cols) {

@@ -74,8 +74,8 @@ summarize() {
     # goal is read on the median of those ratios: a slow minute then lowers a run and its peak
     # together. The medians of all runs, divided, are printed too. The peak is the larger of the
     # two lines anchors.py prints, 256-bit FMAs (c_avx2) and, where the CPU has them, 512-bit
-    # ones (c_avx512): twice the first on a core with two 512-bit FMA units, about the same on
-    # Zen 4. The summary names the line it used.
+    # ones (c_avx512): twice the first where the core has two 512-bit FMA units, about the same
+    # where it splits each in two (chapter 11). The summary names the line it used.
     awk "$AWK_FUNCS"'
       { id = field("pass") " " field("round"); t = field("threads") }
       /^peer=c_avx(2|512) bench=fp32_fma_peak/ {
