@@ -30,6 +30,7 @@
 #include "engine/debug/gradcheck.h"
 #include "engine/util/progress.h"
 #include "engine/nn/attention.h"
+#include "engine/nn/batchnorm.h"
 #include "engine/nn/conv.h"
 #include "engine/nn/init.h"
 #include "engine/nn/layers.h"

@@ -1,4 +1,4 @@
-// Golden tests against PyTorch: Linear, the losses, LayerNorm and optimiser
+// Golden tests against PyTorch: Linear, the losses, LayerNorm, BatchNorm and optimiser
 // steps, compared with fixtures that tests/fixtures/gen_fixtures.py wrote with
 // torch in float64. Only the C++ toolchain is needed to run them.
 // docs/04-modules-losses-optimisers.md.
@@ -83,6 +83,32 @@ TEST_SUITE("ch04-modules") {
     CHECK_TENSOR_CLOSE(x.grad(), f["grad_x"], 1e-4, 1e-3);
     CHECK_TENSOR_CLOSE(ln.weight.grad(), f["grad_weight"], kAtol, kRtol);
     CHECK_TENSOR_CLOSE(ln.bias.grad(), f["grad_bias"], kAtol, kRtol);
+  }
+
+  TEST_CASE("golden: BatchNorm1d/2d match torch: a training step, the running statistics, eval") {
+    auto f = load("batchnorm.safetensors");
+    auto run = [&](const std::string& p, nn::BatchNorm& bn) {
+      INFO(p);
+      bn.load_state_dict({{"weight", f[p + "weight"]}, {"bias", f[p + "bias"]}}, false);
+      Tensor x = leaf_of(f[p + "x1"]);
+      Tensor y = bn.forward(x);
+      CHECK_TENSOR_CLOSE(y, f[p + "y1"], kAtol, kRtol);
+      y.backward(f[p + "grad_out"]);
+      CHECK_TENSOR_CLOSE(x.grad(), f[p + "grad_x"], 1e-4, 1e-3);
+      CHECK_TENSOR_CLOSE(bn.weight.grad(), f[p + "grad_weight"], 1e-4, kRtol);
+      CHECK_TENSOR_CLOSE(bn.bias.grad(), f[p + "grad_bias"], 1e-4, kRtol);
+      bn.forward(f[p + "x2"]);
+      CHECK_TENSOR_CLOSE(bn.running_mean, f[p + "running_mean"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(bn.running_var, f[p + "running_var"], kAtol, kRtol);
+      CHECK(bn.num_batches_tracked.item() == 2);
+      bn.eval();
+      CHECK_TENSOR_CLOSE(bn.forward(f[p + "x3"]), f[p + "y_eval"], kAtol, kRtol);
+    };
+    nn::BatchNorm1d bn1(3), flat(5);
+    nn::BatchNorm2d bn2(2);
+    run("bn1d.", bn1);
+    run("bn1d_flat.", flat);
+    run("bn2d.", bn2);
   }
 
   TEST_CASE("golden: three optimiser steps match torch.optim (Adam, AdamW, SGD+Nesterov, RMSprop)") {

@@ -245,6 +245,27 @@ std::vector<Case> cases() {
          return ln.forward(x[0]) * x[1];
        },
        {leaf({3, 4}), leaf({4})}},
+      {"BatchNorm1d (training, N x C x L)",
+       [](V x) {
+         nn::BatchNorm1d bn(3);
+         return bn.forward(x[0]) * x[1];
+       },
+       {leaf({4, 3, 2}), leaf({3, 1})}},
+      {"BatchNorm2d (training)",
+       [](V x) {
+         nn::BatchNorm2d bn(2);
+         return bn.forward(x[0]);
+       },
+       {leaf({3, 2, 2, 3})}},
+      {"BatchNorm1d (eval, running statistics)",
+       [](V x) {
+         nn::BatchNorm1d bn(4);
+         bn.running_mean.copy_(Tensor::from_vector({0.5, -1, 2, 0}, {4}));
+         bn.running_var.copy_(Tensor::from_vector({1, 0.25, 4, 2}, {4}));
+         bn.eval();
+         return bn.forward(x[0]);
+       },
+       {leaf({3, 4})}},
   };
 }
 }  // namespace

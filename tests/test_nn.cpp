@@ -64,6 +64,39 @@ TEST_SUITE("ch04-modules") {
     expect_error([&] { emb.forward(Tensor::from_vector({10}, {1})); }, {"[index_select]", "index 10"});
   }
 
+  TEST_CASE("BatchNorm: clear errors, buffers in the state_dict, eval is per example") {
+    nn::BatchNorm1d bn(3);
+    expect_error([&] { bn.forward(Tensor::zeros({4, 2, 5})); }, {"[BatchNorm1d]", "(4, 2, 5)", "C = 3"});
+    expect_error([&] { bn.forward(Tensor::zeros({4, 3, 2, 2})); }, {"[BatchNorm1d]", "(N, C) or (N, C, L)"});
+    expect_error([&] { bn.forward(Tensor::zeros({1, 3})); }, {"[BatchNorm1d]", "more than one value", "eval()"});
+    nn::BatchNormOptions bad_eps, bad_momentum, untracked;
+    bad_eps.eps = 0, bad_momentum.momentum = 1.5, untracked.track_running_stats = false;
+    expect_error([&] { nn::BatchNorm2d(2, bad_eps); }, {"[BatchNorm2d]", "eps"});
+    expect_error([&] { nn::BatchNorm2d(2, bad_momentum); }, {"[BatchNorm2d]", "momentum"});
+    auto sd = bn.state_dict();
+    for (const char* k : {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"})
+      CHECK_MESSAGE(sd.count(k), k);
+    CHECK(bn.parameters().size() == 2);  // the running statistics are buffers, not trained
+
+    Generator g(5);
+    Tensor x = randn({8, 3, 4}, g) * 3 + 1;
+    bn.forward(x);  // training: the running statistics move by momentum 0.1 from (0, 1)
+    Tensor m = mean(x, {0, 2});
+    CHECK_TENSOR_CLOSE(bn.running_mean, m * (real)0.1, 1e-6, 1e-5);
+    CHECK_TENSOR_CLOSE(bn.running_var, var(x, {0, 2}, true) * (real)0.1 + (real)0.9, 1e-5, 1e-5);
+    bn.eval();  // one example alone gives what it gives inside the batch
+    Tensor all = bn.forward(x);
+    Tensor one = bn.forward(x.slice(0, 2, 3));
+    CHECK_TENSOR_CLOSE(one, all.slice(0, 2, 3), 0, 0);
+    CHECK(bn.num_batches_tracked.item() == 1);  // eval leaves the statistics alone
+
+    nn::BatchNorm1d free_bn(3, untracked);  // no buffers: batch statistics always
+    free_bn.eval();
+    CHECK(free_bn.state_dict().size() == 2);
+    Tensor y = free_bn.forward(x);
+    CHECK_TENSOR_CLOSE(mean(y, {0, 2}), Tensor::zeros({3}), 1e-5, 0);
+  }
+
   TEST_CASE("state_dict round trip and clear errors on mismatch") {
     Generator g(2);
     TwoLayer a(g), b(g);
