@@ -209,6 +209,20 @@ std::vector<Case> cases() {
          return conv1d(x[0], x[1], x[2], a);
        },
        {leaf({2, 3, 4}), leaf({2, 3, 3}), leaf({2})}},
+      {"conv_transpose1d (stride 3, padding, output_padding 2, dilation 2)",
+       [](V x) {
+         ConvTranspose1dArgs a;
+         a.stride = 3, a.padding = 2, a.output_padding = 2, a.dilation = 2;
+         return conv_transpose1d(x[0], x[1], x[2], a);
+       },
+       {leaf({2, 3, 4}), leaf({3, 2, 3}), leaf({2})}},
+      {"conv_transpose1d (padding beyond the kernel's reach: the output is cropped)",
+       [](V x) {
+         ConvTranspose1dArgs a;
+         a.stride = 2, a.padding = 3;
+         return conv_transpose1d(x[0], x[1], Tensor(), a);
+       },
+       {leaf({1, 2, 6}), leaf({2, 3, 2})}},
       {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
       {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
       {"Conv1d (causal, weight norm)",

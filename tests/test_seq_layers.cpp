@@ -254,6 +254,98 @@ TEST_SUITE("ch10-conv") {
         allclose(conv1d(x, w, Tensor(), a2).slice(2, 0, 4), conv1d_ref(x, w, Tensor(), a1).slice(2, 0, 4), 1e-3, 1e-3));
   }
 
+  TEST_CASE("golden: conv_transpose1d (stride, padding, output padding, dilation) matches F.conv_transpose1d") {
+    auto f = load("conv_transpose.safetensors");
+    for (const char* name : {"plain", "stride2", "outpad", "dilated"}) {
+      const std::string p = std::string(name) + ".";
+      INFO(name);
+      Tensor x = leaf_of(f[p + "x"]), w = leaf_of(f[p + "weight"]);
+      Tensor b = f.count(p + "bias") ? leaf_of(f[p + "bias"]) : Tensor();
+      const Tensor& args = f[p + "args"];
+      ConvTranspose1dArgs a;
+      a.stride = (int64_t)args.at({0}), a.padding = (int64_t)args.at({1});
+      a.output_padding = (int64_t)args.at({2}), a.dilation = (int64_t)args.at({3});
+      Tensor y = conv_transpose1d(x, w, b, a);
+      CHECK_TENSOR_CLOSE(y, f[p + "y"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(conv_transpose1d_ref(x, w, b, a), f[p + "y"], kAtol, kRtol);
+      y.backward(f[p + "grad_out"]);
+      CHECK_TENSOR_CLOSE(x.grad(), f[p + "grad_x"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(w.grad(), f[p + "grad_weight"], kAtol, kRtol);
+      if (b.defined()) CHECK_TENSOR_CLOSE(b.grad(), f[p + "grad_bias"], kAtol, kRtol);
+    }
+  }
+
+  TEST_CASE("conv_transpose1d equals its scatter reference on awkward shapes, at 1 and N threads") {
+    Generator g(6);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      for (auto [B, Cin, L, Cout, K, s, p, op, d] :
+           {std::array<int64_t, 9>{1, 1, 1, 1, 1, 1, 0, 0, 1},
+            {2, 7, 33, 5, 4, 2, 1, 0, 1},
+            {3, 3, 17, 9, 5, 3, 2, 2, 1},
+            {1, 64, 7, 129, 2, 4, 0, 3, 1},
+            {2, 4, 9, 3, 3, 1, 4, 1, 2},  // padding beyond dilation*(K-1): cropped
+            {2, 3, 5, 2, 3, 2, 0, 1, 3}}) {
+        Tensor x = randn({B, Cin, L}, g), w = randn({Cin, Cout, K}, g), b = randn({Cout}, g);
+        ConvTranspose1dArgs a;
+        a.stride = s, a.padding = p, a.output_padding = op, a.dilation = d;
+        CHECK_TENSOR_CLOSE(conv_transpose1d(x, w, b, a), conv_transpose1d_ref(x, w, b, a), 1e-4, 1e-4);
+        CHECK_TENSOR_CLOSE(conv_transpose1d(x, w, Tensor(), a), conv_transpose1d_ref(x, w, Tensor(), a), 1e-4, 1e-4);
+      }
+    }
+    set_num_threads(2);
+    // It is the adjoint of conv1d: <conv1d(y, W), x> = <y, conv_transpose1d(x, W)> for every x, y.
+    Tensor x = randn({2, 4, 6}, g), y = randn({2, 3, 12}, g), w = randn({4, 3, 3}, g);
+    ConvTranspose1dArgs t;
+    t.stride = 2, t.padding = 1, t.output_padding = 1;
+    Conv1dArgs c;
+    c.stride = 2, c.pad_left = c.pad_right = 1;
+    CHECK(conv_transpose1d(x, w, Tensor(), t).shape() == y.shape());
+    CHECK(sum(conv1d(y, w, Tensor(), c) * x).item() ==
+          doctest::Approx(sum(y * conv_transpose1d(x, w, Tensor(), t)).item()).epsilon(1e-4));
+    // The comparison can fail: a reference with another stride differs.
+    ConvTranspose1dArgs s1 = t;
+    s1.stride = 1, s1.output_padding = 0;
+    CHECK_FALSE(allclose(conv_transpose1d(x, w, Tensor(), t).slice(2, 0, 6), conv_transpose1d_ref(x, w, Tensor(), s1),
+                         1e-3, 1e-3));
+  }
+
+  TEST_CASE("ConvTranspose1d: PyTorch's layout, init bound and output length; errors name the problem") {
+    Generator g(7);
+    ConvTranspose1dArgs a;
+    a.stride = 2, a.padding = 1, a.output_padding = 1;
+    nn::ConvTranspose1d up(4, 3, 4, a, true, g);
+    CHECK(up.weight.shape() == Shape{4, 3, 4});
+    CHECK(up.bias.shape() == Shape{3});
+    CHECK(max(abs(up.weight)).item() <= 1 / std::sqrt(12.0));
+    CHECK(up.forward(randn({2, 4, 8}, g)).shape() == Shape{2, 3, 17});  // (8-1)*2 - 2 + 3 + 1 + 1
+    expect_error(
+        [&] {
+          up.forward(Tensor::zeros({2, 3, 8}));
+        },
+        {"[ConvTranspose1d]", "(2, 3, 8)", "(batch, 4, length)"});
+    ConvTranspose1dArgs bad = a;
+    bad.output_padding = 2;
+    expect_error([&] { nn::ConvTranspose1d(4, 3, 4, bad); }, {"[ConvTranspose1d]", "output_padding"});
+    expect_error(
+        [&] {
+          conv_transpose1d(Tensor::zeros({1, 4, 5}), Tensor::zeros({4, 3, 3}), Tensor(), bad);
+        },
+        {"[conv_transpose1d]", "output_padding 2 must be smaller than stride (2)"});
+    expect_error(
+        [&] {
+          conv_transpose1d(Tensor::zeros({1, 4, 5}), Tensor::zeros({3, 4, 3}), Tensor());
+        },
+        {"[conv_transpose1d]", "(in_channels, out_channels, kernel_size)"});
+    ConvTranspose1dArgs deep;
+    deep.padding = 3;
+    expect_error(
+        [&] {
+          conv_transpose1d(Tensor::zeros({1, 4, 1}), Tensor::zeros({4, 3, 3}), Tensor(), deep);
+        },
+        {"[conv_transpose1d]", "output of length -3"});
+  }
+
   TEST_CASE("causal convolution: output t never depends on inputs after t") {
     Generator g(9);
     nn::Conv1dOptions o;

@@ -1,6 +1,7 @@
 // conv.cpp: see conv.h. Chapter: docs/10-convolutions-and-dilation.md.
 #include "engine/nn/conv.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd/node.h"
@@ -58,6 +59,36 @@ Tensor Conv1d::forward(const Tensor& x) {
   if (options.causal) a.pad_left = options.dilation * (kernel_size - 1);
   else a.pad_left = a.pad_right = options.padding;
   return conv1d(x, effective_weight(), bias, a);
+}
+
+ConvTranspose1d::ConvTranspose1d(int64_t cin, int64_t cout, int64_t k, ConvTranspose1dArgs a, bool has_bias,
+                                 Generator& gen)
+    : in_channels(cin), out_channels(cout), kernel_size(k), args(a) {
+  if (cin <= 0 || cout <= 0 || k <= 0)
+    fail("ConvTranspose1d", str("sizes must be positive, got in=", cin, " out=", cout, " kernel=", k), "");
+  if (a.stride < 1 || a.dilation < 1 || a.padding < 0 || a.output_padding < 0 ||
+      a.output_padding >= std::max(a.stride, a.dilation))
+    fail("ConvTranspose1d",
+         str("need stride >= 1, dilation >= 1, padding >= 0 and 0 <= output_padding < max(stride, dilation); got ",
+             a.stride, ", ", a.dilation, ", ", a.padding, ", ", a.output_padding),
+         "");
+  real bound = (real)(1.0 / std::sqrt((double)(cout * k)));  // PyTorch's fan_in of a (Cin, Cout, K) weight
+  weight = register_parameter("weight", uniform({cin, cout, k}, -bound, bound, gen));
+  if (has_bias) bias = register_parameter("bias", uniform({cout}, -bound, bound, gen));
+}
+
+std::string ConvTranspose1d::type_name() const {
+  return str("ConvTranspose1d(", in_channels, " -> ", out_channels, ", k=", kernel_size,
+             args.stride > 1 ? str(", stride=", args.stride) : "", ")");
+}
+
+Tensor ConvTranspose1d::forward(const Tensor& x) {
+  if (!x.defined() || x.dim() != 3 || x.size(1) != in_channels)
+    fail("ConvTranspose1d",
+         str("input has shape ", x.defined() ? shape_str(x.shape()) : "undefined", ", expected (batch, ", in_channels,
+             ", length)"),
+         "convolutions take channels on axis 1; a (batch, time, features) tensor needs .transpose(1, 2)");
+  return conv_transpose1d(x, weight, bias, args);
 }
 
 TemporalBlock::TemporalBlock(int64_t cin, int64_t cout, int64_t k, int64_t dilation, double p, Generator& gen) {

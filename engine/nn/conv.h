@@ -1,5 +1,5 @@
 // conv.h: Conv1d (stride, padding, dilation, causal padding, optional weight
-// normalisation), pooling layers, and the residual dilated block of TCN/WaveNet.
+// normalisation), ConvTranspose1d, pooling layers, and the residual dilated block of TCN/WaveNet.
 //   Conv1d        x: (B, Cin, L) -> (B, Cout, Lout)   weight (Cout, Cin, K), bias (Cout,)
 //                 with weight_norm: weight = weight_g * weight_v / ||weight_v||  (norm per output channel),
 //                 stored as weight_g (Cout, 1, 1) and weight_v (Cout, Cin, K) like torch.nn.utils.weight_norm
@@ -36,6 +36,20 @@ class Conv1d : public Layer {
   int64_t in_channels, out_channels, kernel_size;
   Conv1dOptions options;
   Tensor weight, bias, weight_g, weight_v;  // weight is undefined under weight_norm
+};
+
+// The transposed convolution, as torch.nn.ConvTranspose1d: it upsamples by `stride`.
+//   x: (B, Cin, L) -> (B, Cout, (L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1)
+//   weight (Cin, Cout, K), bias (Cout,), both ~ U(-1/sqrt(Cout*K), 1/sqrt(Cout*K)) as PyTorch.
+class ConvTranspose1d : public Layer {
+ public:
+  ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, ConvTranspose1dArgs args = {},
+                  bool bias = true, Generator& gen = default_generator());
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override;
+  int64_t in_channels, out_channels, kernel_size;
+  ConvTranspose1dArgs args;
+  Tensor weight, bias;  // bias is undefined when bias=false
 };
 
 class MaxPool1d : public Layer {

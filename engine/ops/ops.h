@@ -182,6 +182,22 @@ struct Conv1dArgs {
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dArgs& args = {});
 // The seven-loop definition (no autograd), used as the oracle in tests.
 Tensor conv1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv1dArgs& args = {});
+// The transposed convolution (torch.nn.functional.conv_transpose1d): the adjoint of conv1d, which
+// spreads each input step over K outputs, `stride` apart, so it lengthens a sequence (a GAN's
+// generator upsamples with it). Composed from ops (engine/ops/conv_transpose.cpp).
+struct ConvTranspose1dArgs {
+  int64_t stride = 1;
+  int64_t padding = 0;         // dilation*(K-1) - padding zeros are added on each side of the spread input
+  int64_t output_padding = 0;  // extra outputs on the right, below max(stride, dilation)
+  int64_t dilation = 1;
+};
+// x: (B, Cin, L), weight: (Cin, Cout, K) (PyTorch's layout), bias: (Cout,) or undefined
+//   -> (B, Cout, Lout), Lout = (L - 1)*stride - 2*padding + dilation*(K - 1) + output_padding + 1.
+Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                        const ConvTranspose1dArgs& args = {});
+// Its definition as a scatter, loop by loop (no autograd), the oracle of the tests.
+Tensor conv_transpose1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                            const ConvTranspose1dArgs& args = {});
 // Pooling over the last axis of (B, C, L); stride 0 means stride = kernel (PyTorch's default).
 Tensor max_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 Tensor avg_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
