@@ -160,4 +160,67 @@ TEST_SUITE("ch02-autograd") {
     expect_error([&] { w.set_grad(Tensor::ones({4})); }, {"[set_grad]", "(4,)", "(2, 2)"});
   }
 
+  TEST_CASE("autograd::grad returns gradients without touching .grad, for leaves and intermediate results") {
+    Tensor x = Tensor::from_vector({1, -2, 3}, {3}).requires_grad_();
+    Tensor y = x * 2;
+    Tensor z = sum(y * y);  // dz/dy = 2y = 4x, dz/dx = 8x
+    std::vector<Tensor> g = autograd::grad(z, {y, x}, Tensor(), false, /*retain_graph=*/true);
+    CHECK_TENSOR_CLOSE(g[0], x.detach() * 4, 0, 0);
+    CHECK_TENSOR_CLOSE(g[1], x.detach() * 8, 0, 0);
+    CHECK_FALSE(x.grad().defined());
+    CHECK_FALSE(g[1].requires_grad());  // without create_graph the gradient is a plain tensor
+    Tensor w = Tensor::ones({2}).requires_grad_();
+    expect_error([&] { autograd::grad(z, {w}, Tensor(), false, true); },
+                 {"[autograd::grad]", "input 0", "not reached"});
+    expect_error([&] { autograd::grad(z, {x.detach()}); }, {"[autograd::grad]", "does not require grad"});
+    autograd::grad(z, {x});  // frees the graph
+    expect_error([&] { autograd::grad(z, {x}); }, {"already freed"});
+  }
+
+  TEST_CASE("create_graph: the gradient is differentiable (d2/dx2 of x^3 is 6x)") {
+    Tensor x = Tensor::from_vector({0.5, -1, 2}, {3}).requires_grad_();
+    Tensor g = autograd::grad(sum(x * x * x), {x}, Tensor(), /*create_graph=*/true)[0];  // 3x^2
+    CHECK(g.requires_grad());
+    CHECK_TENSOR_CLOSE(g, Tensor::from_vector({0.75, 3, 12}, {3}), 1e-6, 1e-6);
+    sum(g).backward();
+    CHECK_TENSOR_CLOSE(x.grad(), Tensor::from_vector({3, -6, 12}, {3}), 1e-6, 1e-6);
+    // backward(create_graph) leaves a differentiable .grad, as PyTorch does
+    Tensor u = Tensor::from_vector({2}, {1}).requires_grad_();
+    sum(u * u * u).backward(Tensor(), false, true);
+    CHECK(u.grad().requires_grad());
+    CHECK(u.grad().item() == doctest::Approx(12));
+    u.zero_grad();  // drops the gradient's graph, which refers back to u
+  }
+
+  TEST_CASE("create_graph through an op without a graph backward stops with a message naming it") {
+    Tensor x = Tensor::ones({1, 2, 5}).requires_grad_(), w = Tensor::ones({3, 2, 2}).requires_grad_();
+    Tensor y = sum(conv1d(x, w, Tensor()));
+    expect_error([&] { autograd::grad(y, {x}, Tensor(), true); },
+                 {"[backward]", "create_graph", "'conv1d' has no differentiable backward", "matmul"});
+  }
+
+  TEST_CASE("golden: WGAN-GP's gradient penalty matches torch.autograd.grad(create_graph=True)") {
+    auto f = io::load_safetensors(fixture("gradient_penalty.safetensors")).tensors;
+    auto leaf = [](const Tensor& t) { return t.detach().clone().requires_grad_(); };
+    Tensor x = leaf(f["x_hat"]), w1 = leaf(f["w1"]), b1 = leaf(f["b1"]), w2 = leaf(f["w2"]), b2 = leaf(f["b2"]);
+    // [doc:gradient-penalty]
+    Tensor d = matmul(leaky_relu(matmul(x, w1.t()) + b1, 0.2), w2.t()) + b2;  // the critic at x_hat
+    Tensor gx = autograd::grad(d, {x}, Tensor::ones(d.shape()), /*create_graph=*/true)[0];
+    Tensor norm = sqrt(sum(gx * gx, {1}));  // ||dD/dx_hat|| per example
+    Tensor penalty = mean((norm - 1) * (norm - 1));
+    penalty.backward();  // through gx's own graph: a second derivative of D
+    // [/doc]
+    CHECK_TENSOR_CLOSE(d, f["d"], 1e-5, 1e-4);
+    CHECK_TENSOR_CLOSE(gx, f["grad_x_hat"], 1e-5, 1e-4);
+    CHECK(penalty.item() == doctest::Approx(f["penalty"].item()).epsilon(1e-4));
+    CHECK_TENSOR_CLOSE(w1.grad(), f["grad_w1"], 1e-5, 1e-4);
+    CHECK_TENSOR_CLOSE(w2.grad(), f["grad_w2"], 1e-5, 1e-4);
+    // Between its kinks a leaky_relu critic's gradient does not move with x or b1: PyTorch returns
+    // zeros, Cadenza no gradient at all (the slope is a constant, not on the graph).
+    CHECK_TENSOR_CLOSE(f["grad_penalty_x_hat"], Tensor::zeros(x.shape()), 0, 0);
+    CHECK_TENSOR_CLOSE(f["grad_b1"], Tensor::zeros(b1.shape()), 0, 0);
+    CHECK_FALSE(x.grad().defined());
+    CHECK_FALSE(b1.grad().defined());
+    CHECK_FALSE(b2.grad().defined());  // nor on the last bias
+  }
 }  // TEST_SUITE

@@ -3,6 +3,7 @@
 // the checks that the checker itself can fail. docs/03-gradcheck-and-debugging.md.
 #include "tests/helpers.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -319,6 +320,78 @@ TEST_SUITE("ch03-gradcheck") {
       return op.finish(y, {x[0]}, [](const Tensor& g) -> Grads { return {g.reshape({2, 2})}; });
     };
     CHECK_FALSE(gradcheck(swapped, {leaf({2, 2})}).ok);
+  }
+
+  // [doc:double-backward-test]
+  // Gradients of gradients: for each case built only from ops with a graph backward,
+  //   h(x) = L(x) + sum_i sum(v_i * g_i(x)^2),   g = autograd::grad(L, x, create_graph),  L = sum(f(x) * r)
+  // and gradcheck compares dh/dx, which backpropagates through g's own graph, with finite
+  // differences of h. Every op in autograd::ops_with_graph_backward() must be covered.
+  TEST_CASE("double backward: gradients of gradients pass gradcheck for every op that has a graph backward") {
+    const std::vector<std::string> listed = autograd::ops_with_graph_backward();
+    std::set<std::string> covered;
+    for (Case& c : cases()) {
+      std::set<std::string> used;
+      set_op_trace(&used);
+      c.fn(c.inputs);
+      set_op_trace(nullptr);
+      bool all = !used.empty();
+      for (const std::string& op : used) all = all && std::count(listed.begin(), listed.end(), op);
+      if (!all) continue;
+      covered.insert(used.begin(), used.end());
+      TensorFn h = [fn = c.fn](const std::vector<Tensor>& x) {
+        EnableGradGuard with_grad;  // gradcheck evaluates h without a graph; h needs one inside
+        Tensor out = fn(x);
+        Generator gr(99);
+        Tensor L = sum(out * normal(out.shape(), 0, 1, gr));
+        std::vector<Tensor> wrt;
+        for (const Tensor& t : x)
+          if (t.requires_grad()) wrt.push_back(t);
+        std::vector<Tensor> g = autograd::grad(L, wrt, Tensor(), /*create_graph=*/true);
+        Tensor total = L;
+        for (const Tensor& gi : g) total = total + sum(normal(gi.shape(), 0, 1, gr) * gi * gi);
+        return total;
+      };
+      GradcheckResult r = gradcheck(h, c.inputs);
+      CHECK_MESSAGE(r.ok, c.name << " (double backward): " << r.report);
+    }
+    for (const std::string& op : listed)
+      CHECK_MESSAGE(covered.count(op), "op '" << op
+                                              << "' is listed with a graph backward but no double-backward case "
+                                                 "uses it alone; add a gradcheck case above");
+  }
+  // [/doc]
+
+  TEST_CASE("double backward: the check fails on a backward that is right once but not differentiable") {
+    // y = x^2 with dy/dx = 2x computed from a detached x: the first gradient is right, the second
+    // (d/dx of 2x, which should be 2) comes out 0, and the gradient penalty's check catches it.
+    TensorFn frozen = [](const std::vector<Tensor>& x) {
+      EnableGradGuard with_grad;
+      Op op("mul");
+      Tensor xd = x[0].detach();
+      Tensor y = op.finish_linear(xd * xd, {x[0]}, [xd](const Tensor& g) -> Grads { return {g * 2 * xd}; });
+      Tensor g = autograd::grad(sum(y), {x[0]}, Tensor(), true)[0];
+      return sum(y) + sum(g * g);
+    };
+    GradcheckResult r = gradcheck(frozen, {leaf({3})});
+    CHECK_FALSE(r.ok);
+    CHECK(r.report.find("analytic") != std::string::npos);
+  }
+
+  TEST_CASE("WGAN-GP's penalty on an MLP critic passes a double-backward gradcheck") {
+    // D(x) = tanh(x W1^T + b1) W2^T; penalty = mean((||dD/dx||_2 - 1)^2), per example. tanh, not the
+    // usual leaky_relu: with a piecewise-linear critic dD/dx is constant in x between kinks, the
+    // penalty's gradient with respect to x is 0, and the check would say nothing about it.
+    TensorFn penalty = [](const std::vector<Tensor>& in) {
+      EnableGradGuard with_grad;
+      const Tensor &x = in[0], &w1 = in[1], &b1 = in[2], &w2 = in[3];
+      Tensor d = matmul(tanh(matmul(x, w1.t()) + b1), w2.t());
+      Tensor gx = autograd::grad(sum(d), {x}, Tensor(), true)[0];
+      Tensor norm = sqrt(sum(gx * gx, {1}));
+      return mean((norm - 1) * (norm - 1));
+    };
+    GradcheckResult r = gradcheck(penalty, {leaf({5, 3}), leaf({8, 3}), leaf({8}), leaf({1, 8})});
+    CHECK_MESSAGE(r.ok, r.report);
   }
 
   TEST_CASE("the checker refuses to pass when every gradient is zero") {

@@ -112,6 +112,10 @@ Tensor Op::finish(Tensor out) {
 
 // [doc:op-finish]
 Tensor Op::finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+  return finish(std::move(out), std::move(inputs), std::move(backward), nullptr);
+}
+
+Tensor Op::finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward, GraphBackwardFn graph_backward) {
   check_finite(out, name_);
   if (!grad_enabled()) return out;
   bool any = false;
@@ -125,11 +129,18 @@ Tensor Op::finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
   node->op = name_;
   node->inputs = std::move(inputs);
   node->backward = std::move(backward);
+  node->graph_backward = std::move(graph_backward);
   node->out_shape = out.shape();
   out.impl()->grad_fn = std::move(node);
   out.impl()->requires_grad = true;
   return out;
 }
 // [/doc]
+
+Tensor Op::finish_linear(Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+  out = finish(std::move(out), std::move(inputs), std::move(backward), nullptr);
+  if (out.impl()->grad_fn) out.impl()->grad_fn->linear_backward = true;
+  return out;
+}
 
 }  // namespace cadenza

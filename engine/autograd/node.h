@@ -24,6 +24,12 @@ class Op {
   // Attach `backward` to `out` when grad mode is on and any input requires grad.
   // Also runs the NaN/Inf trap on `out`. Returns `out`.
   Tensor finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
+  // The same, with a second backward written with ops on the inputs, which a backward with
+  // create_graph runs to build the gradient's own graph (engine/core/graph.h).
+  Tensor finish(Tensor out, std::vector<Tensor> inputs, BackwardFn backward, GraphBackwardFn graph_backward);
+  // For an op whose backward sends grad_out through differentiable ops alone and reads no
+  // input (add, reshape, sum, ...): that backward already serves create_graph as it is.
+  Tensor finish_linear(Tensor out, std::vector<Tensor> inputs, BackwardFn backward);
   // For results without a gradient (comparisons, argmax): only the NaN/Inf trap.
   Tensor finish(Tensor out);
 
@@ -57,6 +63,20 @@ void profile_reset();
 void check_finite(const Tensor& t, const std::string& where);
 
 // Runs backpropagation (Tensor::backward calls this). See backward.cpp.
-void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph);
+void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, bool create_graph = false);
+
+namespace autograd {
+// torch.autograd.grad: d(output)/d(each input), weighted by grad_output (default: ones for a
+// one-element output), returned instead of accumulated into .grad. Inputs may be leaves or
+// intermediate results; each must require grad and be reached from output.
+// create_graph: the gradients are themselves differentiable (the graph is kept), so a loss
+// built from them, such as WGAN-GP's penalty, backpropagates through them.
+// retain_graph: keep the graph for another backward (always kept under create_graph).
+std::vector<Tensor> grad(const Tensor& output, const std::vector<Tensor>& inputs, const Tensor& grad_output = Tensor(),
+                         bool create_graph = false, bool retain_graph = false);
+// The ops whose backward can itself be differentiated (create_graph). Others stop a
+// create_graph backward with a message naming them.
+std::vector<std::string> ops_with_graph_backward();
+}  // namespace autograd
 
 }  // namespace cadenza

@@ -82,4 +82,13 @@ bool is_registered_op(const std::string& name) {
   return std::find(ops.begin(), ops.end(), name) != ops.end();
 }
 
+// The ops whose graph records a differentiable backward (Op::finish with a graph backward, or
+// finish_linear): what a create_graph backward may pass through. The double-backward suite in
+// tests/test_gradcheck.cpp checks each one, and that the list and the ops agree.
+std::vector<std::string> autograd::ops_with_graph_backward() {
+  return {"add",     "sub",  "mul",     "div",    "neg",        "pow",     "exp",    "log",   "sqrt",
+          "abs",     "tanh", "sigmoid", "relu",   "leaky_relu", "sum",     "matmul", "clone", "reshape",
+          "permute", "flip", "slice",   "expand", "unsqueeze",  "squeeze", "concat"};
+}
+
 }  // namespace cadenza

@@ -110,13 +110,16 @@ class Tensor {
   bool requires_grad() const;
   Tensor& requires_grad_(bool on = true);  // only for leaves, like PyTorch
   bool is_leaf() const;
-  Tensor grad() const;             // undefined until a backward reaches it
-  void zero_grad();                // drops the accumulated gradient
-  void set_grad(const Tensor& g);  // used by hand-written gradients (RBM CD-k)
-  Tensor detach() const;           // same storage, no history
+  Tensor grad() const;                    // undefined until a backward reaches it
+  void zero_grad();                       // drops the accumulated gradient
+  void set_grad(const Tensor& g);         // used by hand-written gradients (RBM CD-k)
+  Tensor detach() const;                  // same storage, no history
+  Tensor add(const Tensor& other) const;  // *this + other, the differentiable op (engine/ops/ops.h)
   // Backpropagate from this tensor. A non-scalar needs an explicit upstream grad.
   // The graph is freed afterwards unless retain_graph is true.
-  void backward(const Tensor& grad = Tensor(), bool retain_graph = false) const;
+  // create_graph: the gradients carry a graph, so they can be differentiated again
+  // (autograd::grad is usually what you want then: it returns them instead of filling .grad).
+  void backward(const Tensor& grad = Tensor(), bool retain_graph = false, bool create_graph = false) const;
   const std::shared_ptr<Node>& grad_fn() const;
 
   // ---- names (for errors, checkpoints and DOT pictures) ----

@@ -31,7 +31,7 @@ static Shape bshape(const char* op, const Tensor& a, const Tensor& b) {
 Tensor add(const Tensor& a, const Tensor& b) {
   Op op("add");
   Tensor out = map_binary(bshape("add", a, b), a, b, [](real x, real y) { return x + y; });
-  return op.finish(out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
+  return op.finish_linear(out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
     return {sum_to(g, sa), sum_to(g, sb)};
   });
 }
@@ -39,7 +39,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Op op("sub");
   Tensor out = map_binary(bshape("sub", a, b), a, b, [](real x, real y) { return x - y; });
-  return op.finish(out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
+  return op.finish_linear(out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) -> Grads {
     return {sum_to(g, sa), sum_to(neg(g), sb)};
   });
 }
@@ -49,27 +49,37 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Op op("mul");
   Tensor out = map_binary(bshape("mul", a, b), a, b, [](real x, real y) { return x * y; });
-  return op.finish(out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) -> Grads {
-    return {sum_to(g * b, a.shape()), sum_to(g * a, b.shape())};
-  });
+  return op.finish(
+      out, {a, b},
+      [a = a.detach(), b = b.detach()](const Tensor& g) -> Grads {
+        return {sum_to(g * b, a.shape()), sum_to(g * a, b.shape())};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads {  // the same, on the inputs themselves
+        return {sum_to(g * in[1], in[0].shape()), sum_to(g * in[0], in[1].shape())};
+      });
 }
 // [/doc]
 
 // y = a / b      dL/da = g / b      dL/db = -g * a / b^2
+// The rule is written with ops, so it serves both backwards: the plain one on detached copies,
+// and the graph one (create_graph) on the inputs themselves.
+static Grads div_grads(const Tensor& g, const Tensor& a, const Tensor& b) {
+  // [exercise:2.1] div's backward: the quotient rule, summed back to each input's shape
+  return {sum_to(g / b, a.shape()), sum_to(neg(g) * a / (b * b), b.shape())};
+  // [/exercise]
+}
 Tensor div(const Tensor& a, const Tensor& b) {
   Op op("div");
   Tensor out = map_binary(bshape("div", a, b), a, b, [](real x, real y) { return x / y; });
-  return op.finish(out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) -> Grads {
-    // [exercise:2.1] div's backward: the quotient rule, summed back to each input's shape
-    return {sum_to(g / b, a.shape()), sum_to(neg(g) * a / (b * b), b.shape())};
-    // [/exercise]
-  });
+  return op.finish(
+      out, {a, b}, [a = a.detach(), b = b.detach()](const Tensor& g) { return div_grads(g, a, b); },
+      [](const Tensor& g, const std::vector<Tensor>& in) { return div_grads(g, in[0], in[1]); });
 }
 
 Tensor neg(const Tensor& a) {
   Op op("neg");
   Tensor out = map_unary(a, [](real x) { return -x; });
-  return op.finish(out, {a}, [](const Tensor& g) -> Grads { return {neg(g)}; });
+  return op.finish_linear(out, {a}, [](const Tensor& g) -> Grads { return {neg(g)}; });
 }
 
 // y = f(x) through an array kernel (engine/kernels/vmath.h: SIMD exp, σ, tanh),
@@ -99,9 +109,15 @@ static Tensor map_array(const Tensor& a, void (*f)(const real*, real*, int64_t))
 Tensor tanh(const Tensor& a) {
   Op op("tanh");
   Tensor y = map_array(a, kernels::vtanh);
-  return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * (1 - yi * yi); })};
-  });
+  return op.finish(
+      y, {a},
+      [y = y.detach()](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * (1 - yi * yi); })};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads {  // y again from x: no cycle
+        Tensor t = tanh(in[0]);
+        return {g * (1 - t * t)};
+      });
 }
 // [/doc]
 
@@ -110,52 +126,74 @@ static inline real sigmoid_scalar(real x) { return kernels::sigmoid(x); }
 Tensor sigmoid(const Tensor& a) {
   Op op("sigmoid");
   Tensor y = map_array(a, kernels::vsigmoid);
-  return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * yi * (1 - yi); })};
-  });
+  return op.finish(
+      y, {a},
+      [y = y.detach()](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi * yi * (1 - yi); })};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads {
+        Tensor s = sigmoid(in[0]);
+        return {g * s * (1 - s)};
+      });
 }
 
 // y = e^x        dL/dx = g * y
 Tensor exp(const Tensor& a) {
   Op op("exp");
   Tensor y = map_array(a, kernels::vexp);
-  return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads { return {g * y}; });
+  return op.finish(
+      y, {a}, [y = y.detach()](const Tensor& g) -> Grads { return {g * y}; },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads { return {g * exp(in[0])}; });
 }
 
 // y = ln x       dL/dx = g / x
 Tensor log(const Tensor& a) {
   Op op("log");
   Tensor y = map_unary(a, [](real x) { return std::log(x); });
-  return op.finish(y, {a}, [a = a.detach()](const Tensor& g) -> Grads { return {g / a}; });
+  return op.finish(
+      y, {a}, [a = a.detach()](const Tensor& g) -> Grads { return {g / a}; },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads { return {g / in[0]}; });
 }
 
 // y = sqrt(x)    dL/dx = g / (2 y)
 Tensor sqrt(const Tensor& a) {
   Op op("sqrt");
   Tensor y = map_unary(a, [](real x) { return std::sqrt(x); });
-  return op.finish(y, {a}, [y = y.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi / (2 * yi); })};
-  });
+  return op.finish(
+      y, {a},
+      [y = y.detach()](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, y, [](real gi, real yi) { return gi / (2 * yi); })};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads { return {g / (2 * sqrt(in[0]))}; });
 }
 
-// y = x^p        dL/dx = g * p * x^(p-1)
+// y = x^p        dL/dx = g * p * x^(p-1)   (with ops, for both backwards, as div)
+static Grads pow_grads(const Tensor& g, const Tensor& a, real p) {
+  // [exercise:2.2] pow's backward: the power rule
+  return {g * (p * pow(a, p - 1))};
+  // [/exercise]
+}
 Tensor pow(const Tensor& a, real p) {
   Op op("pow");
   Tensor y = map_unary(a, [p](real x) { return std::pow(x, p); });
-  return op.finish(y, {a}, [a = a.detach(), p](const Tensor& g) -> Grads {
-    // [exercise:2.2] pow's backward: the power rule
-    return {map_binary(g.shape(), g, a, [p](real gi, real x) { return gi * p * std::pow(x, p - 1); })};
-    // [/exercise]
-  });
+  return op.finish(
+      y, {a}, [a = a.detach(), p](const Tensor& g) { return pow_grads(g, a, p); },
+      [p](const Tensor& g, const std::vector<Tensor>& in) { return pow_grads(g, in[0], p); });
 }
 
 // y = |x|        dL/dx = g * sign(x)   (0 at x = 0, like PyTorch)
 Tensor abs(const Tensor& a) {
   Op op("abs");
   Tensor y = map_unary(a, [](real x) { return std::fabs(x); });
-  return op.finish(y, {a}, [a = a.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : (x < 0 ? -gi : 0); })};
-  });
+  return op.finish(
+      y, {a},
+      [a = a.detach()](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : (x < 0 ? -gi : 0); })};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads {  // sign(x) is a constant: no graph
+        Tensor zero = Tensor::zeros({});
+        return {g * (gt(in[0], zero) - lt(in[0], zero))};
+      });
 }
 
 // y = sin x      dL/dx = g * cos x
@@ -181,18 +219,26 @@ Tensor relu(const Tensor& a) {
   Op op("relu");
   // max and a select, not an if: random signs would mispredict a branch half the time
   Tensor y = map_unary(a, [](real x) { return std::max(x, real(0)); });
-  return op.finish(y, {a}, [a = a.detach()](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : real(0); })};
-  });
+  return op.finish(
+      y, {a},
+      [a = a.detach()](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, a, [](real gi, real x) { return x > 0 ? gi : real(0); })};
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) -> Grads { return {g * gt(in[0], Tensor::zeros({}))}; });
 }
 
 // y = x if x > 0 else s*x    dL/dx = g * (x > 0 ? 1 : s)
 Tensor leaky_relu(const Tensor& a, real s) {
   Op op("leaky_relu");
   Tensor y = map_unary(a, [s](real x) { return x > 0 ? x : s * x; });
-  return op.finish(y, {a}, [a = a.detach(), s](const Tensor& g) -> Grads {
-    return {map_binary(g.shape(), g, a, [s](real gi, real x) { return x > 0 ? gi : s * gi; })};
-  });
+  return op.finish(
+      y, {a},
+      [a = a.detach(), s](const Tensor& g) -> Grads {
+        return {map_binary(g.shape(), g, a, [s](real gi, real x) { return x > 0 ? gi : s * gi; })};
+      },
+      [s](const Tensor& g, const std::vector<Tensor>& in) -> Grads {
+        return {g * (gt(in[0], Tensor::zeros({})) * (1 - s) + s)};  // the slope, 1 or s, is a constant
+      });
 }
 
 // GELU, tanh form: y = x/2 * (1 + tanh(u)), u = sqrt(2/pi) * (x + 0.044715 x^3)

@@ -19,6 +19,24 @@ static bool stored_transposed(const Tensor& t) {
   return t.dim() == 2 && t.size(0) > 1 && t.size(1) > 1 && t.strides()[0] == 1 && t.strides()[1] == t.size(0);
 }
 
+// The rule, written with ops so that it serves both backwards: the plain one (on detached
+// copies) and the graph one (on the inputs themselves).
+static Grads matmul_grads(const Tensor& g, const Tensor& a, const Tensor& b, bool ra, bool rb) {
+  Tensor ga, gb;
+  // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
+  // instead of g B^T: the same sums in the same order, and the transpose's backward
+  // then hands the leaf a compact tensor it keeps without a copy.
+  // [exercise:2.4] matmul's backward: dA = G B^T, dB = A^T G (batched, broadcast)
+  if (ra)
+    ga =
+        stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t() : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
+  if (rb)
+    gb =
+        stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t() : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
+  // [/exercise]
+  return {ga, gb};
+}
+
 // Both operands have at least 2 dims here.
 static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Op op("matmul");
@@ -52,20 +70,11 @@ static Tensor matmul_nd(const Tensor& a, const Tensor& b) {
                   po + (int64_t)t * n * m, m, false);
   return op.finish(
       out, {a, b},
-      [a = a.detach(), b = b.detach(), ra = a.requires_grad(), rb = b.requires_grad()](const Tensor& g) -> Grads {
-        Tensor ga, gb;
-        // An operand stored transposed gets its gradient in the same layout, (B^T g^T)^T
-        // instead of g B^T: the same sums in the same order, and the transpose's backward
-        // then hands the leaf a compact tensor it keeps without a copy.
-        // [exercise:2.4] matmul's backward: dA = G B^T, dB = A^T G (batched, broadcast)
-        if (ra)
-          ga = stored_transposed(a) && g.dim() == 2 ? matmul(b, g.t()).t()
-                                                    : sum_to(matmul(g, b.transpose(-1, -2)), a.shape());
-        if (rb)
-          gb = stored_transposed(b) && g.dim() == 2 ? matmul(g.t(), a).t()
-                                                    : sum_to(matmul(a.transpose(-1, -2), g), b.shape());
-        // [/exercise]
-        return {ga, gb};
+      [a = a.detach(), b = b.detach(), ra = a.requires_grad(), rb = b.requires_grad()](const Tensor& g) {
+        return matmul_grads(g, a, b, ra, rb);
+      },
+      [](const Tensor& g, const std::vector<Tensor>& in) {  // on the inputs themselves, for create_graph
+        return matmul_grads(g, in[0], in[1], in[0].requires_grad(), in[1].requires_grad());
       });
 }
 

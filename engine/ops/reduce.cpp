@@ -129,7 +129,7 @@ Tensor sum(const Tensor& a, std::vector<int64_t> dims, bool keepdim) {
                        // in double: long rows of floats lose digits otherwise; in 8 lanes: docs/11
                        return (real)kernels::sum_lanes(row, n);
                      });
-  return op.finish(out, {a}, [p, sa = a.shape()](const Tensor& g) -> Grads { return {spread(g, p, sa)}; });
+  return op.finish_linear(out, {a}, [p, sa = a.shape()](const Tensor& g) -> Grads { return {spread(g, p, sa)}; });
 }
 // [/doc]
 

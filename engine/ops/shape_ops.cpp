@@ -29,7 +29,7 @@ Tensor clone(const Tensor& a) {
   Op op("clone");
   Tensor out = Tensor::empty(a.shape());  // copy_strided writes every element
   copy_strided(a, out.data());
-  return op.finish(out, {a}, [](const Tensor& g) -> Grads { return {g}; });
+  return op.finish_linear(out, {a}, [](const Tensor& g) -> Grads { return {g}; });
 }
 
 // [doc:reshape]
@@ -66,7 +66,7 @@ Tensor reshape(const Tensor& a, const Shape& shape_in) {
     out = make_tensor(shape);
     copy_strided(a, out.data());
   }
-  return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
+  return op.finish_linear(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
 }
 // [/doc]
 
@@ -88,7 +88,7 @@ Tensor permute(const Tensor& a, const std::vector<int64_t>& dims) {
   }
   Op op("permute");
   Tensor out = make_view(a, shape, strides, a.offset());
-  return op.finish(out, {a}, [inverse](const Tensor& g) -> Grads { return {g.permute(inverse)}; });
+  return op.finish_linear(out, {a}, [inverse](const Tensor& g) -> Grads { return {g.permute(inverse)}; });
 }
 
 Tensor transpose(const Tensor& a, int64_t d0, int64_t d1) {
@@ -120,18 +120,42 @@ Tensor slice(const Tensor& a, int64_t dim, int64_t start, int64_t stop, int64_t 
   strides[d] *= step;
   Op op("slice");
   Tensor out = make_view(a, shape, strides, a.offset() + start * a.strides()[d]);
-  return op.finish(out, {a}, [sa = a.shape(), d, start, step, shape](const Tensor& g) -> Grads {
-    Tensor z = step == 1 ? Tensor::empty(sa) : Tensor::zeros(sa);  // the gradient is zero outside the slice
-    Shape st = z.strides();
-    int64_t off = start * st[d];
-    st[d] *= step;
-    make_view(z, shape, st, off).copy_(g);
-    if (step == 1) {  // zero what the copy did not write: z is rows of sa[d] * inner, the slice a block of each
-      const int64_t inner = z.strides()[d], row = sa[d] * inner;
-      if (row > 0) zero_outside(z.data(), z.numel() / row, row, off, off + shape[d] * inner);
-    }
-    return {z};
-  });
+  return op.finish(
+      out, {a},
+      [sa = a.shape(), d, start, step, shape](const Tensor& g) -> Grads {
+        Tensor z = step == 1 ? Tensor::empty(sa) : Tensor::zeros(sa);  // the gradient is zero outside the slice
+        Shape st = z.strides();
+        int64_t off = start * st[d];
+        st[d] *= step;
+        make_view(z, shape, st, off).copy_(g);
+        if (step == 1) {  // zero what the copy did not write: z is rows of sa[d] * inner, the slice a block of each
+          const int64_t inner = z.strides()[d], row = sa[d] * inner;
+          if (row > 0) zero_outside(z.data(), z.numel() / row, row, off, off + shape[d] * inner);
+        }
+        return {z};
+      },
+      [sa = a.shape(), d, start, step](const Tensor& g, const std::vector<Tensor>&) -> Grads {
+        // The same with ops: g spread by `step` (step - 1 zeros after each element, as
+        // conv_transpose1d does), then between the zeros before and after the slice.
+        const int64_t len = g.shape()[d];
+        if (len == 0) return {Tensor::zeros(sa)};
+        Tensor spread = g;
+        if (step > 1) {
+          Shape gaps = g.shape(), merged = g.shape();
+          gaps.insert(gaps.begin() + d + 1, step - 1);
+          gaps[d] = len, merged[d] = len * step;
+          spread = concat({unsqueeze(g, d + 1), Tensor::zeros(gaps)}, d + 1)
+                       .reshape(merged)
+                       .slice(d, 0, (len - 1) * step + 1);
+        }
+        std::vector<Tensor> parts;
+        Shape before = sa, after = sa;
+        before[d] = start, after[d] = sa[d] - start - spread.shape()[d];
+        if (before[d] > 0) parts.push_back(Tensor::zeros(before));
+        parts.push_back(spread);
+        if (after[d] > 0) parts.push_back(Tensor::zeros(after));
+        return {parts.size() == 1 ? spread : concat(parts, d)};
+      });
 }
 // [/doc]
 
@@ -163,7 +187,7 @@ Tensor expand(const Tensor& a, const Shape& shape) {
   if (target == a.shape()) return a;
   Op op("expand");
   Tensor out = make_view(a, target, broadcast_strides(a, target), a.offset());
-  return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {sum_to(g, sa)}; });
+  return op.finish_linear(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {sum_to(g, sa)}; });
 }
 // [/doc]
 
@@ -176,7 +200,7 @@ Tensor unsqueeze(const Tensor& a, int64_t dim) {
   strides.insert(strides.begin() + d, st);
   Op op("unsqueeze");
   Tensor out = make_view(a, shape, strides, a.offset());
-  return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
+  return op.finish_linear(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
 }
 
 // Removes axis `dim` if its size is 1; otherwise returns `a` unchanged (as PyTorch does).
@@ -189,7 +213,7 @@ Tensor squeeze(const Tensor& a, int64_t dim) {
   strides.erase(strides.begin() + d);
   Op op("squeeze");
   Tensor out = make_view(a, shape, strides, a.offset());
-  return op.finish(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
+  return op.finish_linear(out, {a}, [sa = a.shape()](const Tensor& g) -> Grads { return {g.reshape(sa)}; });
 }
 
 // [doc:concat]
@@ -223,7 +247,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   // Each input's gradient is its own slice of g.
   std::vector<int64_t> sizes;
   for (const Tensor& x : xs) sizes.push_back(x.shape()[d]);
-  return op.finish(out, xs, [starts, sizes, d](const Tensor& g) -> Grads {
+  return op.finish_linear(out, xs, [starts, sizes, d](const Tensor& g) -> Grads {
     Grads grads;
     for (size_t i = 0; i < starts.size(); ++i) grads.push_back(slice(g, d, starts[i], starts[i] + sizes[i]));
     return grads;
@@ -268,7 +292,7 @@ Tensor flip(const Tensor& a, int64_t dim) {
   strides[d] = -strides[d];
   Op op("flip");
   Tensor out = make_view(a, a.shape(), strides, offset);
-  return op.finish(out, {a}, [d](const Tensor& g) -> Grads { return {flip(g, d)}; });
+  return op.finish_linear(out, {a}, [d](const Tensor& g) -> Grads { return {flip(g, d)}; });
   // [/exercise]
 }
 

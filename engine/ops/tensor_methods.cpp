@@ -1,4 +1,4 @@
-// tensor_methods.cpp: Tensor's view and copy methods (t.reshape(...), t.slice(...)),
+// tensor_methods.cpp: Tensor's view and copy methods (t.reshape(...), t.slice(...)) and add,
 // each one line forwarding to the free function in ops.h. They are declared with the
 // Tensor in engine/core/tensor.h and defined here, beside the ops, so that the core
 // layer never includes the ops above it. Chapter: docs/01-tensors.md ("Views").
@@ -17,5 +17,6 @@ Tensor Tensor::select(int64_t d, int64_t i) const { return cadenza::select(*this
 Tensor Tensor::expand(const Shape& s) const { return cadenza::expand(*this, s); }
 Tensor Tensor::unsqueeze(int64_t d) const { return cadenza::unsqueeze(*this, d); }
 Tensor Tensor::squeeze(int64_t d) const { return cadenza::squeeze(*this, d); }
+Tensor Tensor::add(const Tensor& other) const { return cadenza::add(*this, other); }
 
 }  // namespace cadenza
