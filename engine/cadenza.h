@@ -29,6 +29,7 @@
 #include "engine/debug/dot.h"
 #include "engine/debug/gradcheck.h"
 #include "engine/util/progress.h"
+#include "engine/nn/adversarial.h"
 #include "engine/nn/attention.h"
 #include "engine/nn/batchnorm.h"
 #include "engine/nn/conv.h"

@@ -1,5 +1,7 @@
 // Chapter 4 tests: modules, layers, initialisers, optimisers, schedules.
 // docs/04-modules-losses-optimisers.md.
+#include <cmath>
+
 #include "tests/helpers.h"
 
 using namespace cadenza;
@@ -95,6 +97,57 @@ TEST_SUITE("ch04-modules") {
     CHECK(free_bn.state_dict().size() == 2);
     Tensor y = free_bn.forward(x);
     CHECK_TENSOR_CLOSE(mean(y, {0, 2}), Tensor::zeros({3}), 1e-5, 0);
+  }
+
+  TEST_CASE("GAN losses: each formula on known outputs, and the names the CLI takes") {
+    using nn::GanLoss;
+    Tensor dr = Tensor::from_vector({2, -1}, {2}), df = Tensor::from_vector({0.5, -3}, {2});
+    auto sp = [](double x) { return std::log1p(std::exp(x)); };  // softplus: -log s(-x) = sp(x)
+    auto close = [](const Tensor& t, double want) { CHECK(t.item() == doctest::Approx(want).epsilon(1e-5)); };
+    // -log s(d_real) = sp(-d_real); -log(1 - s(d_fake)) = sp(d_fake)
+    const double d_bce = (sp(-2) + sp(1)) / 2 + (sp(0.5) + sp(-3)) / 2;
+    close(nn::discriminator_loss(GanLoss::Minimax, dr, df), d_bce);
+    close(nn::discriminator_loss(GanLoss::NonSaturating, dr, df), d_bce);
+    close(nn::generator_loss(GanLoss::Minimax, df), -(sp(0.5) + sp(-3)) / 2);
+    close(nn::generator_loss(GanLoss::NonSaturating, df), (sp(-0.5) + sp(3)) / 2);
+    close(nn::discriminator_loss(GanLoss::LeastSquares, dr, df), 0.5 * (1 + 4) / 2 + 0.5 * (0.25 + 9) / 2);
+    close(nn::generator_loss(GanLoss::LeastSquares, df), 0.5 * (0.25 + 16) / 2);
+    close(nn::discriminator_loss(GanLoss::Wasserstein, dr, df), (0.5 - 3) / 2 - (2 - 1) / 2.0);
+    close(nn::generator_loss(GanLoss::Wasserstein, df), (3 - 0.5) / 2);
+    close(nn::discriminator_loss(GanLoss::Hinge, dr, df), (0 + 2) / 2.0 + (1.5 + 0) / 2);
+    close(nn::generator_loss(GanLoss::Hinge, df), (3 - 0.5) / 2);
+    // Near D's confident rejection the minimax generator's gradient vanishes; the non-saturating one's does not.
+    Tensor rejected = Tensor::from_vector({-8}, {1}).requires_grad_();
+    nn::generator_loss(GanLoss::Minimax, rejected).backward();
+    const double g_minimax = std::fabs(rejected.grad().item());
+    rejected.zero_grad();
+    nn::generator_loss(GanLoss::NonSaturating, rejected).backward();
+    CHECK(g_minimax < 1e-3);
+    CHECK(std::fabs(rejected.grad().item()) > 0.99);
+    for (const char* name : {"minimax", "nonsat", "lsgan", "wgan-gp", "hinge"})
+      CHECK(nn::gan_loss_name(nn::parse_gan_loss(name)) == name);
+    expect_error([] { nn::parse_gan_loss("wgan"); }, {"[gan loss]", "unknown loss 'wgan'", "wgan-gp"});
+    expect_error([&] { nn::discriminator_loss(GanLoss::Hinge, Tensor(), df); }, {"[discriminator_loss]", "undefined"});
+  }
+
+  TEST_CASE("gradient_penalty: lambda (||w|| - 1)^2 for a linear critic, and its gradient for w") {
+    // D(x) = sum(x * w) over each example's features: dD/dx = w wherever x is, so the penalty is
+    // exact, lambda (||w|| - 1)^2, and d/dw of it is 2 lambda (||w|| - 1) w / ||w||.
+    Tensor w = Tensor::from_vector({0.6, -1.2, 2, 0.3, 0.5, -0.1}, {1, 2, 3}).requires_grad_();
+    auto critic = [&](const Tensor& x) { return sum(x * w, {1, 2}); };
+    Generator g(3);
+    Tensor real_x = randn({4, 2, 3}, g), fake_x = randn({4, 2, 3}, g).requires_grad_();
+    Tensor gp = nn::gradient_penalty(critic, real_x, fake_x, g, 10);
+    const double n = std::sqrt(0.36 + 1.44 + 4 + 0.09 + 0.25 + 0.01);
+    CHECK(gp.item() == doctest::Approx(10 * (n - 1) * (n - 1)).epsilon(1e-5));
+    gp.backward();
+    CHECK_TENSOR_CLOSE(w.grad(), w.detach() * (real)(20 * (n - 1) / n), 1e-5, 1e-5);
+    CHECK_FALSE(fake_x.grad().defined());  // the penalty trains the critic, not the generator
+    expect_error(
+        [&] {
+          nn::gradient_penalty(critic, real_x, randn({3, 2, 3}, g), g);
+        },
+        {"[gradient_penalty]", "(4, 2, 3) and (3, 2, 3)"});
   }
 
   TEST_CASE("state_dict round trip and clear errors on mismatch") {
