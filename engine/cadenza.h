@@ -33,6 +33,7 @@
 #include "engine/nn/attention.h"
 #include "engine/nn/batchnorm.h"
 #include "engine/nn/conv.h"
+#include "engine/nn/conv2d.h"
 #include "engine/nn/init.h"
 #include "engine/nn/layers.h"
 #include "engine/nn/module.h"

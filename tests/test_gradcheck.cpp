@@ -224,6 +224,20 @@ std::vector<Case> cases() {
          return conv_transpose1d(x[0], x[1], Tensor(), a);
        },
        {leaf({1, 2, 6}), leaf({2, 3, 2})}},
+      {"conv2d (strides, padding and dilation differ between the axes)",
+       [](V x) {
+         Conv2dArgs a;
+         a.stride = {2, 1}, a.padding = {1, 2}, a.dilation = {1, 2};
+         return conv2d(x[0], x[1], x[2], a);
+       },
+       {leaf({2, 2, 5, 4}), leaf({3, 2, 3, 2}), leaf({3})}},
+      {"conv_transpose2d (stride 2 x 3, output padding, dilation)",
+       [](V x) {
+         ConvTranspose2dArgs a;
+         a.stride = {2, 3}, a.padding = {1, 0}, a.output_padding = {1, 2}, a.dilation = {1, 2};
+         return conv_transpose2d(x[0], x[1], x[2], a);
+       },
+       {leaf({1, 2, 3, 2}), leaf({2, 2, 2, 3}), leaf({2})}},
       {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
       {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
       {"Conv1d (causal, weight norm)",

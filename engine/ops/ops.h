@@ -9,6 +9,7 @@
 //   reductions, softmax, matmul ...... docs/01-tensors.md, docs/02-autograd.md
 //   losses ........................... docs/04-modules-losses-optimisers.md
 #pragma once
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -198,6 +199,25 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Tensor& bia
 // Its definition as a scatter, loop by loop (no autograd), the oracle of the tests.
 Tensor conv_transpose1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias,
                             const ConvTranspose1dArgs& args = {});
+// 2-d convolutions over (B, C, H, W), as F.conv2d and F.conv_transpose2d; each pair is
+// {along H, along W}. Composed from conv1d and view ops (engine/ops/conv2d.cpp).
+struct Conv2dArgs {
+  std::array<int64_t, 2> stride{1, 1}, padding{0, 0}, dilation{1, 1};  // padding: zeros on both sides
+};
+// x: (B, Cin, H, W), weight: (Cout, Cin, KH, KW), bias: (Cout,) or undefined -> (B, Cout, Hout, Wout),
+// Hout = (H + 2*padding - dilation*(KH - 1) - 1) / stride + 1, and the same for W.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args = {});
+struct ConvTranspose2dArgs {
+  std::array<int64_t, 2> stride{1, 1}, padding{0, 0}, output_padding{0, 0}, dilation{1, 1};
+};
+// x: (B, Cin, H, W), weight: (Cin, Cout, KH, KW) -> (B, Cout, Hout, Wout),
+// Hout = (H - 1)*stride - 2*padding + dilation*(KH - 1) + output_padding + 1, and the same for W.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                        const ConvTranspose2dArgs& args = {});
+// Their definitions, loop by loop (no autograd): the oracles of the tests.
+Tensor conv2d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args = {});
+Tensor conv_transpose2d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                            const ConvTranspose2dArgs& args = {});
 // Pooling over the last axis of (B, C, L); stride 0 means stride = kernel (PyTorch's default).
 Tensor max_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
 Tensor avg_pool1d(const Tensor& x, int64_t kernel, int64_t stride = 0);
