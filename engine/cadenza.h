@@ -38,6 +38,7 @@
 #include "engine/nn/layers.h"
 #include "engine/nn/module.h"
 #include "engine/nn/rnn.h"
+#include "engine/nn/spectral_norm.h"
 #include "engine/optim/optim.h"
 #include "engine/optim/schedule.h"
 #include "engine/io/file.h"

@@ -1,7 +1,9 @@
-// Golden tests against PyTorch: Linear, the losses, LayerNorm, BatchNorm and optimiser
+// Golden tests against PyTorch: Linear, the losses, LayerNorm, BatchNorm, SpectralNorm and optimiser
 // steps, compared with fixtures that tests/fixtures/gen_fixtures.py wrote with
 // torch in float64. Only the C++ toolchain is needed to run them.
 // docs/04-modules-losses-optimisers.md.
+#include <cmath>
+
 #include "tests/helpers.h"
 
 using namespace cadenza;
@@ -109,6 +111,44 @@ TEST_SUITE("ch04-modules") {
     run("bn1d.", bn1);
     run("bn1d_flat.", flat);
     run("bn2d.", bn2);
+  }
+
+  TEST_CASE("golden: SpectralNorm matches torch.nn.utils.spectral_norm (one power iteration, then W / sigma)") {
+    auto f = load("spectral_norm.safetensors");
+    for (const char* name : {"linear", "conv"}) {
+      const std::string p = std::string(name) + ".";
+      INFO(name);
+      Tensor w = leaf_of(f[p + "weight_orig"]), b = f[p + "bias"], x = f[p + "x"];
+      nn::SpectralNorm sn(w.shape());
+      sn.u.copy_(f[p + "u0"]), sn.v.copy_(f[p + "v0"]);
+      Tensor w_sn = sn.forward(w);
+      Tensor y = w.dim() == 2 ? matmul(x, w_sn.t()) + b : conv2d(x, w_sn, b);
+      CHECK_TENSOR_CLOSE(sn.u, f[p + "u1"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(sn.v, f[p + "v1"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(w_sn, f[p + "weight"], kAtol, kRtol);
+      CHECK_TENSOR_CLOSE(y, f[p + "y"], kAtol, kRtol);
+      y.backward(f[p + "grad_out"]);
+      CHECK_TENSOR_CLOSE(w.grad(), f[p + "grad_weight_orig"], 1e-4, 1e-3);
+    }
+  }
+
+  TEST_CASE("SpectralNorm: sigma converges to the largest singular value; eval keeps u and v") {
+    // W = Q diag(3, 1, 0.5): singular values 3, 1 and 0.5 (Q a rotation in the first two axes)
+    const double c = std::cos(0.7), s = std::sin(0.7);
+    Tensor w = Tensor::from_vector({3 * (real)c, -(real)s, 0, 3 * (real)s, (real)c, 0, 0, 0, 0.5}, {3, 3});
+    Generator g(4);
+    nn::SpectralNorm sn({3, 3}, 1, 1e-12, g);
+    for (int i = 0; i < 30; ++i) sn.forward(w);
+    CHECK(sn.sigma(w).item() == doctest::Approx(3).epsilon(1e-4));
+    sn.eval();
+    Tensor u = sn.u.clone();
+    Tensor w_sn = sn.forward(w * 2);
+    CHECK_TENSOR_CLOSE(sn.u, u, 0, 0);   // no power iteration in eval
+    CHECK(sn.state_dict().size() == 2);  // u and v are buffers
+    CHECK(sn.parameters().empty());
+    CHECK(std::sqrt(sum(w_sn * w_sn).item()) == doctest::Approx(std::sqrt(9 + 1 + 0.25) / 3).epsilon(1e-4));
+    expect_error([&] { sn.forward(Tensor::zeros({3, 4})); }, {"[SpectralNorm]", "(3, 4)", "(3, 3)"});
+    expect_error([] { nn::SpectralNorm({5}); }, {"[SpectralNorm]", "at least 2 dims"});
   }
 
   TEST_CASE("golden: three optimiser steps match torch.optim (Adam, AdamW, SGD+Nesterov, RMSprop)") {

@@ -286,6 +286,14 @@ std::vector<Case> cases() {
          return bn.forward(x[0]);
        },
        {leaf({3, 2, 2, 3})}},
+      {"SpectralNorm (eval: u and v fixed, the gradient through sigma as well)",
+       [](V x) {
+         Generator g(6);
+         nn::SpectralNorm sn({3, 2, 2}, 1, 1e-12, g);
+         sn.eval();
+         return sn.forward(x[0]);
+       },
+       {leaf({3, 2, 2})}},
       {"BatchNorm1d (eval, running statistics)",
        [](V x) {
          nn::BatchNorm1d bn(4);
