@@ -3,6 +3,7 @@
 #include "pipelines/train_loop.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -67,6 +68,39 @@ void backward_and_step(const Tensor& loss, cadenza::optim::Optimizer& opt, doubl
   if (max_norm > 0) cadenza::optim::clip_grad_norm_(opt.params(), max_norm);
   opt.step();
   opt.zero_grad();
+}
+
+static double finite_loss(const Tensor& loss, const char* who, int64_t round) {
+  if (!loss.defined() || loss.numel() != 1)
+    cadenza::fail("adversarial_round", str(who, "'s loss must be one number"), "reduce it with mean()");
+  const double v = loss.item();
+  if (!std::isfinite(v))
+    cadenza::fail(
+        "adversarial_round", str(who, "'s loss is ", v, " at round ", round, "; its parameters were not updated"),
+        "lower the learning rate, or clip the gradients (max_norm); the last checkpoint is the last good state");
+  return v;
+}
+
+AdversarialLosses adversarial_round(const AdversarialStep& s, const std::vector<size_t>& batch, int64_t round) {
+  if (!s.d_loss || !s.g_loss || !s.d_opt || !s.g_opt || s.n_critic < 1)
+    cadenza::fail("adversarial_round", "needs both losses, both optimisers and n_critic >= 1", "");
+  auto step = [&](const Tensor& loss, cadenza::optim::Optimizer& opt) {
+    loss.backward();
+    if (s.max_norm > 0) cadenza::optim::clip_grad_norm_(opt.params(), s.max_norm);
+    opt.step();
+    s.d_opt->zero_grad();
+    s.g_opt->zero_grad();
+  };
+  AdversarialLosses out;
+  for (int i = 0; i < s.n_critic; ++i) {
+    Tensor d = s.d_loss(batch);
+    out.d = finite_loss(d, "the discriminator", round);
+    step(d, *s.d_opt);
+  }
+  Tensor g = s.g_loss(batch);
+  out.g = finite_loss(g, "the generator", round);
+  step(g, *s.g_opt);
+  return out;
 }
 
 }  // namespace pipelines

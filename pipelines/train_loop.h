@@ -2,7 +2,8 @@
 // epochs of batches with a progress bar (loss and ETA), validation after each epoch,
 // the learning rate divided when the valid loss stops improving, early stopping, the
 // best-on-valid parameters restored at the end, and a stop flag (Ctrl-C) that ends it
-// cleanly between steps. What a step does is the caller's: the hooks below.
+// cleanly between steps. What a step does is the caller's: the hooks below, and for a GAN's
+// two networks, adversarial_round.
 // Chapters: docs/04-modules-losses-optimisers.md (the loop), docs/08-recurrent-networks.md.
 #pragma once
 #include <functional>
@@ -68,5 +69,26 @@ FitLog fit(const FitHooks& hooks, const FitOptions& opt);
 // The four lines at the end of every step: loss.backward(), the gradients' global norm clipped
 // to max_norm (0: not clipped), opt.step(), opt.zero_grad().
 void backward_and_step(const cadenza::Tensor& loss, cadenza::optim::Optimizer& opt, double max_norm);
+
+// [doc:adversarial-round]
+// Two networks, two optimisers: one round of a GAN's training on one batch, for fit's step hook.
+// n_critic discriminator steps (WGAN-GP uses 5), then one generator step. Each step zeroes both
+// optimisers' gradients after it, so the generator's loss never pushes on the discriminator's
+// parameters or the other way round, whatever the caller detached.
+struct AdversarialStep {
+  std::function<cadenza::Tensor(const std::vector<size_t>& batch)> d_loss;  // D's loss (penalty included)
+  std::function<cadenza::Tensor(const std::vector<size_t>& batch)> g_loss;  // G's loss
+  cadenza::optim::Optimizer* d_opt = nullptr;
+  cadenza::optim::Optimizer* g_opt = nullptr;
+  int n_critic = 1;
+  double max_norm = 0;  // clip each network's gradients to this global norm (0: not clipped)
+};
+struct AdversarialLosses {
+  double d = 0, g = 0;  // D's loss at its last step, and G's
+};
+// `round` numbers the round in messages. A NaN or Inf loss stops it before that step's update, with
+// an error naming the round, the network and the loss: the parameters stay as the last good step left them.
+AdversarialLosses adversarial_round(const AdversarialStep& s, const std::vector<size_t>& batch, int64_t round);
+// [/doc]
 
 }  // namespace pipelines
