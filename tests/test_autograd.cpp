@@ -193,10 +193,10 @@ TEST_SUITE("ch02-autograd") {
   }
 
   TEST_CASE("create_graph through an op without a graph backward stops with a message naming it") {
-    Tensor x = Tensor::ones({1, 2, 5}).requires_grad_(), w = Tensor::ones({3, 2, 2}).requires_grad_();
-    Tensor y = sum(conv1d(x, w, Tensor()));
+    Tensor x = Tensor::from_vector({1, 3, 2, 5, 4, 0}, {1, 1, 6}).requires_grad_();
+    Tensor y = sum(max_pool1d(x, 2) * max_pool1d(x, 2));
     expect_error([&] { autograd::grad(y, {x}, Tensor(), true); },
-                 {"[backward]", "create_graph", "'conv1d' has no differentiable backward", "matmul"});
+                 {"[backward]", "create_graph", "'max_pool1d' has no differentiable backward", "matmul"});
   }
 
   TEST_CASE("golden: WGAN-GP's gradient penalty matches torch.autograd.grad(create_graph=True)") {

@@ -416,6 +416,24 @@ TEST_SUITE("ch03-gradcheck") {
     CHECK_MESSAGE(r.ok, r.report);
   }
 
+  TEST_CASE(
+      "WGAN-GP's penalty on a convolutional critic (conv2d, strided, padded) passes a double-backward gradcheck") {
+    // D(x) = sum(tanh(conv2d(x, W, b)) * v): a piano-roll critic's first layer. conv2d is composed
+    // from conv1d, so this checks conv1d's graph backward (a transposed convolution) inside it.
+    TensorFn penalty = [](const std::vector<Tensor>& in) {
+      EnableGradGuard with_grad;
+      const Tensor &x = in[0], &w = in[1], &b = in[2], &v = in[3];
+      Conv2dArgs a;
+      a.stride = {2, 1}, a.padding = {1, 0};
+      Tensor d = sum(tanh(conv2d(x, w, b, a)) * v, {1, 2, 3});
+      Tensor gx = autograd::grad(sum(d), {x}, Tensor(), true)[0];
+      Tensor norm = sqrt(sum(gx * gx, {1, 2, 3}));
+      return mean((norm - 1) * (norm - 1));
+    };
+    GradcheckResult r = gradcheck(penalty, {leaf({2, 2, 5, 4}), leaf({3, 2, 3, 2}), leaf({3}), leaf({1, 3, 3, 3})});
+    CHECK_MESSAGE(r.ok, r.report);
+  }
+
   TEST_CASE("the checker refuses to pass when every gradient is zero") {
     TensorFn flat = [](const std::vector<Tensor>& x) { return x[0] * 0; };
     GradcheckResult r = gradcheck(flat, {leaf({3})});

@@ -88,7 +88,7 @@ bool is_registered_op(const std::string& name) {
 std::vector<std::string> autograd::ops_with_graph_backward() {
   return {"add",     "sub",  "mul",     "div",    "neg",        "pow",     "exp",    "log",   "sqrt",
           "abs",     "tanh", "sigmoid", "relu",   "leaky_relu", "sum",     "matmul", "clone", "reshape",
-          "permute", "flip", "slice",   "expand", "unsqueeze",  "squeeze", "concat"};
+          "permute", "flip", "slice",   "expand", "unsqueeze",  "squeeze", "concat", "conv1d"};
 }
 
 }  // namespace cadenza

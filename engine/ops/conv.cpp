@@ -67,6 +67,47 @@ void col2im(const Geometry& g, const real* dcols, real* dx) {
   });
 }
 
+// [doc:conv1d-graph-backward]
+// conv1d's backward written with ops, for create_graph (a convolutional critic's gradient
+// penalty differentiates it again). In the padded input's coordinates:
+//   dx     = conv_transpose1d(g, W), the transposed convolution is conv1d's adjoint; cropped to x
+//   dW[k]  = sum over batch and time of g[:, :, t] x_pad[:, :, t*stride + k*dilation]^T
+//   db     = sum of g over batch and time
+Grads conv1d_graph_grads(const Tensor& g, const std::vector<Tensor>& in, int64_t stride, int64_t pad_left,
+                         int64_t dilation) {
+  const Tensor &x = in[0], &w = in[1];
+  const int64_t B = x.size(0), C = x.size(1), L = x.size(2), O = w.size(0), K = w.size(2), T = g.size(2);
+  const int64_t reach = (T - 1) * stride + dilation * (K - 1) + 1;  // padded positions the outputs read
+  auto crop_or_pad = [](const Tensor& t, int64_t start,
+                        int64_t len) {  // t[:, :, start : start + len], zeros past its end
+    const int64_t have = std::max<int64_t>(0, std::min(t.size(2), start + len) - start);
+    Tensor part = t.slice(2, start, start + have);
+    if (have == len) return part;
+    Tensor zeros = Tensor::zeros({t.size(0), t.size(1), len - have});
+    return have == 0 ? zeros : concat({part, zeros}, 2);
+  };
+  Grads out(in.size());
+  if (x.requires_grad()) {
+    ConvTranspose1dArgs t;
+    t.stride = stride, t.dilation = dilation;
+    out[0] = crop_or_pad(conv_transpose1d(g, w, Tensor(), t), pad_left, L);
+  }
+  if (w.requires_grad()) {
+    Tensor left = Tensor::zeros({B, C, pad_left});
+    Tensor x_pad = crop_or_pad(pad_left > 0 ? concat({left, x}, 2) : x, 0, reach);
+    Tensor gm = g.permute({1, 0, 2}).reshape({O, B * T});  // (O, B*T)
+    std::vector<Tensor> taps;
+    for (int64_t k = 0; k < K; ++k) {
+      Tensor xk = x_pad.slice(2, k * dilation, k * dilation + (T - 1) * stride + 1, stride);  // (B, C, T)
+      taps.push_back(matmul(gm, xk.permute({1, 0, 2}).reshape({C, B * T}).t()));              // (O, C)
+    }
+    out[1] = stack(taps, 2);
+  }
+  if (in.size() > 2 && in[2].requires_grad()) out[2] = sum(g, {0, 2});
+  return out;
+}
+// [/doc]
+
 // [doc:conv1d-shifted]
 // Stride 1 without im2col: a kernel tap k reads the input shifted by s = k*d - pad_left,
 // so the convolution is K matrix products on the input itself, one per tap and batch item:
@@ -108,7 +149,8 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
   if (bias.defined()) inputs.push_back(bias);
   bool has_bias = bias.defined(), rx = x.requires_grad(), rw = weight.requires_grad();
   return op.finish(
-      out, inputs, [g, span, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
+      out, inputs,
+      [g, span, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
         const int64_t Cin = g.Cin, Cout = g.Cout, K = g.K, L = g.L, Lout = g.Lout;
         Tensor gc = grad.contiguous();
         const real *pg = gc.data(), *px = xc.data(), *pw = wc.data();
@@ -162,6 +204,9 @@ Tensor conv1d_shifted(Op& op, const Geometry& g, const Tensor& x, const Tensor& 
           out[2] = db;
         }
         return out;
+      },
+      [g](const Tensor& grad, const std::vector<Tensor>& in) {
+        return conv1d_graph_grads(grad, in, g.stride, g.pad_left, g.dilation);
       });
 }
 // [/doc]
@@ -220,46 +265,51 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
   bool has_bias = bias.defined(), rx = x.requires_grad(), rw = weight.requires_grad();
-  return op.finish(out, inputs, [g, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
-    const int64_t CK = g.Cin * g.K, N = g.B * g.Lout;
-    Tensor gc = grad.contiguous();
-    const real* pg = gc.data();
-    std::vector<real> gm((size_t)(g.Cout * N));  // grad as (Cout, B*Lout)
-    parallel_for(g.B * g.Cout, 16, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        int64_t b = r / g.Cout, o = r % g.Cout;
-        for (int64_t t = 0; t < g.Lout; ++t) gm[o * N + b * g.Lout + t] = pg[r * g.Lout + t];
-      }
-    });
-    Grads out(has_bias ? 3 : 2);
-    if (rw) {
-      std::vector<real> cols((size_t)(CK * N));
-      im2col(g, xc.data(), cols.data());
-      Tensor dw = make_tensor({g.Cout, g.Cin, g.K});
-      // dW (Cout, CK) = gm (Cout, N) @ cols^T (N, CK)
-      kernels::gemm(g.Cout, CK, N, gm.data(), N, 1, cols.data(), 1, N, dw.data(), CK, false);
-      out[1] = dw;
-    }
-    if (rx) {
-      std::vector<real> dcols((size_t)(CK * N));
-      // dcols (CK, N) = W^T (CK, Cout) @ gm (Cout, N)
-      kernels::gemm(CK, N, g.Cout, wc.data(), 1, CK, gm.data(), N, 1, dcols.data(), N, false);
-      Tensor dx = make_tensor({g.B, g.Cin, g.L});
-      col2im(g, dcols.data(), dx.data());
-      out[0] = dx;
-    }
-    if (has_bias) {
-      Tensor db = make_tensor({g.Cout});
-      real* pdb = db.data();
-      for (int64_t o = 0; o < g.Cout; ++o) {
-        double s = 0;
-        for (int64_t n = 0; n < N; ++n) s += gm[o * N + n];
-        pdb[o] = (real)s;
-      }
-      out[2] = db;
-    }
-    return out;
-  });
+  return op.finish(
+      out, inputs,
+      [g, xc = xc.detach(), wc = wc.detach(), has_bias, rx, rw](const Tensor& grad) -> Grads {
+        const int64_t CK = g.Cin * g.K, N = g.B * g.Lout;
+        Tensor gc = grad.contiguous();
+        const real* pg = gc.data();
+        std::vector<real> gm((size_t)(g.Cout * N));  // grad as (Cout, B*Lout)
+        parallel_for(g.B * g.Cout, 16, [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; ++r) {
+            int64_t b = r / g.Cout, o = r % g.Cout;
+            for (int64_t t = 0; t < g.Lout; ++t) gm[o * N + b * g.Lout + t] = pg[r * g.Lout + t];
+          }
+        });
+        Grads out(has_bias ? 3 : 2);
+        if (rw) {
+          std::vector<real> cols((size_t)(CK * N));
+          im2col(g, xc.data(), cols.data());
+          Tensor dw = make_tensor({g.Cout, g.Cin, g.K});
+          // dW (Cout, CK) = gm (Cout, N) @ cols^T (N, CK)
+          kernels::gemm(g.Cout, CK, N, gm.data(), N, 1, cols.data(), 1, N, dw.data(), CK, false);
+          out[1] = dw;
+        }
+        if (rx) {
+          std::vector<real> dcols((size_t)(CK * N));
+          // dcols (CK, N) = W^T (CK, Cout) @ gm (Cout, N)
+          kernels::gemm(CK, N, g.Cout, wc.data(), 1, CK, gm.data(), N, 1, dcols.data(), N, false);
+          Tensor dx = make_tensor({g.B, g.Cin, g.L});
+          col2im(g, dcols.data(), dx.data());
+          out[0] = dx;
+        }
+        if (has_bias) {
+          Tensor db = make_tensor({g.Cout});
+          real* pdb = db.data();
+          for (int64_t o = 0; o < g.Cout; ++o) {
+            double s = 0;
+            for (int64_t n = 0; n < N; ++n) s += gm[o * N + n];
+            pdb[o] = (real)s;
+          }
+          out[2] = db;
+        }
+        return out;
+      },
+      [g](const Tensor& grad, const std::vector<Tensor>& in) {
+        return conv1d_graph_grads(grad, in, g.stride, g.pad_left, g.dilation);
+      });
 }
 // [/doc]
 
