@@ -264,10 +264,17 @@ MidiFile score_to_midi(const Score& s) {
   int us = 60000000 / s.tempo;
   meta(0, kSetTempo, {(uint8_t)(us >> 16), (uint8_t)(us >> 8), (uint8_t)us});
   int den_pow = s.meter_den == 2 ? 1 : s.meter_den == 4 ? 2 : 3;
-  meta(0, kTimeSignature, {(uint8_t)s.meter_num, (uint8_t)den_pow, 24, 8});
+  // A pickup bar gets its own (short) time signature, as notation programs write it, so a reader
+  // that counts bars from the time signatures puts every later bar line where the score has it.
+  const int pickup16 = s.pickup_beats * 16 / s.meter_den;
+  if (pickup16 > 0) meta(0, kTimeSignature, {(uint8_t)s.pickup_beats, (uint8_t)den_pow, 24, 8});
+  else meta(0, kTimeSignature, {(uint8_t)s.meter_num, (uint8_t)den_pow, 24, 8});
   bool minor;
   int sf = key_signature_sharps(s.key, minor);
   meta(0, kKeySignature, {(uint8_t)(int8_t)sf, (uint8_t)minor});
+  if (pickup16 > 0)
+    m.tracks[0].events.push_back(
+        {(int64_t)pickup16 * t16, 0xFF, kTimeSignature, {(uint8_t)s.meter_num, (uint8_t)den_pow, 24, 8}});
   meta(1, kTrackName, {'M', 'e', 'l', 'o', 'd', 'y'});
   meta(2, kTrackName, {'A', 'c', 'c', 'o', 'm', 'p', 'a', 'n', 'i', 'm', 'e', 'n', 't'});
   m.tracks[1].events.push_back({0, 0xC0, 0, {(uint8_t)s.melody_program}});
