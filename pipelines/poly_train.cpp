@@ -128,29 +128,13 @@ TrainLog train(models::FrameModel& m, const Data& d, const Recipe& r, Generator&
 }
 // [/doc]
 
-static std::string doubles(const std::vector<double>& v) {
-  std::string out;
-  char b[32];
-  for (size_t i = 0; i < v.size(); ++i) {
-    std::snprintf(b, sizeof b, "%s%.17g", i ? "," : "", v[i]);
-    out += b;
-  }
-  return out;
-}
-
 void save_run(const std::string& path, const RunState& run, io::Metadata meta) {
   std::map<std::string, Tensor> all = run.params;
   for (auto& [k, v] : run.optim) all["optim." + k] = v;
   for (auto& [k, v] : run.fit.best) all["best." + k] = v;
   for (auto& [k, v] : run.average) all["average." + k] = v;
+  pipelines::fit_state_to_metadata(run.fit, meta);
   char b[32];
-  meta["resume.epochs_done"] = std::to_string(run.fit.epochs_done);
-  meta["resume.best_epoch"] = std::to_string(run.fit.best_epoch);
-  std::snprintf(b, sizeof b, "%.17g", run.fit.best_valid);
-  meta["resume.best_valid"] = b;
-  meta["resume.bad"] = std::to_string(run.fit.bad);
-  meta["resume.train_loss"] = doubles(run.fit.train_loss);
-  meta["resume.valid_loss"] = doubles(run.fit.valid_loss);
   std::snprintf(b, sizeof b, "%.17g", run.lr);
   meta["resume.lr"] = b;
   meta["resume.generator"] = run.generator;
@@ -166,17 +150,6 @@ RunState load_run(const std::string& path, io::Metadata* metadata) {
            "resume from the resume.safetensors that cadenza train --model ... wrote, not model.safetensors");
     return it->second;
   };
-  auto list = [&](const std::string& k) {
-    std::vector<double> v;
-    const std::string& s = need(k);
-    for (size_t p = 0; p < s.size();) {
-      size_t q = s.find(',', p);
-      if (q == std::string::npos) q = s.size();
-      v.push_back(io::metadata_number(s.substr(p, q - p), k, path));
-      p = q + 1;
-    }
-    return v;
-  };
   RunState run;
   for (auto& [k, v] : f.tensors) {
     if (k.rfind("optim.", 0) == 0) run.optim[k.substr(6)] = v;
@@ -184,12 +157,9 @@ RunState load_run(const std::string& path, io::Metadata* metadata) {
     else if (k.rfind("average.", 0) == 0) run.average[k.substr(8)] = v;
     else run.params[k] = v;
   }
-  run.fit.epochs_done = (int)io::metadata_int(need("resume.epochs_done"), "resume.epochs_done", path);
-  run.fit.best_epoch = (int)io::metadata_int(need("resume.best_epoch"), "resume.best_epoch", path);
-  run.fit.best_valid = io::metadata_number(need("resume.best_valid"), "resume.best_valid", path);
-  run.fit.bad = (int)io::metadata_int(need("resume.bad"), "resume.bad", path);
-  run.fit.train_loss = list("resume.train_loss");
-  run.fit.valid_loss = list("resume.valid_loss");
+  std::map<std::string, Tensor> best = std::move(run.fit.best);
+  run.fit = pipelines::fit_state_from_metadata(f.metadata, path);
+  run.fit.best = std::move(best);
   run.lr = io::metadata_number(need("resume.lr"), "resume.lr", path);
   run.generator = need("resume.generator");
   if (metadata) *metadata = f.metadata;

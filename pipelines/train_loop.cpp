@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/io/safetensors.h"
 #include "engine/util/progress.h"
 
 namespace pipelines {
@@ -62,6 +63,54 @@ FitLog fit(const FitHooks& h, const FitOptions& opt) {
   return log;
 }
 // [/doc]
+
+std::string join_numbers(const std::vector<double>& v) {
+  std::string out;
+  char b[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(b, sizeof b, "%s%.17g", i ? "," : "", v[i]);
+    out += b;
+  }
+  return out;
+}
+
+std::vector<double> split_numbers(const std::string& s, const std::string& key, const std::string& path) {
+  std::vector<double> v;
+  for (size_t p = 0; p < s.size();) {
+    size_t q = s.find(',', p);
+    if (q == std::string::npos) q = s.size();
+    v.push_back(cadenza::io::metadata_number(s.substr(p, q - p), key, path));
+    p = q + 1;
+  }
+  return v;
+}
+
+void fit_state_to_metadata(const FitState& s, std::map<std::string, std::string>& meta) {
+  meta["resume.epochs_done"] = std::to_string(s.epochs_done);
+  meta["resume.best_epoch"] = std::to_string(s.best_epoch);
+  meta["resume.best_valid"] = join_numbers({s.best_valid});
+  meta["resume.bad"] = std::to_string(s.bad);
+  meta["resume.train_loss"] = join_numbers(s.train_loss);
+  meta["resume.valid_loss"] = join_numbers(s.valid_loss);
+}
+
+FitState fit_state_from_metadata(const std::map<std::string, std::string>& meta, const std::string& path) {
+  auto need = [&](const std::string& k) -> const std::string& {
+    auto it = meta.find(k);
+    if (it == meta.end())
+      cadenza::fail("resume", "'" + path + "' has no '" + k + "': it is not a resume file",
+                    "resume from the resume.safetensors that cadenza train wrote, not model.safetensors");
+    return it->second;
+  };
+  FitState s;
+  s.epochs_done = (int)cadenza::io::metadata_int(need("resume.epochs_done"), "resume.epochs_done", path);
+  s.best_epoch = (int)cadenza::io::metadata_int(need("resume.best_epoch"), "resume.best_epoch", path);
+  s.best_valid = cadenza::io::metadata_number(need("resume.best_valid"), "resume.best_valid", path);
+  s.bad = (int)cadenza::io::metadata_int(need("resume.bad"), "resume.bad", path);
+  s.train_loss = split_numbers(need("resume.train_loss"), "resume.train_loss", path);
+  s.valid_loss = split_numbers(need("resume.valid_loss"), "resume.valid_loss", path);
+  return s;
+}
 
 void backward_and_step(const Tensor& loss, cadenza::optim::Optimizer& opt, double max_norm) {
   loss.backward();

@@ -66,6 +66,14 @@ struct FitLog {
 
 FitLog fit(const FitHooks& hooks, const FitOptions& opt);
 
+// A FitState (without its best parameters, which are tensors) as checkpoint metadata under
+// "resume.*" keys, and back; errors name `path` and say it is not a resume file.
+void fit_state_to_metadata(const FitState& s, std::map<std::string, std::string>& meta);
+FitState fit_state_from_metadata(const std::map<std::string, std::string>& meta, const std::string& path);
+// Numbers as "1.5,2,3" with every digit kept, and back (for per-epoch curves in metadata).
+std::string join_numbers(const std::vector<double>& v);
+std::vector<double> split_numbers(const std::string& s, const std::string& key, const std::string& path);
+
 // The four lines at the end of every step: loss.backward(), the gradients' global norm clipped
 // to max_norm (0: not clipped), opt.step(), opt.zero_grad().
 void backward_and_step(const cadenza::Tensor& loss, cadenza::optim::Optimizer& opt, double max_norm);
