@@ -154,6 +154,14 @@ struct NoteStats {
 std::vector<Note> extract_notes(const MidiFile& midi, NotePairing pairing = NotePairing::Fifo,
                                 NoteStats* stats = nullptr);
 
+// Bar lines from the time signatures of every track (4/4 until the first one), up to end_tick.
+// A time signature that arrives inside a bar ends that bar there, making a short bar, as a
+// pickup written with its own time signature is.
+struct BarLine {
+  int64_t start_tick, length_ticks;
+};
+std::vector<BarLine> bar_lines(const MidiFile& midi, int64_t end_tick);
+
 // Length of the file in seconds (the last event's time).
 double duration_seconds(const MidiFile& midi);
 

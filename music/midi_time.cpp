@@ -191,4 +191,24 @@ std::string event_name(const Event& e) {
   return "unknown";
 }
 
+std::vector<BarLine> bar_lines(const MidiFile& m, int64_t end_tick) {
+  std::map<int64_t, std::pair<int, int>> sigs;  // tick -> (numerator, denominator)
+  for (const Track& tr : m.tracks)
+    for (const Event& e : tr.events)
+      if (e.is_meta() && e.meta_type == kTimeSignature && e.data.size() >= 2 && e.data[0] > 0 && e.data[1] < 7)
+        sigs[e.tick] = {e.data[0], 1 << e.data[1]};
+  std::vector<BarLine> bars;
+  if (m.smpte || m.ticks_per_quarter <= 0) return bars;
+  std::pair<int, int> sig{4, 4};
+  for (int64_t t = 0; t < end_tick;) {
+    auto at = sigs.upper_bound(t);  // the first change after t
+    if (at != sigs.begin()) sig = std::prev(at)->second;
+    int64_t len = (int64_t)sig.first * 4 * m.ticks_per_quarter / sig.second;
+    if (at != sigs.end() && at->first < t + len) len = at->first - t;
+    bars.push_back({t, len});
+    t += len;
+  }
+  return bars;
+}
+
 }  // namespace music

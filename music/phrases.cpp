@@ -11,31 +11,6 @@ namespace music {
 
 namespace {
 
-struct Bar {
-  int64_t start_tick, length_ticks;
-};
-
-// Bar lines from the time signatures of every track (4/4 until the first one). A time signature
-// that arrives inside a bar ends that bar there: it is then a short bar, as a pickup is.
-std::vector<Bar> bar_lines(const MidiFile& m, int64_t end_tick) {
-  std::map<int64_t, std::pair<int, int>> sigs;  // tick -> (numerator, denominator)
-  for (const Track& tr : m.tracks)
-    for (const Event& e : tr.events)
-      if (e.is_meta() && e.meta_type == kTimeSignature && e.data.size() >= 2 && e.data[0] > 0 && e.data[1] < 7)
-        sigs[e.tick] = {e.data[0], 1 << e.data[1]};
-  std::vector<Bar> bars;
-  std::pair<int, int> sig{4, 4};
-  for (int64_t t = 0; t < end_tick;) {
-    auto at = sigs.upper_bound(t);  // the first change after t
-    if (at != sigs.begin()) sig = std::prev(at)->second;
-    int64_t len = (int64_t)sig.first * 4 * m.ticks_per_quarter / sig.second;
-    if (at != sigs.end() && at->first < t + len) len = at->first - t;
-    bars.push_back({t, len});
-    t += len;
-  }
-  return bars;
-}
-
 // The notes, split into the melody's source and the rest; `source` names which rule chose.
 void split_tracks(const std::vector<Note>& notes, std::vector<const Note*>& lead, std::vector<const Note*>& rest,
                   std::string& source) {
@@ -113,7 +88,7 @@ std::vector<Phrase> two_track_phrases(const MidiFile& m, const std::string& piec
     prev_top = hi;
   }
 
-  std::vector<Bar> bars = bar_lines(m, end_tick);
+  std::vector<BarLine> bars = bar_lines(m, end_tick);
   rep.bars = (int64_t)bars.size();
   const int64_t bar_ticks = (int64_t)std::llround(opt.steps_per_bar * step_ticks);
   auto full = [&](size_t b) {

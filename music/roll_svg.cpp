@@ -35,21 +35,21 @@ std::string piano_roll_svg(const MidiFile& midi, const RollSvgOptions& opt) {
       c.text(left - 4, Y(p) + row - 1, pitch_name(p), std::min(10.0, std::max(7.0, row * 1.6)), "end", "#555");
     }
   }
-  // Bar lines from the time signature (4/4 when there is none), in ticks, drawn at their time.
-  if (!midi.smpte && midi.ticks_per_quarter > 0) {
-    int num = 4, den = 4;
+  // Bar lines from the time signatures (4/4 when there is none; a pickup is a short bar), drawn at their time.
+  {
+    int64_t end_tick = 0;
     for (const Track& t : midi.tracks)
-      for (const Event& e : t.events)
-        if (e.is_meta() && e.meta_type == kTimeSignature && e.data.size() >= 2 && e.tick == 0 && e.data[0] > 0 &&
-            e.data[1] < 8)
-          num = e.data[0], den = 1 << e.data[1];
-    int64_t bar = (int64_t)midi.ticks_per_quarter * 4 * num / den;
+      if (!t.events.empty()) end_tick = std::max(end_tick, t.events.back().tick);
+    const std::vector<BarLine> bars = bar_lines(midi, end_tick + 1);
+    const double typical = bars.empty() ? 1 : tempo.seconds(bars[bars.size() > 1 ? 1 : 0].length_ticks);
     int shown = 0;
-    for (int64_t tick = 0; bar > 0 && tempo.seconds(tick) <= end && shown < 2000; tick += bar, ++shown) {
-      double x = X(tempo.seconds(tick));
+    for (const BarLine& b : bars) {
+      if (tempo.seconds(b.start_tick) > end || shown >= 2000) break;
+      double x = X(tempo.seconds(b.start_tick));
       c.line(x, top, x, top + ph, "#b5bcc7", 0.7);
-      if (shown % std::max(1, (int)(end / (tempo.seconds(bar) * 16)) + 1) == 0)
+      if (shown % std::max(1, (int)(end / (typical * 16)) + 1) == 0)
         c.text(x + 2, top + ph + 14, std::to_string(shown + 1), 9, "start", "#777");
+      ++shown;
     }
   }
   for (const Note& n : notes) {
