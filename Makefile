@@ -71,7 +71,7 @@ DOCTEST_H := /usr/include/doctest/doctest.h
 
 .PHONY: all lib lib-double examples test test-float test-double docs-check lint-layers format help clean rbm-demo mlp-demo bench bench-train tsan arm-check loc fuzz \
         student grade figures figures-check \
-        melody-demo tcn-demo harmoniser-demo \
+        melody-demo tcn-demo harmoniser-demo gan-demo \
         doctest-check banner
 
 all: banner $(LIB) $(CLI) $(EX_BINS)
@@ -241,6 +241,10 @@ tcn-demo: banner $(BUILD)/examples/tcn_pianoroll
 harmoniser-demo: banner $(BUILD)/examples/harmoniser
 	@$(BUILD)/examples/harmoniser --out out/harmoniser $(DEMO_ARGS)
 
+# Chapter 12. LOSS=minimax|nonsat|lsgan|wgan-gp|hinge; DATA=a folder of 4/4 MIDI files; EPOCHS=n; SEED=n.
+gan-demo: banner $(BUILD)/examples/gan_demo
+	@$(BUILD)/examples/gan_demo --out out/gan-demo $(DEMO_ARGS) $(if $(LOSS),--loss $(LOSS),)
+
 BENCH_BIN := $(BUILD)/bench/bench
 $(BENCH_BIN): $(call obj,tests/bench/bench.cpp) $(LIB)
 	@mkdir -p $(dir $@)
@@ -350,6 +354,7 @@ help:
 	@echo "  make melody-demo  a melody LSTM on the bundled tunes, sampled from primers (out/melody-lstm)"
 	@echo "  make tcn-demo     a TCN piano-roll model on the bundled tunes (DATA=: MIDI or benchmark folder) (out/tcn-pianoroll)"
 	@echo "  make harmoniser-demo  Seq2Seq with attention harmonising chorale sopranos (JSB: DATA=...; else the bundled corpus) (out/harmoniser)"
+	@echo "  make gan-demo         a GAN writes two-track 4-bar phrases from the bundled corpus; LOSS=lsgan|nonsat|wgan-gp|... (out/gan-demo)"
 	@echo "  make bench        time sgemm, RBM, LSTM, TCN, attention, GAN steps beside PyTorch/OpenBLAS (../shared/peers); out/bench/"
 	@echo "                    (CADENZA_ISA=portable|avx2|avx512 times one SIMD path; CASES=sgemm/ only those cases)"
 	@echo "  make bench-train  the JSB LSTM recipe and the RBM demo's training beside PyTorch twins, 1 and 2 threads"

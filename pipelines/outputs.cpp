@@ -29,9 +29,10 @@ music::Audio render_with_progress(const music::MidiFile& m, music::SynthOptions 
   return a;
 }
 
-std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title) {
+std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title,
+                                     const music::SynthOptions& synth) {
   music::write_midi_file(base + ".mid", m);
-  music::write_wav(base + ".wav", music::render(m));
+  music::write_wav(base + ".wav", music::render(m, synth));
   music::RollSvgOptions ro;
   ro.title = title;
   cadenza::io::write_file_atomic(base + ".svg", music::piano_roll_svg(m, ro), "outputs");
@@ -43,13 +44,14 @@ void write_roll_svg(const std::string& path, const music::MidiFile& m, const mus
 }
 
 std::string write_curve(const std::string& path, const std::string& title, const std::vector<double>& train,
-                        const std::vector<double>& valid) {
+                        const std::vector<double>& valid, const std::string& train_name,
+                        const std::string& valid_name) {
   std::vector<double> ep;
   for (size_t i = 0; i < std::max(train.size(), valid.size()); ++i) ep.push_back((double)i + 1);
   std::vector<plot::Series> s = {
-      {"train", std::vector<double>(ep.begin(), ep.begin() + (long)train.size()), train, ""}};
+      {train_name, std::vector<double>(ep.begin(), ep.begin() + (long)train.size()), train, ""}};
   if (!valid.empty())
-    s.push_back({"valid", std::vector<double>(ep.begin(), ep.begin() + (long)valid.size()), valid, ""});
+    s.push_back({valid_name, std::vector<double>(ep.begin(), ep.begin() + (long)valid.size()), valid, ""});
   plot::PlotOptions po;
   po.title = title, po.xlabel = "epoch", po.ylabel = "loss";
   cadenza::io::write_file_atomic(path, plot::line_plot(s, po), "outputs");

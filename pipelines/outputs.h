@@ -17,12 +17,14 @@ namespace outputs {
 // nearly done (a short piece shows none). For `cadenza render`.
 music::Audio render_with_progress(const music::MidiFile& m, music::SynthOptions opt,
                                   music::RenderReport* report = nullptr);
-std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title);
+std::vector<std::string> write_piece(const std::string& base, const music::MidiFile& m, const std::string& title,
+                                     const music::SynthOptions& synth = {});
 // The piano-roll picture of m (music/roll_svg.h), written atomically.
 void write_roll_svg(const std::string& path, const music::MidiFile& m, const music::RollSvgOptions& opt);
-// A line plot of one or two curves against epochs (valid may be empty).
+// A line plot of one or two curves against epochs (valid may be empty), named in the legend.
 std::string write_curve(const std::string& path, const std::string& title, const std::vector<double>& train,
-                        const std::vector<double>& valid);
+                        const std::vector<double>& valid, const std::string& train_name = "train",
+                        const std::string& valid_name = "valid");
 // [doc:music-report]
 // The metrics table every generator's report carries (markdown): the samples beside the music the
 // model was trained on, by the same measures (music::PieceStats), then the copy check: the longest

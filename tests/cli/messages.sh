@@ -48,6 +48,11 @@ check "melody_lstm --top-p 2" "--top-p must be a number in [0.01, 1]" "$B/exampl
 check "harmoniser --beam 0" "--beam must be a whole number in [1, 64]" "$B/examples/harmoniser" --beam 0 --out "$tmp/o"
 check "--epochs 0" "--epochs must be a whole number in [1," "$B/cadenza" train --epochs 0 --out "$tmp/o"
 check "--faithful=banana" "is a switch" "$B/examples/rbm_demo" --faithful=banana
+check "train --model gan --loss wasserstein" "unknown loss 'wasserstein'" "$B/cadenza" train --model gan --loss wasserstein --out "$tmp/o"
+check "train --model gan --family dcgan" "'dcgan' is not a GAN family" "$B/cadenza" train --model gan --family dcgan --out "$tmp/o"
+check "train --model gan on a folder with no 4/4 phrases" "pieces with phrases of 4 bars" "$B/cadenza" train --model gan --data "$tmp/broken" --out "$tmp/o"
+check "train --model gan --resume a corrupt file" "the file is truncated or corrupt" "$B/cadenza" train --model gan --resume "$tmp/broken/x.mid" --out "$tmp/o"
+check "gan_demo --loss nope" "unknown loss 'nope'" "$B/examples/gan_demo" --loss nope --out "$tmp/o"
 check "make mlp-demo DATA=" "mlp-demo takes no DATA" make -s --no-print-directory mlp-demo DATA=x
 check "make test SUITE=typo" "no test suite named 'typo'" make -s --no-print-directory test SUITE=typo
 check "midi inspect on a folder" "is a folder, not a MIDI file" "$B/cadenza" midi inspect "$tmp/dir.mid"

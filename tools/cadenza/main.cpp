@@ -2,7 +2,8 @@
 // Here: `info`, `version` and `inspect` (a checkpoint's tensors). Elsewhere in this
 // folder: `midi` (midi_cmd.cpp), `render` and `roll` (render_cmd.cpp), `score` and
 // `corpus` (corpus_cmd.cpp), the RBM's train/sample/eval (rbm_cmd.cpp, chapter 7),
-// the sequence models' train/eval (seq_cmd.cpp, chapters 8-10).
+// the sequence models' train/eval (seq_cmd.cpp, chapters 8-10), the GAN's train/sample/eval
+// (gan_cmd.cpp, chapter 12).
 // Chapter: README.md ("The command-line tool"); errors end as pipelines/run.h says.
 #include <cstdio>
 #include <cstring>
@@ -28,33 +29,39 @@ static const char* kUsage =
     "  corpus     check the bundled corpus (music/corpus) and optionally write it as MIDI\n"
     "  inspect    list the tensors and metadata of a .safetensors or .npy file\n"
     "  train      train an RBM on MIDI files (default: the bundled corpus) or a polyphonic benchmark;\n"
-    "             with --model lstm|gru|tcn|rnn-nade, a sequence model on a polyphonic benchmark\n"
-    "  sample     write music sampled from a trained RBM: MIDI, WAV, SVG and a report\n"
-    "  eval       an RBM's reconstruction error, pseudo-log-likelihood and log-likelihood (AIS), or\n"
-    "             sequence models' test NLL and accuracy beside the published numbers\n"
+    "             with --model lstm|gru|tcn|rnn-nade, a sequence model on a polyphonic benchmark;\n"
+    "             with --model gan, a GAN on two-track 4-bar phrases (--loss minimax|nonsat|lsgan|wgan-gp|hinge)\n"
+    "  sample     write music sampled from a trained RBM or GAN: MIDI, WAV, SVG (and the RBM's report)\n"
+    "  eval       an RBM's reconstruction error, pseudo-log-likelihood and log-likelihood (AIS),\n"
+    "             sequence models' test NLL and accuracy beside the published numbers, or a GAN's\n"
+    "             phrases measured beside held-out real ones\n"
     "  version    print the version\n"
     "\n"
     "Run 'cadenza COMMAND --help' for a command's flags.\n";
 
-int cmd_midi(int argc, char** argv);       // midi_cmd.cpp
-int cmd_render(int argc, char** argv);     // render_cmd.cpp
-int cmd_roll(int argc, char** argv);       // render_cmd.cpp
-int cmd_score(int argc, char** argv);      // corpus_cmd.cpp
-int cmd_train(int argc, char** argv);      // rbm_cmd.cpp
-int cmd_sample(int argc, char** argv);     // rbm_cmd.cpp
-int cmd_eval(int argc, char** argv);       // rbm_cmd.cpp
-int cmd_train_seq(int argc, char** argv);  // seq_cmd.cpp
-int cmd_eval_seq(int argc, char** argv);   // seq_cmd.cpp
+int cmd_midi(int argc, char** argv);        // midi_cmd.cpp
+int cmd_render(int argc, char** argv);      // render_cmd.cpp
+int cmd_roll(int argc, char** argv);        // render_cmd.cpp
+int cmd_score(int argc, char** argv);       // corpus_cmd.cpp
+int cmd_train(int argc, char** argv);       // rbm_cmd.cpp
+int cmd_sample(int argc, char** argv);      // rbm_cmd.cpp
+int cmd_eval(int argc, char** argv);        // rbm_cmd.cpp
+int cmd_train_seq(int argc, char** argv);   // seq_cmd.cpp
+int cmd_eval_seq(int argc, char** argv);    // seq_cmd.cpp
+int cmd_train_gan(int argc, char** argv);   // gan_cmd.cpp
+int cmd_sample_gan(int argc, char** argv);  // gan_cmd.cpp
+int cmd_eval_gan(int argc, char** argv);    // gan_cmd.cpp
 // The frame models (--model lstm|gru|tcn|rnn-nade) have their own train/eval.
-static bool wants_seq_model(int argc, char** argv) {
+static std::string model_flag(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     std::string v = a.rfind("--model=", 0) == 0 ? a.substr(8) : (a == "--model" && i + 1 < argc ? argv[i + 1] : "");
-    if (!v.empty()) return v != "rbm";
+    if (!v.empty()) return v;
   }
-  return false;
+  return "rbm";
 }
-static bool is_seq_checkpoint(int argc, char** argv) {
+// The "model" a --checkpoint's metadata names ("" without a --checkpoint).
+static std::string checkpoint_model(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     std::string v =
@@ -62,9 +69,9 @@ static bool is_seq_checkpoint(int argc, char** argv) {
     if (v.empty()) continue;
     v = v.substr(0, v.find(','));
     auto md = io::load_safetensors(v).metadata;
-    return md.count("model") && md["model"].rfind("frame-", 0) == 0;
+    return md.count("model") ? md["model"] : "";
   }
-  return false;
+  return "";
 }
 int cmd_corpus(int argc, char** argv);  // corpus_cmd.cpp
 
@@ -126,9 +133,18 @@ int main(int argc, char** argv) {
     if (cmd == "render") return cmd_render(argc, argv);
     if (cmd == "roll") return cmd_roll(argc, argv);
     if (cmd == "score") return cmd_score(argc, argv);
-    if (cmd == "train") return wants_seq_model(argc, argv) ? cmd_train_seq(argc, argv) : cmd_train(argc, argv);
-    if (cmd == "sample") return cmd_sample(argc, argv);
-    if (cmd == "eval") return is_seq_checkpoint(argc, argv) ? cmd_eval_seq(argc, argv) : cmd_eval(argc, argv);
+    if (cmd == "train") {
+      const std::string model = model_flag(argc, argv);
+      return model == "gan"   ? cmd_train_gan(argc, argv)
+             : model != "rbm" ? cmd_train_seq(argc, argv)
+                              : cmd_train(argc, argv);
+    }
+    const std::string ckpt = cmd == "sample" || cmd == "eval" ? checkpoint_model(argc, argv) : "";
+    if (cmd == "sample") return ckpt == "gan" ? cmd_sample_gan(argc, argv) : cmd_sample(argc, argv);
+    if (cmd == "eval") {
+      if (ckpt == "gan") return cmd_eval_gan(argc, argv);
+      return ckpt.rfind("frame-", 0) == 0 ? cmd_eval_seq(argc, argv) : cmd_eval(argc, argv);
+    }
     if (cmd == "corpus") return cmd_corpus(argc, argv);
     if (cmd == "version" || cmd == "--version") {
       std::printf("cadenza %s\n", CADENZA_VERSION);

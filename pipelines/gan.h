@@ -1,0 +1,110 @@
+// gan.h: adversarial networks on two-track phrases of music: the data (phrases split by piece,
+// the training ones transposed), the training run (pipelines::fit over epochs, each batch one
+// adversarial_round), sampling, resuming, and the evaluation a GAN paper reports, generated
+// phrases beside held-out real ones.
+// Used by `cadenza train --model gan`, `cadenza sample`, `cadenza eval` and `make gan-demo`.
+// Chapter: docs/12-adversarial-networks.md.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cadenza.h"
+#include "engine/models/gan.h"
+#include "engine/nn/adversarial.h"
+#include "music/phrases.h"
+#include "pipelines/train_loop.h"
+
+namespace gan {
+
+struct Data {
+  std::string name;  // "corpus" or the folder's name
+  std::vector<music::Phrase> train, valid, test;
+  std::string summary;  // what was read, kept and left out
+};
+// Phrases from the bundled corpus (dir "") or every MIDI file under dir, split 80/10/10 by piece
+// (seed 1, never by phrase: a piece's phrases overlap); each training phrase is also added
+// transposed by every shift in -transpose..transpose that keeps its notes in range.
+Data load(const std::string& dir, const music::PhraseOptions& opt, int transpose);
+
+struct Recipe {
+  std::string family = "mlp";   // mlp | musegan
+  std::string loss = "nonsat";  // minimax | nonsat | lsgan | wgan-gp | hinge
+  int64_t latent = 64, hidden = 256;
+  int64_t d_hidden = 0;   // the discriminator's width (0: hidden)
+  bool binarize = false;  // D sees G's cells thresholded at 0.5, the gradient passed straight through
+  double lr_g = 2e-4, lr_d = 2e-4, beta1 = 0.5, beta2 = 0.999, lambda = 10;
+  int n_critic = 1;  // discriminator steps per generator step (WGAN-GP: 5)
+  int epochs = 20, batch = 64, transpose = 5;
+  std::string to_string() const;
+};
+// The defaults for a family and loss (WGAN-GP: n_critic 5, Adam betas (0.5, 0.9), as Gulrajani et al.).
+Recipe default_recipe(const std::string& family, const std::string& loss);
+std::map<std::string, std::string> recipe_metadata(const Recipe& r);
+Recipe recipe_from_metadata(const std::map<std::string, std::string>& m);
+
+struct Models {
+  std::shared_ptr<cadenza::models::GanGenerator> g;
+  std::shared_ptr<cadenza::models::GanDiscriminator> d;
+  cadenza::models::PhraseShape shape;
+};
+Models build(const Recipe& r, const music::PhraseOptions& phrase, cadenza::Generator& gen);
+
+// Phrases as a (N, 2, T, K) tensor of 0/1 cells, and generated cells back to phrases (a cell
+// sounds when its probability is above 0.5: the threshold the chapter states).
+cadenza::Tensor to_tensor(const std::vector<music::Phrase>& ps, const std::vector<size_t>& which);
+std::vector<music::Phrase> to_phrases(const cadenza::Tensor& cells, int lowest, int highest);
+
+// Everything a resumed run needs, after its last finished epoch.
+struct RunState {
+  pipelines::FitState fit;
+  std::vector<double> g_loss;  // the generator's mean loss per epoch (fit.train_loss holds D's)
+  std::map<std::string, cadenza::Tensor> params, optim;  // "g.", "d.", "optim_g.", "optim_d." prefixes
+  std::string generator;
+};
+struct TrainLog {
+  std::vector<double> d_loss, g_loss;  // per epoch, the mean over its rounds
+  double seconds = 0;
+  bool stopped = false;
+};
+// Adam for each network; fit's progress bar shows both losses. A NaN or Inf loss stops the run
+// before that update (adversarial_round), and run still holds the last finished epoch.
+TrainLog train(Models& m, const Data& d, const Recipe& r, cadenza::Generator& gen, volatile bool* stop, RunState* run);
+void save_run(const std::string& path, const RunState& run, cadenza::io::Metadata metadata);
+RunState load_run(const std::string& path, cadenza::io::Metadata* metadata);
+// Puts a run's parameters into the models.
+void restore(Models& m, const RunState& run);
+
+std::vector<music::Phrase> sample(Models& m, int64_t n, int lowest, int highest, cadenza::Generator& gen);
+
+// [doc:gan-eval]
+// MuseGAN's measures per track (melody, accompaniment), and the pair's tonal distance, as means
+// over phrases. On the grid of the phrases, notes are runs of sounding steps (a generator writes
+// no onsets, so real phrases are measured the same way).
+struct PhraseMetrics {
+  double eb[2] = {0, 0};   // empty-bar rate: share of bars with no note
+  double upc[2] = {0, 0};  // used pitch classes per non-empty bar
+  double qn[2] = {0, 0};   // qualified notes: share at least 2 steps (an eighth) long
+  double polyphony = 0;    // accompaniment: sounding keys per step where it sounds
+  double in_scale = 0;     // both tracks: share of cells in the best major or minor scale
+  double td = 0;           // tonal distance melody-accompaniment (Harte et al. 2006), lower is closer
+  double copies = 0;       // share of phrases identical to a training phrase
+  double distinct = 0;     // distinct phrases per 1,000 (mode collapse shows as few)
+  int64_t phrases = 0;
+};
+// `training`: the phrases copies are looked for in (empty: copies not measured).
+PhraseMetrics measure(const std::vector<music::Phrase>& ps, const std::vector<music::Phrase>& training,
+                      int64_t steps_per_bar);
+// The markdown table: real held-out phrases, generated ones, and the difference.
+std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& generated);
+// [/doc]
+
+// Writes into folder `out`: samples.{mid,wav,svg} (the first `grid` samples one after another,
+// a bar of rest between them), real.{mid,wav,svg} (as many held-out phrases, to hear beside them),
+// losses.svg (D's and G's per epoch) and report.md: `heading`, the metrics table against the test
+// phrases, then the piece statistics and copy check every generator's report has. Returns the paths.
+std::vector<std::string> write_outputs(const std::string& out, const std::vector<music::Phrase>& samples, const Data& d,
+                                       const TrainLog& log, const std::string& heading, size_t grid = 8);
+
+}  // namespace gan
