@@ -195,7 +195,10 @@ TEST_SUITE("ch12-gan") {
     gan::RunState straight = run_for(2, nullptr), half = run_for(1, nullptr);
     gan::RunState resumed = run_for(2, &half);
     REQUIRE(straight.params.size() == resumed.params.size());
-    for (auto& [k, v] : straight.params) CHECK_MESSAGE(tensor_mismatch(v, resumed.params[k], 0, 0).empty(), k);
+    for (const auto& kv : straight.params) {
+      const std::string name = kv.first;  // a plain variable: doctest's lambdas cannot capture a structured binding
+      CHECK_MESSAGE(tensor_mismatch(kv.second, resumed.params[name], 0, 0).empty(), name);
+    }
     CHECK(resumed.g_loss == straight.g_loss);
     expect_error([] { gan::default_recipe("mlp", "wasserstein"); }, {"wasserstein", "wgan-gp"});
   }
