@@ -15,8 +15,7 @@ using namespace cadenza;
 
 namespace gan {
 
-Data load(const std::string& dir, const music::PhraseOptions& opt, int transpose) {
-  (void)transpose;  // applied per batch in train, so the data hold each phrase once
+Data load(const std::string& dir, const music::PhraseOptions& opt) {
   std::vector<std::pair<std::string, music::MidiFile>> pieces;
   std::string read;
   if (dir.empty()) {

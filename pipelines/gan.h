@@ -1,5 +1,5 @@
 // gan.h: adversarial networks on two-track phrases of music: the data (phrases split by piece,
-// the training ones transposed), the training run (pipelines::fit over epochs, each batch one
+// the training ones transposed per batch), the training run (pipelines::fit over epochs, each batch one
 // adversarial_round), sampling, resuming, and the evaluation a GAN paper reports, generated
 // phrases beside held-out real ones.
 // Used by `cadenza train --model gan`, `cadenza sample`, `cadenza eval` and `make gan-demo`.
@@ -24,9 +24,9 @@ struct Data {
   std::string summary;  // what was read, kept and left out
 };
 // Phrases from the bundled corpus (dir "") or every MIDI file under dir, split 80/10/10 by piece
-// (seed 1, never by phrase: a piece's phrases overlap); each training phrase is also added
-// transposed by every shift in -transpose..transpose that keeps its notes in range.
-Data load(const std::string& dir, const music::PhraseOptions& opt, int transpose);
+// (seed 1, never by phrase: a piece's phrases overlap). Each phrase is held once, in its own key:
+// train transposes the training phrases per batch (Recipe::transpose).
+Data load(const std::string& dir, const music::PhraseOptions& opt);
 
 struct Recipe {
   std::string family = "mlp";   // mlp | musegan

@@ -129,7 +129,7 @@ TEST_SUITE("ch12-gan") {
   }
 
   TEST_CASE("tonal distance: real phrases' melody and accompaniment are closer than with bars shuffled") {
-    gan::Data d = gan::load("", {}, 0);
+    gan::Data d = gan::load("", {});
     std::vector<music::Phrase> all = d.train;
     all.insert(all.end(), d.test.begin(), d.test.end());
     REQUIRE(all.size() > 50);
@@ -176,7 +176,7 @@ TEST_SUITE("ch12-gan") {
   }
 
   TEST_CASE("a GAN run: both losses finite, and stopping after epoch 1 then resuming gives the same parameters") {
-    gan::Data d = gan::load("", {}, 2);
+    gan::Data d = gan::load("", {});
     d.train.resize(96);
     gan::Recipe r = gan::default_recipe("mlp", "lsgan");
     r.hidden = 32, r.latent = 8, r.batch = 32, r.epochs = 2;

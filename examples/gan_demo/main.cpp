@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     r.epochs = (int)a.integer("epochs", 1, 1000000);
     r.lr_g = r.lr_d = 3e-4;         // the corpus is small: a faster start, within the few minutes a demo has
     const music::PhraseOptions po;  // 4 bars of 16 sixteenths, C2..B5
-    gan::Data d = gan::load(a.str("data"), po, r.transpose);
+    gan::Data d = gan::load(a.str("data"), po);
     std::printf("gan_demo: %s\n", d.summary.c_str());
     a.make_output_dir(out);
     Generator gen(seed);

@@ -106,7 +106,7 @@ int cmd_train_gan(int argc, char** argv) {
           str("give --epochs more than ", run.fit.epochs_done));
   const std::string data = run.fit.epochs_done && !a.given("data") ? resumed["data"] : a.str("data");
   const music::PhraseOptions po;
-  gan::Data d = gan::load(data, po, r.transpose);
+  gan::Data d = gan::load(data, po);
   std::printf("cadenza train: %s\n", d.summary.c_str());
   const std::string out = a.str("out").empty() ? "out/gan-" + r.family + "-" + r.loss + "-" + d.name : a.str("out");
   a.make_output_dir(out);
@@ -170,9 +170,8 @@ int cmd_sample_gan(int argc, char** argv) {
   a.make_output_dir(a.str("out"));
   std::vector<music::Phrase> ps = gan::sample(l.models, bars / 4, l.phrase.lowest, l.phrase.highest, gen);
   // The phrases back to back: independent draws, so a bar line every 4 bars may also be a seam.
-  for (const std::string& f :
-       outputs::write_piece(a.str("out") + "/sample", music::phrases_to_midi(ps, 0), str(bars, " generated bars"),
-                            outputs_dense()))
+  for (const std::string& f : outputs::write_piece(a.str("out") + "/sample", music::phrases_to_midi(ps, 0),
+                                                   str(bars, " generated bars"), outputs_dense()))
     std::printf("wrote %s\n", f.c_str());
   return 0;
 }
@@ -192,7 +191,7 @@ int cmd_eval_gan(int argc, char** argv) {
   Generator gen(seed);
   Loaded l = load_checkpoint(a, gen);
   const std::string data = a.given("data") ? a.str("data") : l.meta["data"];
-  gan::Data d = gan::load(data, l.phrase, l.recipe.transpose);
+  gan::Data d = gan::load(data, l.phrase);
   std::vector<music::Phrase> ps =
       gan::sample(l.models, a.integer("samples", 10, 10000000), l.phrase.lowest, l.phrase.highest, gen);
   const int64_t spb = l.phrase.steps_per_bar;
