@@ -200,7 +200,8 @@ FeatureComparison compare_feature(const std::vector<std::vector<double>>& a,
   FeatureComparison c;
   c.overlap = overlap_area(p, q);
   c.kl = kl_divergence(p, q);
-  if (a[0].size() == 1) {
+  c.scalar = a[0].size() == 1;
+  if (c.scalar) {
     std::vector<double> va, vb;
     for (const auto& x : a) va.push_back(x[0]);
     for (const auto& y : b) vb.push_back(y[0]);

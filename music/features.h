@@ -72,7 +72,8 @@ double kl_divergence(const KernelDensity& p, const KernelDensity& q);
 // [doc:feature-compare]
 struct FeatureComparison {
   double overlap = 0, kl = 0;                           // OA(intra, inter) and KL(intra || inter)
-  double mean_a = 0, std_a = 0, mean_b = 0, std_b = 0;  // a scalar feature's values in each set (else 0)
+  bool scalar = false;                                  // a feature of one number:
+  double mean_a = 0, std_a = 0, mean_b = 0, std_b = 0;  // its values in each set
 };
 // One feature over two sets: a (the reference, real pieces) and b. Intra-set distances are
 // |x_i - x_j| (Euclidean over the vector) for every pair i < j of a; inter-set distances are

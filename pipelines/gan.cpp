@@ -173,6 +173,13 @@ music::Phrase shifted(const music::Phrase& p, int limit, Generator& gen) {
 }
 }  // namespace
 
+std::vector<music::Phrase> transposed(const std::vector<music::Phrase>& ps, int limit, Generator& gen) {
+  std::vector<music::Phrase> out;
+  out.reserve(ps.size());
+  for (const music::Phrase& p : ps) out.push_back(shifted(p, limit, gen));
+  return out;
+}
+
 // [doc:gan-train]
 TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volatile bool* stop, RunState* run) {
   const nn::GanLoss loss = nn::parse_gan_loss(r.loss);

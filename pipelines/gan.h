@@ -13,8 +13,10 @@
 #include "engine/cadenza.h"
 #include "engine/models/gan.h"
 #include "engine/nn/adversarial.h"
+#include "music/features.h"
 #include "music/phrases.h"
 #include "pipelines/train_loop.h"
+#include "pipelines/two_sample.h"
 
 namespace gan {
 
@@ -100,11 +102,47 @@ PhraseMetrics measure(const std::vector<music::Phrase>& ps, const std::vector<mu
 std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& generated);
 // [/doc]
 
+// Each phrase moved by a random -limit..limit semitones (both tracks alike, kept in range): the
+// keys training draws, so real phrases can be set beside a generator that learnt from them.
+std::vector<music::Phrase> transposed(const std::vector<music::Phrase>& ps, int limit, cadenza::Generator& gen);
+
+// [doc:gan-judge]
+// The feature distributions (music/features.h) and the classifier two-sample tests
+// (pipelines/two_sample.h), a reference set of real phrases against another set.
+struct FeatureRow {
+  std::string feature;
+  music::FeatureComparison track[2];  // melody, accompaniment
+};
+struct Judgement {
+  std::vector<FeatureRow> features;  // the nine
+  double overlap = 0, kl = 0;        // means over the nine features of both tracks
+  pipelines::TwoSampleResult logistic, cnn;
+  int64_t feature_phrases = 0;  // phrases of each set in the feature distributions
+};
+struct JudgeOptions {
+  size_t per_set = 100;           // phrases of each set for the distributions (every pair is a distance)
+  size_t classifier_rows = 1000;  // phrases of each set for the classifiers, half to train them
+  bool cnn = true;                // also the CNN on the rolls (the slow part)
+};
+// Phrases are picked evenly through each set. Both sets must be in comparable keys: give real
+// phrases through `transposed` when the generator learnt from transposed ones.
+Judgement judge(const std::vector<music::Phrase>& reference, const std::vector<music::Phrase>& other,
+                cadenza::Generator& gen, const JudgeOptions& opt = {});
+// Markdown: generated against real, beside real (training) against real as the yardstick.
+std::string judgement_table(const Judgement& generated, const Judgement& yardstick);
+// [/doc]
+// Both judgements for a run: samples against d's test phrases, and d's training phrases against
+// them; each real set moved by -transpose..transpose semitones as training moved it.
+std::string judge_samples(const Data& d, const std::vector<music::Phrase>& samples, int transpose,
+                          cadenza::Generator& gen, const JudgeOptions& opt = {});
+
 // Writes into folder `out`: samples.{mid,wav,svg} (the first `grid` samples one after another,
 // a bar of rest between them), real.{mid,wav,svg} (as many held-out phrases, to hear beside them),
 // losses.svg (D's and G's per epoch) and report.md: `heading`, the metrics table against the test
-// phrases, then the piece statistics and copy check every generator's report has. Returns the paths.
+// phrases, the feature distributions and classifier tests (judge_samples), then the piece
+// statistics and copy check every generator's report has. Returns the paths.
 std::vector<std::string> write_outputs(const std::string& out, const std::vector<music::Phrase>& samples, const Data& d,
-                                       const TrainLog& log, const std::string& heading, size_t grid = 8);
+                                       const TrainLog& log, const std::string& heading, int transpose,
+                                       cadenza::Generator& gen, size_t grid = 8);
 
 }  // namespace gan

@@ -130,7 +130,8 @@ std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& gen) {
 }
 
 std::vector<std::string> write_outputs(const std::string& out, const std::vector<music::Phrase>& samples, const Data& d,
-                                       const TrainLog& log, const std::string& heading, size_t grid) {
+                                       const TrainLog& log, const std::string& heading, int transpose,
+                                       cadenza::Generator& gen, size_t grid) {
   const int64_t spb = samples.empty() ? 16 : samples[0].melody.steps / 4;
   std::vector<music::Phrase> shown(samples.begin(), samples.begin() + (long)std::min(grid, samples.size()));
   std::vector<music::Phrase> real(d.test.begin(), d.test.begin() + (long)std::min(grid, d.test.size()));
@@ -151,6 +152,7 @@ std::vector<std::string> write_outputs(const std::string& out, const std::vector
   for (size_t i = 0; i < samples.size() && i < 400; ++i) sample_midi.push_back(music::phrase_to_midi(samples[i]));
   const std::string text =
       heading + "\n## Generated phrases beside held-out real ones\n\n" + metrics_table(m_real, m_gen) +
+      "\n## Feature distributions and classifier tests\n\n" + judge_samples(d, samples, transpose, gen) +
       "\n## Every generator's table (up to 400 phrases each, training phrases as the reference)\n\n";
   files.push_back(outputs::write_report(out + "/report.md", text, train_midi, sample_midi));
   return files;

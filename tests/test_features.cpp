@@ -1,11 +1,14 @@
-// Tests of the feature distributions (music/features.h): the nine features of a hand-made roll
-// with known answers, the kernel density comparisons against closed forms for two Gaussians, and
-// sets compared feature by feature. docs/12-adversarial-networks.md.
+// Tests of judging a generator without a likelihood: the feature distributions (music/features.h)
+// on hand-made rolls with known answers, the kernel densities against closed forms and SciPy, the
+// classifier two-sample tests (pipelines/two_sample.h) on sets that differ and sets that do not,
+// and both on real phrases (gan::judge). docs/12-adversarial-networks.md.
 #include <cmath>
 
 #include "tests/helpers.h"
 
 #include "music/features.h"
+#include "pipelines/gan.h"
+#include "pipelines/two_sample.h"
 
 using namespace cadenza;
 
@@ -138,5 +141,59 @@ TEST_SUITE("ch12-gan-eval") {
     CHECK(c_shift.std_b == doctest::Approx(c_shift.std_a));
     CHECK_THROWS(music::compare_feature({{1.0}}, same));
     CHECK_THROWS(music::compare_feature(a, {{1.0, 2.0}}));
+  }
+
+  TEST_CASE("two-sample tests: chance on one distribution, near 1 on two; whole groups on one side") {
+    Generator gen(5);
+    const int64_t n = 400;
+    Tensor a = randn({n, 6}, gen), same = randn({n, 6}, gen),
+           moved = randn({n, 6}, gen) + 2.0;  // Bayes accuracy Phi(sqrt(6)) = 0.99
+    std::vector<int64_t> groups((size_t)n);
+    for (int64_t i = 0; i < n; ++i) groups[(size_t)i] = i / 4;  // 100 groups of 4
+    pipelines::TwoSampleOptions lo;
+    const pipelines::TwoSampleResult r_same = pipelines::two_sample_test(a, groups, same, lo, gen);
+    const pipelines::TwoSampleResult r_moved = pipelines::two_sample_test(a, groups, moved, lo, gen);
+    CHECK(r_same.train == 200);
+    CHECK(r_same.test == 200);
+    CHECK(std::fabs(r_same.accuracy - 0.5) < 0.1);
+    CHECK(r_moved.accuracy > 0.95);
+    CHECK(r_moved.ci95 < 0.05);
+    // The CNN on (N, 1, 16, 16) planes: sparse cells against dense ones.
+    pipelines::TwoSampleOptions co;
+    co.model = "cnn", co.epochs = 15;
+    Tensor sparse = gt(rand({n, 1, 16, 16}, gen), Tensor::full({}, 0.8)),
+           sparse2 = gt(rand({n, 1, 16, 16}, gen), Tensor::full({}, 0.8)),
+           dense = gt(rand({n, 1, 16, 16}, gen), Tensor::full({}, 0.5));
+    CHECK(std::fabs(pipelines::two_sample_test(sparse, groups, sparse2, co, gen).accuracy - 0.5) < 0.12);
+    CHECK(pipelines::two_sample_test(sparse, groups, dense, co, gen).accuracy > 0.9);
+    testing::expect_error([&] { pipelines::two_sample_test(a, groups, same, co, gen); },
+                          {"two_sample_test", "(400, 6)", "(N, C, H, W)"});
+    testing::expect_error(
+        [&] {
+          pipelines::two_sample_test(a, {1, 2}, same, lo, gen);
+        },
+        {"two_sample_test", "2 groups for 400 rows"});
+    testing::expect_error([&] { pipelines::two_sample_test(a, std::vector<int64_t>((size_t)n, 0), same, lo, gen); },
+                          {"two_sample_test", "at least 2 groups"});
+  }
+
+  TEST_CASE("judging real phrases: training phrases beside held-out ones score high; one phrase repeated, low") {
+    gan::Data d = gan::load("", {});
+    REQUIRE(d.test.size() >= 8);
+    Generator gen(2);
+    gan::JudgeOptions o;
+    o.per_set = 60, o.classifier_rows = 300, o.cnn = false;
+    const gan::Judgement real = gan::judge(d.test, d.train, gen, o);
+    const gan::Judgement collapsed =
+        gan::judge(d.test, std::vector<music::Phrase>(200, d.train[0]), gen, o);  // mode collapse
+    CHECK(real.features.size() == (size_t)music::kFeatures);
+    CHECK(real.overlap > 0.7);
+    CHECK(collapsed.overlap < real.overlap - 0.1);
+    CHECK(collapsed.kl > real.kl);
+    CHECK(collapsed.logistic.accuracy > 0.9);
+    CHECK(real.logistic.accuracy < collapsed.logistic.accuracy);
+    const std::string table = gan::judgement_table(collapsed, real);
+    CHECK(table.find("pitch-class transitions") != std::string::npos);
+    CHECK(table.find("logistic regression") != std::string::npos);
   }
 }

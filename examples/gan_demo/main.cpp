@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
         str("# GAN demo on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; ", log.d_loss.size(), " epochs in ",
             format_seconds(log.seconds), ".\n\nData: ", d.summary,
             ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
-    std::vector<std::string> files = gan::write_outputs(out, samples, d, log, heading);
+    std::vector<std::string> files = gan::write_outputs(out, samples, d, log, heading, r.transpose, gen);
     std::printf("\nwrote %zu files to %s/:\n", files.size(), out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());
     std::printf(

@@ -149,7 +149,8 @@ int cmd_train_gan(int argc, char** argv) {
       str("# GAN on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; trained ", log.d_loss.size(), " epochs in ",
           format_seconds(log.seconds), ".\n\nData: ", d.summary,
           ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
-  for (const std::string& f : gan::write_outputs(out, samples, d, log, heading)) std::printf("wrote %s\n", f.c_str());
+  for (const std::string& f : gan::write_outputs(out, samples, d, log, heading, r.transpose, gen))
+    std::printf("wrote %s\n", f.c_str());
   return 0;
 }
 
@@ -179,7 +180,8 @@ int cmd_sample_gan(int argc, char** argv) {
 int cmd_eval_gan(int argc, char** argv) {
   flags::Parser a("cadenza eval",
                   "Measure a GAN's phrases beside the held-out test phrases of its data: MuseGAN's measures, tonal "
-                  "distance, copies and distinct phrases.");
+                  "distance, copies and distinct phrases; the feature distributions (overlap area, KL) and two "
+                  "classifier two-sample tests, each beside training phrases as the yardstick.");
   a.add("checkpoint", "", "the model.safetensors written by cadenza train --model gan");
   a.add_int("samples", "5000", "phrases to generate (4 bars each)", 10, 10000000);
   flags::SharedFlags sf;
@@ -197,5 +199,6 @@ int cmd_eval_gan(int argc, char** argv) {
   const int64_t spb = l.phrase.steps_per_bar;
   std::printf("%s on %s: %s\n\n%s", l.recipe.family.c_str(), d.name.c_str(), l.recipe.to_string().c_str(),
               gan::metrics_table(gan::measure(d.test, d.train, spb), gan::measure(ps, d.train, spb)).c_str());
+  std::printf("\n%s", gan::judge_samples(d, ps, l.recipe.transpose, gen).c_str());
   return 0;
 }
