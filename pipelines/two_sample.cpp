@@ -78,15 +78,24 @@ TwoSampleResult two_sample_test(const Tensor& a_in, const std::vector<int64_t>& 
     return concat({rows(a_in, a_half[h]), rows(b_in, b_half[h])}, 0);
   };
   Tensor y_train, y_test, x_train = half(0, &y_train), x_test = half(1, &y_test);
-  if (!cnn) {  // standardise each feature by the training half (a constant feature stays 0)
-    Tensor mu = mean(x_train, {0}, true), sd = sqrt(mean((x_train - mu) * (x_train - mu), {0}, true));
+  if (!cnn) {
+    // Standardise each feature by both halves' rows, labels unseen. By the training half alone, a
+    // feature almost constant there (a rare pitch class) would have a tiny spread, and a held-out
+    // row where it is not constant would get a huge value that swamps every other feature.
+    const Tensor all = concat({x_train, x_test}, 0);
+    Tensor mu = mean(all, {0}, true), sd = sqrt(mean((all - mu) * (all - mu), {0}, true));
     Tensor scale = where(gt(sd, Tensor::full(sd.shape(), 1e-8)), 1 / (sd + 1e-12), Tensor::ones(sd.shape()));
     x_train = (x_train - mu) * scale, x_test = (x_test - mu) * scale;
   }
   Classifier net(opt.model, x_train.shape(), gen);
   optim::Adam adam(net.parameters(), cnn ? 1e-3 : 0.05, 0.9, 0.999, 1e-8, cnn ? 0 : 1e-3);
   const int64_t n = x_train.size(0), batch = cnn ? opt.batch : n;
-  const int epochs = opt.epochs > 0 ? opt.epochs : (cnn ? 8 : 300);
+  // Defaults: 300 full-batch steps, or 8 epochs of batches and at least 400 steps (a small set needs
+  // more passes before the CNN learns anything).
+  const int64_t steps_per_epoch = (n + batch - 1) / batch;
+  const int epochs = opt.epochs > 0
+                         ? opt.epochs
+                         : (cnn ? (int)std::max<int64_t>(8, (400 + steps_per_epoch - 1) / steps_per_epoch) : 300);
   for (int e = 0; e < epochs; ++e) {
     std::vector<int64_t> order((size_t)n);
     for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;

@@ -2,7 +2,7 @@
 // from set b? Train it on half of each set and score it on the other half: an accuracy near 0.5
 // says it cannot, so b is, to that classifier, drawn from a's distribution.
 //
-//   logistic   logistic regression on feature vectors (N, D), standardised by the training half
+//   logistic   logistic regression on feature vectors (N, D), standardised over both halves (labels unseen)
 //   cnn        a small convolutional network on (N, C, H, W) arrays such as piano rolls:
 //              two stride-2 4x4 convolutions (8 and 16 channels, LeakyReLU 0.2), the mean over
 //              the plane, a linear output
@@ -21,7 +21,7 @@ namespace pipelines {
 
 struct TwoSampleOptions {
   std::string model = "logistic";  // logistic | cnn
-  int epochs = 0;                  // 0: 300 full-batch steps (logistic) or 8 epochs of batches (cnn)
+  int epochs = 0;                  // 0: 300 full-batch steps (logistic); 8 epochs, at least 400 steps (cnn)
   int64_t batch = 64;              // cnn
 };
 struct TwoSampleResult {
