@@ -326,4 +326,24 @@ std::string gemm_figure() {
   return c.str();
 }
 
+// ---- chapter 12: the generator's gradient under the minimax and non-saturating losses ----
+// Drawn with autograd through nn::generator_loss: the gradient of G's loss with respect to D's logit
+// on a fake, the signal that flows back into G, as D(G(z)) goes from "surely fake" to "surely real".
+std::string gan_gradient_figure() {
+  plot::Series mm{"minimax: log(1 - D(G(z)))", {}, {}, kOrange}, ns{"non-saturating: -log D(G(z))", {}, {}, kBlue};
+  for (int i = 1; i < 200; ++i) {
+    const double p = i / 200.0;
+    for (plot::Series* s : {&mm, &ns}) {
+      Tensor logit = Tensor::full({1}, std::log(p / (1 - p))).requires_grad_();
+      nn::generator_loss(s == &mm ? nn::GanLoss::Minimax : nn::GanLoss::NonSaturating, logit).backward();
+      s->x.push_back(p), s->y.push_back(std::fabs(logit.grad().item()));
+    }
+  }
+  plot::PlotOptions o;
+  o.title = "How hard the generator is pushed, by how surely D rejects its fake";
+  o.xlabel = "D(G(z)): the discriminator's probability that the fake is real";
+  o.ylabel = "|dL_G / d logit|";
+  return plot::line_plot({mm, ns}, o);
+}
+
 }  // namespace figures

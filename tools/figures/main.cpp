@@ -30,12 +30,19 @@ struct Figure {
 };
 const std::vector<Figure>& all_figures() {
   static const std::vector<Figure> all = {
-      {"01-strides.svg", strides_figure},       {"01-broadcast.svg", broadcast_figure},
-      {"02-graph.svg", graph_figure},           {"03-step-size.svg", fd_error_figure},
-      {"04-optimisers.svg", optimisers_figure}, {"05-pianoroll.svg", pianoroll_figure},
-      {"06-envelopes.svg", envelope_figure},    {"07-rbm.svg", rbm_figure},
-      {"08-lstm-cell.svg", lstm_figure},        {"09-attention.svg", attention_figure},
-      {"10-dilation.svg", dilation_figure},     {"11-gemm-blocking.svg", gemm_figure},
+      {"01-strides.svg", strides_figure},
+      {"01-broadcast.svg", broadcast_figure},
+      {"02-graph.svg", graph_figure},
+      {"03-step-size.svg", fd_error_figure},
+      {"04-optimisers.svg", optimisers_figure},
+      {"05-pianoroll.svg", pianoroll_figure},
+      {"06-envelopes.svg", envelope_figure},
+      {"07-rbm.svg", rbm_figure},
+      {"08-lstm-cell.svg", lstm_figure},
+      {"09-attention.svg", attention_figure},
+      {"10-dilation.svg", dilation_figure},
+      {"11-gemm-blocking.svg", gemm_figure},
+      {"12-generator-gradient.svg", gan_gradient_figure},
   };
   return all;
 }
