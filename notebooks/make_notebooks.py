@@ -647,11 +647,79 @@ if f['kernel'] == 'avx2-fma':
 """),
 ]
 
+GAN = [
+    ("markdown", """
+# Chapter 12: adversarial networks
+
+`make gan-demo` for 40 epochs (the demo's default is 250): a WGAN-GP writes two-track phrases,
+melody and accompaniment, from the bundled corpus. We look at both loss curves, hear the samples
+beside held-out real phrases, and read the judge's verdict. Then a C++ cell checks the gradient
+penalty, the gradient of a gradient, against the derivative worked out by hand.
+""" + CELLS_INTRO),
+    ("code", SETUP + """
+%load_ext cadenza_cell
+out = run('make', '-s', 'gan-demo', 'EPOCHS=40')
+print('\\n'.join(l for l in out.splitlines() if l.startswith('gan_demo')))
+OUT = ROOT / 'out/gan-demo'
+display(SVG(filename=str(OUT / 'losses.svg')))
+"""),
+    ("markdown", "## Generated phrases, then real ones"),
+    ("code", """
+display(SVG(filename=str(OUT / 'samples.svg')))
+display(Audio(filename=str(OUT / 'samples.wav')))
+display(SVG(filename=str(OUT / 'real.svg')))
+display(Audio(filename=str(OUT / 'real.wav')))
+"""),
+    ("markdown", """
+## The judge
+
+MuseGAN's measures, then the feature distributions and the two classifier tests, each beside the
+same measure taken between training and held-out real phrases.
+"""),
+    ("code", """
+report = (OUT / 'report.md').read_text()
+start = report.index('## Generated phrases')
+end = report.index('## ', report.index('## Feature distributions') + 3)
+display(Markdown(report[start:end]))
+assert '| small CNN on the rolls |' in report
+"""),
+    ("markdown", """
+## The gradient penalty by hand
+
+For a linear critic `D(x) = x w`, the gradient with respect to every `x` is `w`. So the penalty is
+`λ(‖w‖ − 1)²`, and its gradient with respect to `w` is `2λ(‖w‖ − 1) w / ‖w‖`. Autograd gets there by
+differentiating the gradient it built with `create_graph`.
+"""),
+    ("code", """%%cadenza
+Generator gen(0);
+Tensor w = Tensor::from_vector({0.6, -1.2, 0.8}, {3, 1}).requires_grad_();
+auto critic = [&](const Tensor& x) { return matmul(x, w); };
+Tensor real_batch = randn({4, 3}, gen), fake_batch = randn({4, 3}, gen);
+Tensor gp = nn::gradient_penalty(critic, real_batch, fake_batch, gen, 10.0);
+gp.backward();
+std::vector<real> wv = w.detach().to_vector(), g = w.grad().to_vector();
+double norm = std::sqrt(wv[0] * wv[0] + wv[1] * wv[1] + wv[2] * wv[2]);
+std::printf("penalty: autograd %.6f   by hand %.6f\\n", gp.item(), 10 * (norm - 1) * (norm - 1));
+for (int i = 0; i < 3; ++i)
+  std::printf("d penalty / d w[%d]: autograd %+.6f   by hand %+.6f\\n", i, g[i], 20 * (norm - 1) * wv[i] / norm);
+"""),
+    ("markdown", """
+## Try it
+
+1. Forty epochs is early training, and the judge says so: most melody bars are empty, and both
+   classifiers tell the samples from real phrases at once. Run `make gan-demo` (250 epochs, about
+   three minutes) and read this cell's tables again. Which measures move first?
+2. Run the demo with `LOSS=lsgan` and compare the QN row and the classifier accuracies.
+3. Change `w` so that `‖w‖ = 1`. What do the penalty and its gradient become, and why?
+"""),
+]
+
 NOTEBOOKS = {"01-tensors.ipynb": TENSORS, "02-autograd.ipynb": AUTOGRAD, "03-gradcheck.ipynb": GRADCHECK,
              "04-modules-and-training.ipynb": ENGINE_TOUR, "05-midi-and-piano-rolls.ipynb": MUSIC_TOUR,
              "06-sound.ipynb": SOUND, "07-rbm.ipynb": RBM, "08-recurrent-networks.ipynb": RNN,
              "09-attention-and-seq2seq.ipynb": ATTENTION, "10-convolutions-and-dilation.ipynb": CONV,
-             "11-making-it-fast.ipynb": FAST}
+             "11-making-it-fast.ipynb": FAST,
+             "12-adversarial-networks.ipynb": GAN}
 
 if __name__ == "__main__":
     for name, cells in NOTEBOOKS.items():
