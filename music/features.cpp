@@ -164,11 +164,13 @@ KernelDensity kernel_density(std::vector<double> samples) {
 }
 
 double overlap_area(const KernelDensity& p, const KernelDensity& q) {
+  // [exercise:12.4] the overlap area: the integral of min(p, q) on a grid that covers both
   const Grid g = common_grid(p, q);
   const std::vector<double> a = on_grid(p, g), b = on_grid(q, g);
   double oa = 0;
   for (size_t i = 0; i < a.size(); ++i) oa += std::min(a[i], b[i]) * g.dx;
   return std::min(1.0, oa);
+  // [/exercise]
 }
 
 double kl_divergence(const KernelDensity& p, const KernelDensity& q) {

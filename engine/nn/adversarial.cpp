@@ -45,7 +45,9 @@ Tensor discriminator_loss(GanLoss loss, const Tensor& d_real, const Tensor& d_fa
       return binary_cross_entropy_with_logits(d_real, Tensor::ones(d_real.shape())) +
              binary_cross_entropy_with_logits(d_fake, Tensor::zeros(d_fake.shape()));
     case GanLoss::LeastSquares:
+      // [exercise:12.1] LSGAN's losses: D pulls real scores to 1 and fakes to 0, G pulls fakes to 1
       return 0.5 * mean((d_real - 1) * (d_real - 1)) + 0.5 * mean(d_fake * d_fake);
+      // [/exercise]
     case GanLoss::Wasserstein:
       return mean(d_fake) - mean(d_real);
     case GanLoss::Hinge:
@@ -62,7 +64,9 @@ Tensor generator_loss(GanLoss loss, const Tensor& d_fake) {
     case GanLoss::NonSaturating:  // -log s(d_fake): strong gradients exactly then
       return binary_cross_entropy_with_logits(d_fake, Tensor::ones(d_fake.shape()));
     case GanLoss::LeastSquares:
+      // [exercise:12.1] LSGAN's losses: D pulls real scores to 1 and fakes to 0, G pulls fakes to 1
       return 0.5 * mean((d_fake - 1) * (d_fake - 1));
+      // [/exercise]
     case GanLoss::Wasserstein:
     case GanLoss::Hinge:
       return -mean(d_fake);
@@ -81,6 +85,7 @@ Tensor gradient_penalty(const std::function<Tensor(const Tensor&)>& critic, cons
              real_batch.defined() ? shape_str(real_batch.shape()) : "undefined", " and ",
              fake_batch.defined() ? shape_str(fake_batch.shape()) : "undefined"),
          "pass a batch of real examples and as many generated ones");
+  // [exercise:12.2] WGAN-GP's penalty at points between real and fake, differentiable for the critic
   Shape per_example(real_batch.dim(), 1);
   per_example[0] = real_batch.size(0);
   Tensor eps = rand(per_example, gen);
@@ -90,6 +95,7 @@ Tensor gradient_penalty(const std::function<Tensor(const Tensor&)>& critic, cons
   Tensor g = autograd::grad(d, {x_hat}, Tensor::ones(d.shape()), /*create_graph=*/true)[0];
   Tensor norm = sqrt(sum(g.reshape({g.size(0), -1}) * g.reshape({g.size(0), -1}), {1}) + (real)1e-12);
   return (real)lambda * mean((norm - 1) * (norm - 1));
+  // [/exercise]
 }
 // [/doc]
 

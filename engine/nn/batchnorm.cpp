@@ -58,8 +58,10 @@ Tensor BatchNorm::forward(const Tensor& x) {
     if (training() && options.track_running_stats) {
       NoGradGuard no_grad;
       const real m = (real)options.momentum;
+      // [exercise:12.3] the running statistics: a moving average, the variance unbiased as PyTorch's
       running_mean.mul_(1 - m).add_(mu.detach().reshape({num_features}), m);
       running_var.mul_(1 - m).add_(var.detach().reshape({num_features}), m * (real)n / (real)(n - 1));
+      // [/exercise]
       num_batches_tracked.add_(Tensor::ones({}));
     }
   } else {
