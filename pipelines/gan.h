@@ -80,6 +80,10 @@ void restore(Models& m, const RunState& run);
 
 std::vector<music::Phrase> sample(Models& m, int64_t n, int lowest, int highest, cadenza::Generator& gen);
 
+// A track without its onsets, so its notes are runs of sounding steps: how measure() and judge()
+// read every phrase, real or generated.
+music::PianoRoll runs_only(const music::PianoRoll& r);
+
 // [doc:gan-eval]
 // MuseGAN's measures per track (melody, accompaniment), and the pair's tonal distance, as means
 // over phrases. On the grid of the phrases, notes are runs of sounding steps (a generator writes

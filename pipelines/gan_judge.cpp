@@ -17,11 +17,6 @@ std::vector<size_t> evenly(size_t n, size_t want) {
   for (size_t i = 0; i < k; ++i) idx.push_back(i * n / k);
   return idx;
 }
-music::PianoRoll runs(const music::PianoRoll& r) {  // as measure(): a generator writes no onsets
-  music::PianoRoll c = r;
-  c.onset.clear();
-  return c;
-}
 // Both tracks' features, and all of them as one row for the logistic regression.
 struct PhraseFeatures {
   music::Features track[2];
@@ -33,7 +28,7 @@ struct PhraseFeatures {
   }
 };
 PhraseFeatures features_of(const music::Phrase& p) {
-  return {{music::roll_features(runs(p.melody)), music::roll_features(runs(p.accompaniment))}};
+  return {{music::roll_features(runs_only(p.melody)), music::roll_features(runs_only(p.accompaniment))}};
 }
 }  // namespace
 

@@ -35,15 +35,16 @@ uint64_t phrase_hash(const music::Phrase& p, bool canonical) {
   }
   return h;
 }
+bool sounds(const music::PianoRoll& r) {
+  return std::any_of(r.data.begin(), r.data.end(), [](float v) { return v > 0; });
+}
+}  // namespace
+
 music::PianoRoll runs_only(const music::PianoRoll& r) {
   music::PianoRoll c = r;
   c.onset.clear();
   return c;
 }
-bool sounds(const music::PianoRoll& r) {
-  return std::any_of(r.data.begin(), r.data.end(), [](float v) { return v > 0; });
-}
-}  // namespace
 
 // [doc:gan-measure]
 PhraseMetrics measure(const std::vector<music::Phrase>& ps, const std::vector<music::Phrase>& training,

@@ -97,9 +97,9 @@ TwoSampleResult two_sample_test(const Tensor& a_in, const std::vector<int64_t>& 
                          ? opt.epochs
                          : (cnn ? (int)std::max<int64_t>(8, (400 + steps_per_epoch - 1) / steps_per_epoch) : 300);
   for (int e = 0; e < epochs; ++e) {
-    std::vector<int64_t> order((size_t)n);
-    for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;
-    for (int64_t i = n - 1; i > 0 && cnn; --i) std::swap(order[(size_t)i], order[(size_t)gen.randint(i + 1)]);
+    std::vector<int64_t> order = cnn ? randperm(n, gen) : std::vector<int64_t>();  // full batch: in order
+    if (!cnn)
+      for (int64_t i = 0; i < n; ++i) order.push_back(i);
     for (int64_t s = 0; s < n; s += batch) {
       std::vector<int64_t> idx(order.begin() + s, order.begin() + std::min(n, s + batch));
       Tensor loss = binary_cross_entropy_with_logits(net.forward(rows(x_train, idx)), rows(y_train, idx));
