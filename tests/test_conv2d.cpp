@@ -1,5 +1,5 @@
-// Chapter 10 tests: the transposed 1-d convolution and the 2-d convolutions (composed from
-// conv1d and view ops) against their loop references at 1 and N threads and against PyTorch
+// Chapter 10 tests: the transposed 1-d convolution and the 2-d convolutions (direct, and composed
+// from conv1d and view ops) against each other and their loop references at 1 and N threads, against PyTorch
 // fixtures (tests/fixtures/gen_gan_fixtures.py), and the layers' shapes and error messages.
 // docs/10-convolutions-and-dilation.md.
 #include <algorithm>
@@ -164,6 +164,59 @@ TEST_SUITE("ch10-conv") {
     // The comparison can fail: a reference with the kernel's axes swapped differs.
     Tensor x = randn({1, 2, 6, 6}, g), w = randn({3, 2, 3, 3}, g);
     CHECK_FALSE(allclose(conv2d(x, w, Tensor()), conv2d_ref(x, w.transpose(2, 3).contiguous(), Tensor()), 1e-3, 1e-3));
+  }
+
+  TEST_CASE(
+      "the direct conv2d and conv_transpose2d equal the composed ones, values and gradients, at 1 and N threads") {
+    Generator g(10);
+    // y and every gradient of sum(y * r), for one op on leaves x, w, b
+    auto run = [](auto op, const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& r) {
+      Tensor lx = leaf_of(x), lw = leaf_of(w), lb = leaf_of(b);
+      Tensor y = op(lx, lw, lb);
+      sum(y * r).backward();
+      return std::vector<Tensor>{y.detach(), lx.grad(), lw.grad(), lb.grad()};
+    };
+    std::vector<std::vector<Tensor>> at_one;
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      Generator gs(11);  // the same shapes and values at each thread count
+      size_t k = 0;
+      for (auto [B, Cin, H, W, Cout, KH, KW, sh, sw, ph, pw, dh, dw] :
+           {std::array<int64_t, 13>{1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},
+            {2, 3, 9, 17, 5, 3, 4, 2, 3, 1, 2, 1, 1},
+            {1, 5, 6, 5, 3, 2, 2, 1, 1, 0, 3, 2, 2},
+            {3, 2, 16, 4, 7, 4, 1, 4, 1, 2, 0, 1, 1},
+            {4, 2, 16, 12, 6, 4, 4, 2, 2, 1, 1, 1, 1}}) {  // the critic's and generator's kernel 4, stride 2
+        Conv2dArgs c;
+        c.stride = {sh, sw}, c.padding = {ph, pw}, c.dilation = {dh, dw};
+        ConvTranspose2dArgs t;
+        t.stride = {sh, sw}, t.padding = {ph, pw}, t.dilation = {dh, dw};
+        t.output_padding = {std::max(sh, dh) - 1, 0};
+        Tensor x = randn({B, Cin, H, W}, gs), w = randn({Cout, Cin, KH, KW}, gs), b = randn({Cout}, gs);
+        Tensor wt = randn({Cin, Cout, KH, KW}, gs);
+        Tensor y = conv2d(x, w, b, c), yt = conv_transpose2d(x, wt, b, t);
+        Tensor r = randn(y.shape(), gs), rt = randn(yt.shape(), gs);
+        auto direct = [c](const Tensor& a, const Tensor& w, const Tensor& b) { return conv2d(a, w, b, c); };
+        auto composed = [c](const Tensor& a, const Tensor& w, const Tensor& b) { return conv2d_composed(a, w, b, c); };
+        auto direct_t = [t](const Tensor& a, const Tensor& w, const Tensor& b) { return conv_transpose2d(a, w, b, t); };
+        auto composed_t = [t](const Tensor& a, const Tensor& w, const Tensor& b) {
+          return conv_transpose2d_composed(a, w, b, t);
+        };
+        for (auto pair : {std::make_pair(run(direct, x, w, b, r), run(composed, x, w, b, r)),
+                          std::make_pair(run(direct_t, x, wt, b, rt), run(composed_t, x, wt, b, rt))}) {
+          for (size_t i = 0; i < 4; ++i) CHECK_TENSOR_CLOSE(pair.first[i], pair.second[i], 1e-4, 1e-4);
+          if (threads == 1) at_one.push_back(pair.first);
+          else  // the same bits at any thread count
+            for (size_t i = 0; i < 4; ++i) CHECK(pair.first[i].to_vector() == at_one[k][i].to_vector());
+          ++k;
+        }
+      }
+    }
+    set_num_threads(2);
+    // The comparison can fail: the composed form with the kernel's axes swapped differs.
+    Tensor x = randn({1, 2, 6, 6}, g), w = randn({3, 2, 3, 3}, g);
+    CHECK_FALSE(
+        allclose(conv2d(x, w, Tensor()), conv2d_composed(x, w.transpose(2, 3).contiguous(), Tensor()), 1e-3, 1e-3));
   }
 
   TEST_CASE("Conv2d and ConvTranspose2d: PyTorch's layout and shapes; errors name the problem") {

@@ -35,6 +35,26 @@ Tensor away_from_kinks(const Shape& s, std::vector<real> kinks = {0}) {
   return x.requires_grad_();
 }
 Tensor idx(std::vector<real> v, Shape s) { return Tensor::from_vector(v, s); }
+
+// The first gradients of sum(f(x) * r) two ways, by the plain backward and by the graph backward
+// (create_graph), which must agree: the double-backward check below differentiates the graph
+// backward's gradient and compares it with finite differences of that same gradient, so on its
+// own it would pass a graph backward that is consistently wrong. "" when they agree, else which differs.
+std::string graph_backward_mismatch(const TensorFn& f, const std::vector<Tensor>& x) {
+  EnableGradGuard with_grad;
+  std::vector<Tensor> wrt;
+  for (const Tensor& t : x)
+    if (t.requires_grad()) wrt.push_back(t);
+  Tensor out = f(x);
+  Generator gr(7);
+  Tensor r = normal(out.shape(), 0, 1, gr);
+  std::vector<Tensor> plain = autograd::grad(sum(f(x) * r), wrt, Tensor(), false);
+  std::vector<Tensor> graph = autograd::grad(sum(f(x) * r), wrt, Tensor(), true);
+  for (size_t i = 0; i < wrt.size(); ++i)
+    if (!allclose(graph[i].detach(), plain[i], 1e-9, 1e-9))
+      return tensor_mismatch(graph[i].detach(), plain[i], 1e-9, 1e-9);
+  return "";
+}
 // (3, 5): row t keeps keys 0 .. t+1
 Tensor tril_mask() { return idx({1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0}, {3, 5}); }
 
@@ -238,6 +258,13 @@ std::vector<Case> cases() {
          return conv_transpose2d(x[0], x[1], x[2], a);
        },
        {leaf({1, 2, 3, 2}), leaf({2, 2, 2, 3}), leaf({2})}},
+      {"conv_transpose2d (dilation 3 over stride 1: output_padding 2 reaches rows no input row reads back)",
+       [](V x) {
+         ConvTranspose2dArgs a;
+         a.dilation = {3, 1}, a.output_padding = {2, 0}, a.padding = {1, 0};
+         return conv_transpose2d(x[0], x[1], Tensor(), a);
+       },
+       {leaf({2, 2, 3, 3}), leaf({2, 1, 2, 2})}},
       {"max_pool1d", [](V x) { return max_pool1d(x[0], 3, 2); }, {leaf({2, 2, 7})}},
       {"avg_pool1d", [](V x) { return avg_pool1d(x[0], 2); }, {leaf({2, 2, 7})}},
       {"Conv1d (causal, weight norm)",
@@ -348,7 +375,8 @@ TEST_SUITE("ch03-gradcheck") {
   // Gradients of gradients: for each case built only from ops with a graph backward,
   //   h(x) = L(x) + sum_i sum(v_i * g_i(x)^2),   g = autograd::grad(L, x, create_graph),  L = sum(f(x) * r)
   // and gradcheck compares dh/dx, which backpropagates through g's own graph, with finite
-  // differences of h. Every op in autograd::ops_with_graph_backward() must be covered.
+  // differences of h, and the graph backward's first gradient must equal the plain one. Every op
+  // in autograd::ops_with_graph_backward() must be covered.
   TEST_CASE("double backward: gradients of gradients pass gradcheck for every op that has a graph backward") {
     const std::vector<std::string> listed = autograd::ops_with_graph_backward();
     std::set<std::string> covered;
@@ -376,6 +404,9 @@ TEST_SUITE("ch03-gradcheck") {
       };
       GradcheckResult r = gradcheck(h, c.inputs);
       CHECK_MESSAGE(r.ok, c.name << " (double backward): " << r.report);
+      const std::string mismatch = graph_backward_mismatch(c.fn, c.inputs);
+      CHECK_MESSAGE(mismatch.empty(),
+                    c.name << ": the graph backward's gradient differs from the plain one: " << mismatch);
     }
     for (const std::string& op : listed)
       CHECK_MESSAGE(covered.count(op), "op '" << op
@@ -400,6 +431,18 @@ TEST_SUITE("ch03-gradcheck") {
     CHECK(r.report.find("analytic") != std::string::npos);
   }
 
+  TEST_CASE("double backward: a graph backward that disagrees with the plain one is caught") {
+    // y = 3x, whose graph backward says 3.03: consistent with itself, so only the comparison with
+    // the plain backward sees it.
+    TensorFn off = [](const std::vector<Tensor>& x) {
+      Op op("mul");
+      return op.finish(
+          x[0].detach() * 3, {x[0]}, [](const Tensor& g) -> Grads { return {g * 3}; },
+          [](const Tensor& g, const std::vector<Tensor>&) -> Grads { return {g * 3.03}; });
+    };
+    CHECK_FALSE(graph_backward_mismatch(off, {leaf({3})}).empty());
+  }
+
   TEST_CASE("WGAN-GP's penalty on an MLP critic passes a double-backward gradcheck") {
     // D(x) = tanh(x W1^T + b1) W2^T; penalty = mean((||dD/dx||_2 - 1)^2), per example. tanh, not the
     // usual leaky_relu: with a piecewise-linear critic dD/dx is constant in x between kinks, the
@@ -418,8 +461,8 @@ TEST_SUITE("ch03-gradcheck") {
 
   TEST_CASE(
       "WGAN-GP's penalty on a convolutional critic (conv2d, strided, padded) passes a double-backward gradcheck") {
-    // D(x) = sum(tanh(conv2d(x, W, b)) * v): a piano-roll critic's first layer. conv2d is composed
-    // from conv1d, so this checks conv1d's graph backward (a transposed convolution) inside it.
+    // D(x) = sum(tanh(conv2d(x, W, b)) * v): a piano-roll critic's first layer. This checks conv2d's
+    // graph backward (a conv_transpose2d for the input, tap products for the weight) inside a penalty.
     TensorFn penalty = [](const std::vector<Tensor>& in) {
       EnableGradGuard with_grad;
       const Tensor &x = in[0], &w = in[1], &b = in[2], &v = in[3];

@@ -73,6 +73,9 @@ const std::vector<std::string>& differentiable_ops() {
       "conv1d",
       "max_pool1d",
       "avg_pool1d",
+      // conv2d.cpp
+      "conv2d",
+      "conv_transpose2d",
   };
   return ops;
 }
@@ -86,9 +89,10 @@ bool is_registered_op(const std::string& name) {
 // finish_linear): what a create_graph backward may pass through. The double-backward suite in
 // tests/test_gradcheck.cpp checks each one, and that the list and the ops agree.
 std::vector<std::string> autograd::ops_with_graph_backward() {
-  return {"add",     "sub",  "mul",     "div",    "neg",        "pow",     "exp",    "log",   "sqrt",
-          "abs",     "tanh", "sigmoid", "relu",   "leaky_relu", "sum",     "matmul", "clone", "reshape",
-          "permute", "flip", "slice",   "expand", "unsqueeze",  "squeeze", "concat", "conv1d"};
+  return {"add",    "sub",       "mul",     "div",     "neg",     "pow",    "exp",
+          "log",    "sqrt",      "abs",     "tanh",    "sigmoid", "relu",   "leaky_relu",
+          "sum",    "matmul",    "clone",   "reshape", "permute", "flip",   "slice",
+          "expand", "unsqueeze", "squeeze", "concat",  "conv1d",  "conv2d", "conv_transpose2d"};
 }
 
 }  // namespace cadenza

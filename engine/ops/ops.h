@@ -200,7 +200,7 @@ Tensor conv_transpose1d(const Tensor& x, const Tensor& weight, const Tensor& bia
 Tensor conv_transpose1d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias,
                             const ConvTranspose1dArgs& args = {});
 // 2-d convolutions over (B, C, H, W), as F.conv2d and F.conv_transpose2d; each pair is
-// {along H, along W}. Composed from conv1d and view ops (engine/ops/conv2d.cpp).
+// {along H, along W}. Direct: one matrix product each (engine/ops/conv2d.cpp).
 struct Conv2dArgs {
   std::array<int64_t, 2> stride{1, 1}, padding{0, 0}, dilation{1, 1};  // padding: zeros on both sides
 };
@@ -214,6 +214,11 @@ struct ConvTranspose2dArgs {
 // Hout = (H - 1)*stride - 2*padding + dilation*(KH - 1) + output_padding + 1, and the same for W.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const ConvTranspose2dArgs& args = {});
+// The same two composed from conv1d and view ops, autograd deriving their backwards: the
+// readable form the direct ones are tested against.
+Tensor conv2d_composed(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args = {});
+Tensor conv_transpose2d_composed(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                 const ConvTranspose2dArgs& args = {});
 // Their definitions, loop by loop (no autograd): the oracles of the tests.
 Tensor conv2d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dArgs& args = {});
 Tensor conv_transpose2d_ref(const Tensor& x, const Tensor& weight, const Tensor& bias,
