@@ -62,7 +62,8 @@ std::string Recipe::to_string() const {
              d_hidden ? str(", D hidden ", d_hidden) : std::string(),
              binarize ? ", binarized fakes (straight-through)" : "", ", lr G ", lr_g, " D ", lr_d, ", Adam betas (",
              beta1, ", ", beta2, "), n_critic ", n_critic, loss == "wgan-gp" ? str(", lambda ", lambda) : std::string(),
-             ", batch ", batch, ", epochs ", epochs, ", transpose +-", transpose);
+             ", batch ", batch, ", epochs ", epochs, ", transpose +-", transpose,
+             valid_samples ? str(", ", valid_samples, " samples to pick the epoch on valid") : std::string());
 }
 
 Recipe default_recipe(const std::string& family, const std::string& loss) {
@@ -90,7 +91,8 @@ std::map<std::string, std::string> recipe_metadata(const Recipe& r) {
           {"gan.n_critic", std::to_string(r.n_critic)},
           {"gan.epochs", std::to_string(r.epochs)},
           {"gan.batch", std::to_string(r.batch)},
-          {"gan.transpose", std::to_string(r.transpose)}};
+          {"gan.transpose", std::to_string(r.transpose)},
+          {"gan.valid_samples", std::to_string(r.valid_samples)}};
 }
 
 Recipe recipe_from_metadata(const std::map<std::string, std::string>& m) {
@@ -115,6 +117,8 @@ Recipe recipe_from_metadata(const std::map<std::string, std::string>& m) {
   r.epochs = (int)io::metadata_int(need("gan.epochs"), "gan.epochs", "checkpoint");
   r.batch = (int)io::metadata_int(need("gan.batch"), "gan.batch", "checkpoint");
   r.transpose = (int)io::metadata_int(need("gan.transpose"), "gan.transpose", "checkpoint");
+  if (m.count("gan.valid_samples"))  // absent from checkpoints older than the selection on valid
+    r.valid_samples = io::metadata_int(m.at("gan.valid_samples"), "gan.valid_samples", "checkpoint");
   return r;
 }
 
@@ -239,8 +243,20 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
     log.g_loss.push_back(g_sum / (double)rounds);
     return d_sum / (double)rounds;
   };
+  // The epoch is picked on the valid split: its generator's samples against the valid phrases.
+  PhraseMetrics valid_real;
+  if (!d.valid.empty() && r.valid_samples > 0) {
+    valid_real = measure(d.valid, {}, m.shape.steps_per_bar);
+    h.model = m.g.get();  // fit keeps the best epoch's generator and puts it back at the end
+    h.valid_loss = [&] {
+      Generator same_noise(0);  // every epoch judged on the same latents, and training's stream untouched
+      const music::PianoRoll& like = d.valid.front().melody;
+      return valid_gap(valid_real, measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {},
+                                           m.shape.steps_per_bar));
+    };
+  }
   pipelines::FitOptions o;
-  o.epochs = r.epochs, o.loss_label = "D loss", o.stop = stop;
+  o.epochs = r.epochs, o.loss_label = "D loss", o.valid_label = "valid gap", o.stop = stop;
   pipelines::FitState local;
   o.state = run ? &run->fit : &local;
   if (run)
@@ -254,6 +270,7 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
     };
   pipelines::FitLog f = pipelines::fit(h, o);
   log.d_loss = f.train_loss, log.seconds = f.seconds, log.stopped = f.stopped;
+  log.valid_gap = f.valid_loss, log.best_epoch = f.best_epoch;
   log.g_loss.resize(log.d_loss.size());
   return log;
 }
@@ -267,6 +284,7 @@ void restore(Models& m, const RunState& run) {
 void save_run(const std::string& path, const RunState& run, io::Metadata meta) {
   std::map<std::string, Tensor> all = run.params;
   for (auto& [k, v] : run.optim) all[k] = v;
+  for (auto& [k, v] : run.fit.best) all["best." + k] = v;  // the best-on-valid generator so far
   pipelines::fit_state_to_metadata(run.fit, meta);
   meta["resume.g_loss"] = pipelines::join_numbers(run.g_loss);
   meta["resume.generator"] = run.generator;
@@ -282,7 +300,10 @@ RunState load_run(const std::string& path, io::Metadata* metadata) {
          "resume from the resume.safetensors that cadenza train --model gan wrote");
   run.g_loss = pipelines::split_numbers(f.metadata["resume.g_loss"], "resume.g_loss", path);
   run.generator = f.metadata["resume.generator"];
-  for (auto& [k, v] : f.tensors) (k.rfind("optim_", 0) == 0 ? run.optim : run.params)[k] = v;
+  for (auto& [k, v] : f.tensors) {
+    if (k.rfind("best.", 0) == 0) run.fit.best[k.substr(5)] = v;
+    else (k.rfind("optim_", 0) == 0 ? run.optim : run.params)[k] = v;
+  }
   if (metadata) *metadata = f.metadata;
   return run;
 }

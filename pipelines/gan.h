@@ -39,6 +39,7 @@ struct Recipe {
   double lr_g = 2e-4, lr_d = 2e-4, beta1 = 0.5, beta2 = 0.999, lambda = 10;
   int n_critic = 1;  // discriminator steps per generator step (WGAN-GP: 5)
   int epochs = 20, batch = 64, transpose = 5;
+  int64_t valid_samples = 1000;  // phrases sampled after each epoch to pick it on valid (0: keep the last)
   std::string to_string() const;
 };
 // The defaults for a family and loss (WGAN-GP: n_critic 5, Adam betas (0.5, 0.9), as Gulrajani et al.).
@@ -67,11 +68,16 @@ struct RunState {
 };
 struct TrainLog {
   std::vector<double> d_loss, g_loss;  // per epoch, the mean over its rounds
+  std::vector<double> valid_gap;       // per epoch, valid_gap of its samples (empty: no valid split)
+  int best_epoch = 0;                  // the epoch whose generator was kept (0: the last, no valid split)
   double seconds = 0;
   bool stopped = false;
 };
 // Adam for each network; fit's progress bar shows both losses. A NaN or Inf loss stops the run
 // before that update (adversarial_round), and run still holds the last finished epoch.
+// With a valid split, each epoch ends by sampling r.valid_samples phrases (always from the same
+// noise) and measuring their valid_gap; the generator of the epoch with the smallest is the one
+// m.g holds at the end. The discriminator is the last epoch's.
 TrainLog train(Models& m, const Data& d, const Recipe& r, cadenza::Generator& gen, volatile bool* stop, RunState* run);
 void save_run(const std::string& path, const RunState& run, cadenza::io::Metadata metadata);
 RunState load_run(const std::string& path, cadenza::io::Metadata* metadata);
@@ -105,6 +111,17 @@ PhraseMetrics measure(const std::vector<music::Phrase>& ps, const std::vector<mu
 // The markdown table: real held-out phrases, generated ones, and the difference.
 std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& generated);
 // [/doc]
+
+// [doc:gan-valid-gap]
+// How far generated phrases are from real ones, in units of the chapter's goals: the mean of
+//   |dEB| / 2 points, |dQN| / 5 points, |dUPC| / 0.3   for each track, and |dTD| / (5% of the real TD).
+// 0 matches; every term below 1 meets every one of those goals. Training picks its epoch by it on
+// the valid split, so the test split is never looked at.
+double valid_gap(const PhraseMetrics& real, const PhraseMetrics& generated);
+// [/doc]
+// For a report's heading: "; kept the generator of epoch 9 of 12 (valid gap 1.84, the smallest)",
+// or "" when there was no valid split.
+std::string kept_epoch(const TrainLog& log);
 
 // Each phrase moved by a random -limit..limit semitones (both tracks alike, kept in range): the
 // keys training draws, so real phrases can be set beside a generator that learnt from them.

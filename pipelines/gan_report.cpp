@@ -102,6 +102,21 @@ PhraseMetrics measure(const std::vector<music::Phrase>& ps, const std::vector<mu
 }
 // [/doc]
 
+double valid_gap(const PhraseMetrics& real, const PhraseMetrics& generated) {
+  double sum = 0;
+  for (int k = 0; k < 2; ++k)
+    sum += std::fabs(generated.eb[k] - real.eb[k]) / 0.02 + std::fabs(generated.qn[k] - real.qn[k]) / 0.05 +
+           std::fabs(generated.upc[k] - real.upc[k]) / 0.3;
+  sum += real.td > 0 ? std::fabs(generated.td - real.td) / (0.05 * real.td) : 0;
+  return sum / 7;
+}
+
+std::string kept_epoch(const TrainLog& log) {
+  if (!log.best_epoch || log.valid_gap.size() < (size_t)log.best_epoch) return "";
+  return cadenza::str("; kept the generator of epoch ", log.best_epoch, " of ", log.valid_gap.size(), " (valid gap ",
+                      log.valid_gap[(size_t)log.best_epoch - 1], ", the smallest)");
+}
+
 std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& gen) {
   std::string out = "| measure | real (held out) | generated | generated - real |\n|---|---:|---:|---:|\n";
   char b[256];

@@ -202,4 +202,58 @@ TEST_SUITE("ch12-gan") {
     CHECK(resumed.g_loss == straight.g_loss);
     expect_error([] { gan::default_recipe("mlp", "wasserstein"); }, {"wasserstein", "wgan-gp"});
   }
+
+  TEST_CASE("valid_gap: each measure's gap in units of its goal, averaged over the seven") {
+    gan::PhraseMetrics real, gen;
+    real.upc[0] = gen.upc[0] = 3, real.upc[1] = gen.upc[1] = 4, real.qn[0] = real.qn[1] = gen.qn[0] = gen.qn[1] = 1;
+    real.td = gen.td = 1.2;
+    CHECK(gan::valid_gap(real, gen) == 0);
+    gen.eb[0] = 0.02;  // two points more empty bars: one goal's width
+    CHECK(gan::valid_gap(real, gen) == doctest::Approx(1.0 / 7));
+    gen.upc[1] = 3.4, gen.td = 1.26;  // then 0.6 more pitch classes (2 widths) and TD 5% off (1 width)
+    CHECK(gan::valid_gap(real, gen) == doctest::Approx(4.0 / 7));
+  }
+
+  TEST_CASE("selection on valid: the kept generator is the best epoch's, and a resume file keeps it") {
+    gan::Data d = gan::load("", {});
+    REQUIRE(!d.valid.empty());
+    d.train.resize(96);
+    gan::Recipe r = gan::default_recipe("mlp", "wgan-gp");
+    r.hidden = 32, r.latent = 8, r.batch = 32, r.n_critic = 1, r.lr_g = r.lr_d = 3e-3;
+    auto run_for = [&](int epochs, gan::RunState* from, gan::TrainLog* log) {
+      Generator gen(3);
+      gan::Models m = gan::build(r, {}, gen);
+      gan::Recipe rr = r;
+      rr.epochs = epochs;
+      gan::RunState local = from ? *from : gan::RunState{};
+      *log = gan::train(m, d, rr, gen, nullptr, &local);
+      return std::make_pair(m, local);
+    };
+    gan::TrainLog log;
+    auto straight = run_for(4, nullptr, &log);
+    gan::Models& m = straight.first;
+    REQUIRE(log.valid_gap.size() == 4);
+    REQUIRE(log.best_epoch >= 1);
+    const double best = log.valid_gap[(size_t)log.best_epoch - 1];
+    for (double v : log.valid_gap) CHECK(v > best - 1e-4);  // fit's rule: better by at least 1e-4
+    // The generator m holds gives that epoch's gap again: the same latents, the same parameters.
+    Generator same_noise(0);
+    const music::PianoRoll& like = d.valid.front().melody;
+    std::vector<music::Phrase> ps = gan::sample(m, r.valid_samples, like.lowest, like.highest, same_noise);
+    CHECK(gan::valid_gap(gan::measure(d.valid, {}, 16), gan::measure(ps, {}, 16)) == best);
+    CHECK(gan::kept_epoch(log).find(str("epoch ", log.best_epoch, " of 4")) != std::string::npos);
+    // Stopped after 2 epochs, written and read back, then resumed: the same epoch and generator.
+    gan::TrainLog half_log, resumed_log;
+    gan::RunState half = run_for(2, nullptr, &half_log).second;
+    const std::string path = tmpdir() + "/gan-resume.safetensors";
+    gan::save_run(path, half, io::Metadata{{"model", "gan"}});
+    gan::RunState from_file = gan::load_run(path, nullptr);
+    CHECK(from_file.fit.best.size() == half.fit.best.size());
+    auto resumed = run_for(4, &from_file, &resumed_log);
+    CHECK(resumed_log.best_epoch == log.best_epoch);
+    for (auto& kv : m.g->state_dict()) {
+      const std::string name = kv.first;
+      CHECK_MESSAGE(tensor_mismatch(kv.second, resumed.first.g->state_dict()[name], 0, 0).empty(), name);
+    }
+  }
 }

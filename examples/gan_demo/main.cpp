@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     gan::Recipe r = gan::default_recipe("mlp", a.str("loss"));
     r.epochs = (int)a.integer("epochs", 1, 1000000);
     r.lr_g = r.lr_d = 3e-4;         // the corpus is small: a faster start, within the few minutes a demo has
+    r.valid_samples = 250;          // enough beside 28 valid phrases, and cheap at every one of 250 epochs
     const music::PhraseOptions po;  // 4 bars of 16 sixteenths, C2..B5
     gan::Data d = gan::load(a.str("data"), po);
     std::printf("gan_demo: %s\n", d.summary.c_str());
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
     // [/doc]
     const std::string heading =
         str("# GAN demo on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; ", log.d_loss.size(), " epochs in ",
-            format_seconds(log.seconds), ".\n\nData: ", d.summary,
+            format_seconds(log.seconds), gan::kept_epoch(log), ".\n\nData: ", d.summary,
             ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
     std::vector<std::string> files = gan::write_outputs(out, samples, d, log, heading, r.transpose, gen);
     std::printf("\nwrote %zu files to %s/:\n", files.size(), out.c_str());

@@ -76,6 +76,9 @@ int cmd_train_gan(int argc, char** argv) {
   a.add_int("transpose", "5", "each batch, shift each training phrase by a random -N..N semitones, kept in range", 0,
             12);
   a.add_int("samples", "1000", "phrases generated for the report", 8, 1000000);
+  a.add_int("valid-samples", "1000",
+            "phrases sampled after each epoch to keep the epoch closest to the valid split (0: keep the last)", 0,
+            1000000);
   a.add("resume", "", "continue the run saved in this resume.safetensors exactly (--epochs may extend it)");
   a.parse(argc, argv, 2);
   const uint64_t seed = a.apply_shared();
@@ -85,8 +88,8 @@ int cmd_train_gan(int argc, char** argv) {
   if (!a.str("resume").empty()) {
     run = gan::load_run(a.str("resume"), &resumed);
     r = gan::recipe_from_metadata(resumed);
-    for (const char* f :
-         {"family", "loss", "latent", "hidden", "d-hidden", "binarize", "lr", "batch", "n-critic", "transpose"})
+    for (const char* f : {"family", "loss", "latent", "hidden", "d-hidden", "binarize", "lr", "batch", "n-critic",
+                          "transpose", "valid-samples"})
       if (a.passed(f))
         a.die("--" + std::string(f) + " cannot change a resumed run", "the run continues with its own recipe");
   } else {
@@ -99,6 +102,7 @@ int cmd_train_gan(int argc, char** argv) {
     r.batch = (int)a.integer("batch", 2, 4096);
     if (long long v = a.integer("n-critic", 0, 100)) r.n_critic = (int)v;
     r.transpose = (int)a.integer("transpose", 0, 12);
+    r.valid_samples = a.integer("valid-samples", 0, 1000000);
   }
   if (a.given("epochs")) r.epochs = (int)a.integer("epochs", 1, 1000000);
   if (run.fit.epochs_done && r.epochs <= run.fit.epochs_done)
@@ -141,13 +145,13 @@ int cmd_train_gan(int argc, char** argv) {
   io::save_safetensors(out + "/model.safetensors", params, meta);
   std::printf("wrote %s/model.safetensors\n", out.c_str());
   if (g_stop_gan) {
-    std::printf("interrupted: the model holds the parameters reached; no samples written\n");
+    std::printf("interrupted: the model holds the best epoch's generator so far; no samples written\n");
     return 130;
   }
   std::vector<music::Phrase> samples = gan::sample(m, a.integer("samples", 8, 1000000), po.lowest, po.highest, gen);
   const std::string heading =
       str("# GAN on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; trained ", log.d_loss.size(), " epochs in ",
-          format_seconds(log.seconds), ".\n\nData: ", d.summary,
+          format_seconds(log.seconds), gan::kept_epoch(log), ".\n\nData: ", d.summary,
           ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
   for (const std::string& f : gan::write_outputs(out, samples, d, log, heading, r.transpose, gen))
     std::printf("wrote %s\n", f.c_str());
