@@ -143,13 +143,21 @@ Tensor to_tensor(const std::vector<music::Phrase>& ps, const std::vector<size_t>
   return x;
 }
 
-std::vector<music::Phrase> to_phrases(const Tensor& cells, int lowest, int highest) {
+std::vector<music::Phrase> to_phrases(const Tensor& cells, int lowest, int highest, double melody_threshold) {
   Tensor c = cells.detach().contiguous();
-  const int64_t N = c.size(0), T = c.size(2), n = 2 * T * c.size(3);
+  const int64_t N = c.size(0), T = c.size(2), K = c.size(3), n = 2 * T * K;
   std::vector<music::Phrase> out;
-  for (int64_t i = 0; i < N; ++i)
-    out.push_back(
-        music::phrase_from_cells(std::vector<float>(c.data() + i * n, c.data() + (i + 1) * n), T, lowest, highest));
+  for (int64_t i = 0; i < N; ++i) {
+    std::vector<float> v(c.data() + i * n, c.data() + (i + 1) * n);
+    for (int64_t t = 0; t < T; ++t) {  // the melody (track 0): one key or none per step, as 0 or 1
+      float* row = v.data() + t * K;
+      const int64_t top = std::max_element(row, row + K) - row;
+      const bool sounds = row[top] > melody_threshold;
+      std::fill(row, row + K, 0.f);
+      if (sounds) row[top] = 1.f;
+    }
+    out.push_back(music::phrase_from_cells(v, T, lowest, highest));
+  }
   return out;
 }
 
@@ -249,7 +257,8 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
     valid_real = measure(d.valid, {}, m.shape.steps_per_bar);
     h.model = m.g.get();  // fit keeps the best epoch's generator and puts it back at the end
     h.valid_loss = [&] {
-      Generator same_noise(0);  // every epoch judged on the same latents, and training's stream untouched
+      m.melody_threshold = 0.5;  // epochs are compared at one threshold; the threshold is picked after
+      Generator same_noise(0);   // every epoch judged on the same latents, and training's stream untouched
       const music::PianoRoll& like = d.valid.front().melody;
       return valid_gap(valid_real, measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {},
                                            m.shape.steps_per_bar));
@@ -271,6 +280,20 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
   pipelines::FitLog f = pipelines::fit(h, o);
   log.d_loss = f.train_loss, log.seconds = f.seconds, log.stopped = f.stopped;
   log.valid_gap = f.valid_loss, log.best_epoch = f.best_epoch;
+  if (h.valid_loss && !f.stopped) {  // the melody's threshold, for the generator kept, on the same latents
+    double best = 1e30;
+    for (double th : kMelodyThresholds) {
+      m.melody_threshold = th;
+      Generator same_noise(0);
+      const music::PianoRoll& like = d.valid.front().melody;
+      const double gap = valid_gap(
+          valid_real,
+          measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {}, m.shape.steps_per_bar));
+      log.thresholds.push_back({th, gap});
+      if (gap < best - 1e-4) best = gap, log.melody_threshold = th;
+    }
+    m.melody_threshold = log.melody_threshold;
+  }
   log.g_loss.resize(log.d_loss.size());
   return log;
 }
@@ -314,7 +337,8 @@ std::vector<music::Phrase> sample(Models& m, int64_t n, int lowest, int highest,
   std::vector<music::Phrase> out;
   for (int64_t i = 0; i < n; i += 256) {
     const int64_t b = std::min<int64_t>(256, n - i);
-    std::vector<music::Phrase> part = to_phrases(m.g->forward(randn({b, m.g->latent_size()}, gen)), lowest, highest);
+    std::vector<music::Phrase> part =
+        to_phrases(m.g->forward(randn({b, m.g->latent_size()}, gen)), lowest, highest, m.melody_threshold);
     out.insert(out.end(), part.begin(), part.end());
   }
   m.g->train();

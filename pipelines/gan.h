@@ -51,13 +51,21 @@ struct Models {
   std::shared_ptr<cadenza::models::GanGenerator> g;
   std::shared_ptr<cadenza::models::GanDiscriminator> d;
   cadenza::models::PhraseShape shape;
+  double melody_threshold = 0.5;  // see to_phrases; train picks it on the valid split
 };
 Models build(const Recipe& r, const music::PhraseOptions& phrase, cadenza::Generator& gen);
 
-// Phrases as a (N, 2, T, K) tensor of 0/1 cells, and generated cells back to phrases (a cell
-// sounds when its probability is above 0.5: the threshold the chapter states).
+// Phrases as a (N, 2, T, K) tensor of 0/1 cells, and generated cells back to phrases.
+// [doc:gan-decode]
+// An accompaniment cell sounds when its probability is above 0.5. The melody is one voice: at
+// each step only its most probable key may sound, and it does when its probability is above
+// melody_threshold. At 0.5 that is the most probable choice between that key alone and silence;
+// a generator unsure between pitches spreads its probability, and a lower threshold still
+// picks one of them (train picks it on the valid split, pick_melody_threshold).
+std::vector<music::Phrase> to_phrases(const cadenza::Tensor& cells, int lowest, int highest,
+                                      double melody_threshold = 0.5);
+// [/doc]
 cadenza::Tensor to_tensor(const std::vector<music::Phrase>& ps, const std::vector<size_t>& which);
-std::vector<music::Phrase> to_phrases(const cadenza::Tensor& cells, int lowest, int highest);
 
 // Everything a resumed run needs, after its last finished epoch.
 struct RunState {
@@ -67,9 +75,11 @@ struct RunState {
   std::string generator;
 };
 struct TrainLog {
-  std::vector<double> d_loss, g_loss;  // per epoch, the mean over its rounds
-  std::vector<double> valid_gap;       // per epoch, valid_gap of its samples (empty: no valid split)
-  int best_epoch = 0;                  // the epoch whose generator was kept (0: the last, no valid split)
+  std::vector<double> d_loss, g_loss;                 // per epoch, the mean over its rounds
+  std::vector<std::pair<double, double>> thresholds;  // (melody threshold, valid gap) tried on the kept generator
+  std::vector<double> valid_gap;                      // per epoch, valid_gap of its samples (empty: no valid split)
+  int best_epoch = 0;             // the epoch whose generator was kept (0: the last, no valid split)
+  double melody_threshold = 0.5;  // the one picked (Models::melody_threshold)
   double seconds = 0;
   bool stopped = false;
 };
@@ -77,7 +87,8 @@ struct TrainLog {
 // before that update (adversarial_round), and run still holds the last finished epoch.
 // With a valid split, each epoch ends by sampling r.valid_samples phrases (always from the same
 // noise) and measuring their valid_gap; the generator of the epoch with the smallest is the one
-// m.g holds at the end. The discriminator is the last epoch's.
+// m.g holds at the end. The discriminator is the last epoch's. Then m.melody_threshold is the
+// one of kMelodyThresholds whose samples come closest to the valid split.
 TrainLog train(Models& m, const Data& d, const Recipe& r, cadenza::Generator& gen, volatile bool* stop, RunState* run);
 void save_run(const std::string& path, const RunState& run, cadenza::io::Metadata metadata);
 RunState load_run(const std::string& path, cadenza::io::Metadata* metadata);
@@ -119,9 +130,12 @@ std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& genera
 // the valid split, so the test split is never looked at.
 double valid_gap(const PhraseMetrics& real, const PhraseMetrics& generated);
 // [/doc]
-// For a report's heading: "; kept the generator of epoch 9 of 12 (valid gap 1.84, the smallest)",
-// or "" when there was no valid split.
+constexpr double kMelodyThresholds[] = {0.5, 0.4, 0.3, 0.2, 0.1};
+// For a report's heading: "; kept the generator of epoch 9 of 12 (valid gap 1.84, the smallest) and
+// the melody threshold 0.2 (valid gap at each: ...)", or "" when there was no valid split.
 std::string kept_epoch(const TrainLog& log);
+// The heading's line on how cells become notes.
+std::string sampling_rule(double melody_threshold);
 
 // Each phrase moved by a random -limit..limit semitones (both tracks alike, kept in range): the
 // keys training draws, so real phrases can be set beside a generator that learnt from them.

@@ -111,10 +111,22 @@ double valid_gap(const PhraseMetrics& real, const PhraseMetrics& generated) {
   return sum / 7;
 }
 
+std::string sampling_rule(double melody_threshold) {
+  return cadenza::str(
+      "Sampling: z ~ N(0, I); an accompaniment cell sounds when the generator's probability is above 0.5; the "
+      "melody is one voice, its most probable key at each step sounding when above ",
+      melody_threshold, ".\n");
+}
+
 std::string kept_epoch(const TrainLog& log) {
   if (!log.best_epoch || log.valid_gap.size() < (size_t)log.best_epoch) return "";
+  std::string tried;
+  for (auto [th, gap] : log.thresholds) tried += cadenza::str(tried.empty() ? "" : ", ", th, ": ", gap);
   return cadenza::str("; kept the generator of epoch ", log.best_epoch, " of ", log.valid_gap.size(), " (valid gap ",
-                      log.valid_gap[(size_t)log.best_epoch - 1], ", the smallest)");
+                      log.valid_gap[(size_t)log.best_epoch - 1], ", the smallest)",
+                      tried.empty() ? std::string()
+                                    : cadenza::str(" and the melody threshold ", log.melody_threshold,
+                                                   " (valid gap at each: ", tried, ")"));
 }
 
 std::string metrics_table(const PhraseMetrics& real, const PhraseMetrics& gen) {

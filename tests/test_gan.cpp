@@ -203,6 +203,26 @@ TEST_SUITE("ch12-gan") {
     expect_error([] { gan::default_recipe("mlp", "wasserstein"); }, {"wasserstein", "wgan-gp"});
   }
 
+  TEST_CASE("to_phrases: the melody is one voice, its most probable key above the threshold; chords stay chords") {
+    const int64_t T = 2, K = 48;
+    Tensor cells = Tensor::zeros({1, 2, T, K});
+    real* c = cells.data();
+    c[0 * K + 10] = 0.3f, c[0 * K + 14] = 0.45f;           // melody, step 0: unsure between two keys
+    c[1 * K + 20] = 0.9f, c[1 * K + 22] = 0.7f;            // melody, step 1: two keys above 0.5
+    c[(2 + 0) * K + 5] = 0.6f, c[(2 + 0) * K + 9] = 0.6f;  // accompaniment, step 0: a dyad
+    auto sounding = [&](const music::PianoRoll& r, int64_t t) {
+      std::vector<int> keys;
+      for (int k = 0; k < r.keys(); ++k)
+        if (r.data[(size_t)(t * r.keys() + k)] > 0) keys.push_back(k);
+      return keys;
+    };
+    music::Phrase at_half = gan::to_phrases(cells, 36, 83, 0.5)[0], at_04 = gan::to_phrases(cells, 36, 83, 0.4)[0];
+    CHECK(sounding(at_half.melody, 0).empty());                  // neither key is above 0.5
+    CHECK(sounding(at_04.melody, 0) == std::vector<int>{14});    // the more probable one, alone
+    CHECK(sounding(at_half.melody, 1) == std::vector<int>{20});  // one voice: the top key only
+    CHECK(sounding(at_half.accompaniment, 0) == std::vector<int>{5, 9});
+  }
+
   TEST_CASE("valid_gap: each measure's gap in units of its goal, averaged over the seven") {
     gan::PhraseMetrics real, gen;
     real.upc[0] = gen.upc[0] = 3, real.upc[1] = gen.upc[1] = 4, real.qn[0] = real.qn[1] = gen.qn[0] = gen.qn[1] = 1;
@@ -236,7 +256,16 @@ TEST_SUITE("ch12-gan") {
     REQUIRE(log.best_epoch >= 1);
     const double best = log.valid_gap[(size_t)log.best_epoch - 1];
     for (double v : log.valid_gap) CHECK(v > best - 1e-4);  // fit's rule: better by at least 1e-4
-    // The generator m holds gives that epoch's gap again: the same latents, the same parameters.
+    // The melody threshold: the one of those tried with the smallest gap.
+    REQUIRE(log.thresholds.size() == std::size(gan::kMelodyThresholds));
+    double least = 1e30;
+    for (const auto& tg : log.thresholds) least = std::min(least, tg.second);
+    for (const auto& tg : log.thresholds)
+      if (tg.first == log.melody_threshold) CHECK(tg.second == least);
+    CHECK(m.melody_threshold == log.melody_threshold);
+    // The generator m holds gives that epoch's gap again: the same latents, the same parameters, and
+    // the threshold epochs are compared at.
+    m.melody_threshold = 0.5;
     Generator same_noise(0);
     const music::PianoRoll& like = d.valid.front().melody;
     std::vector<music::Phrase> ps = gan::sample(m, r.valid_samples, like.lowest, like.highest, same_noise);

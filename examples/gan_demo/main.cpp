@@ -43,10 +43,9 @@ int main(int argc, char** argv) {
     gan::TrainLog log = gan::train(m, d, r, gen, &g_stop, nullptr);
     std::vector<music::Phrase> samples = gan::sample(m, 1000, po.lowest, po.highest, gen);
     // [/doc]
-    const std::string heading =
-        str("# GAN demo on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; ", log.d_loss.size(), " epochs in ",
-            format_seconds(log.seconds), gan::kept_epoch(log), ".\n\nData: ", d.summary,
-            ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
+    const std::string heading = str("# GAN demo on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; ",
+                                    log.d_loss.size(), " epochs in ", format_seconds(log.seconds), gan::kept_epoch(log),
+                                    ".\n\nData: ", d.summary, ".\n\n", gan::sampling_rule(m.melody_threshold));
     std::vector<std::string> files = gan::write_outputs(out, samples, d, log, heading, r.transpose, gen);
     std::printf("\nwrote %zu files to %s/:\n", files.size(), out.c_str());
     for (const std::string& f : files) std::printf("  %s\n", f.c_str());

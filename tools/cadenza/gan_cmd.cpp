@@ -44,6 +44,9 @@ Loaded load_checkpoint(flags::Parser& a, Generator& gen) {
   gan::RunState rs;
   rs.params = f.tensors;
   gan::restore(l.models, rs);
+  if (l.meta.count("gan.melody_threshold"))  // absent from checkpoints older than the one-voice melody
+    l.models.melody_threshold = io::metadata_number(l.meta["gan.melody_threshold"], "gan.melody_threshold", path);
+  if (double v = a.number("melody-threshold", 0, 0.99)) l.models.melody_threshold = v;
   return l;
 }
 // A young generator's bars can be dense noise: render them whatever their length (--bars bounds it).
@@ -142,6 +145,7 @@ int cmd_train_gan(int argc, char** argv) {
   for (auto& [k, v] : m.g->state_dict()) params["g." + k] = v;
   for (auto& [k, v] : m.d->state_dict()) params["d." + k] = v;
   meta["train_seconds"] = str((int)log.seconds);
+  meta["gan.melody_threshold"] = pipelines::join_numbers({m.melody_threshold});
   io::save_safetensors(out + "/model.safetensors", params, meta);
   std::printf("wrote %s/model.safetensors\n", out.c_str());
   if (g_stop_gan) {
@@ -149,10 +153,9 @@ int cmd_train_gan(int argc, char** argv) {
     return 130;
   }
   std::vector<music::Phrase> samples = gan::sample(m, a.integer("samples", 8, 1000000), po.lowest, po.highest, gen);
-  const std::string heading =
-      str("# GAN on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; trained ", log.d_loss.size(), " epochs in ",
-          format_seconds(log.seconds), gan::kept_epoch(log), ".\n\nData: ", d.summary,
-          ".\n\nSampling: z ~ N(0, I), a cell sounds when the generator's probability is above 0.5.\n");
+  const std::string heading = str("# GAN on ", d.name, "\n\n", r.to_string(), "; seed ", seed, "; trained ",
+                                  log.d_loss.size(), " epochs in ", format_seconds(log.seconds), gan::kept_epoch(log),
+                                  ".\n\nData: ", d.summary, ".\n\n", gan::sampling_rule(m.melody_threshold));
   for (const std::string& f : gan::write_outputs(out, samples, d, log, heading, r.transpose, gen))
     std::printf("wrote %s\n", f.c_str());
   return 0;
@@ -162,6 +165,10 @@ int cmd_sample_gan(int argc, char** argv) {
   flags::Parser a("cadenza sample", "Write music from a trained GAN: phrases one after another as MIDI, WAV and SVG.");
   a.add("checkpoint", "", "the model.safetensors written by cadenza train --model gan");
   a.add_int("bars", "16", "bars to write: a multiple of 4 (each 4 bars is one generated phrase)", 4, 4000);
+  a.add_real("melody-threshold", "0",
+             "the melody's most probable key sounds at a step when its probability is above this (0: the one "
+             "training picked on the valid split)",
+             0, 0.99);
   flags::SharedFlags sf;
   sf.out = "out/gan-sample", sf.out_help = "output folder";
   a.add_shared(sf);
@@ -188,6 +195,10 @@ int cmd_eval_gan(int argc, char** argv) {
                   "classifier two-sample tests, each beside training phrases as the yardstick.");
   a.add("checkpoint", "", "the model.safetensors written by cadenza train --model gan");
   a.add_int("samples", "5000", "phrases to generate (4 bars each)", 10, 10000000);
+  a.add_real("melody-threshold", "0",
+             "the melody's most probable key sounds at a step when its probability is above this (0: the one "
+             "training picked on the valid split)",
+             0, 0.99);
   flags::SharedFlags sf;
   sf.data_help = "the MIDI folder (default: the one the checkpoint was trained on)";
   sf.out_help = "";
