@@ -5,7 +5,7 @@
 // least 0.5 s and 3 steps, size a repeat to >= 0.2 s, time 7 repeats, report the
 // median. Usage: bench [--simd LEVEL] (--list | --case NAME | --steps). It times engine/kernels/gemm.cpp, the RBM
 // (docs/07-rbm.md), an LSTM training step (docs/08), a WaveNet/TCN stack (docs/10), attention (docs/09)
-// and an MLP GAN; docs/11-making-it-fast.md explains the kernels and shows the table this prints.
+// and the GANs of docs/12 (an MLP pair and the MuseGAN-style one); docs/11-making-it-fast.md explains the kernels and shows the table this prints.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +21,8 @@
 #include "engine/cadenza.h"
 #include "engine/core/cpu.h"
 #include "engine/kernels/gemm.h"
+#include "engine/models/gan.h"
+#include "engine/nn/adversarial.h"
 
 using namespace cadenza;
 
@@ -215,6 +217,41 @@ void gan_step() {
   report(str("bench=gan_mlp_step B=", B, " z=", Z, " bar=16x88"), t, "ms_per_step", 0);
 }
 
+// ---- the MuseGAN-style pair of chapter 12 (engine/models/gan.h; its PyTorch twin is
+// tests/bench/gan_conv.py): 2-track phrases of 64 steps x 48 keys, latent 2 x 64, 16 base channels,
+// B=64, real = one fixed batch with cells on at p=0.05. One step = one D update + one G update,
+// Adam each: nonsat with BCE-with-logits and betas (0.5, 0.999), lr 2e-4; wgan_gp with the critic's
+// gradient penalty (lambda 10, a double backward) and betas (0.5, 0.9), lr 1e-4 ----
+void gan_conv_step(bool wgan) {
+  const int64_t B = 64;
+  models::PhraseShape shape;  // 2 tracks, 4 bars of 16 steps, 48 keys
+  Generator g(0);
+  models::MuseGenerator G(shape, 64, 16, g);
+  models::MuseDiscriminator D(shape, 16, g);
+  Tensor real_batch = bernoulli(Tensor::full({B, shape.tracks, shape.steps(), shape.keys}, 0.05), g);
+  const double lr = wgan ? 1e-4 : 2e-4, beta2 = wgan ? 0.9 : 0.999;
+  optim::Adam opt_g(G.parameters(), lr, 0.5, beta2), opt_d(D.parameters(), lr, 0.5, beta2);
+  const nn::GanLoss loss = wgan ? nn::GanLoss::Wasserstein : nn::GanLoss::NonSaturating;
+  auto critic = [&](const Tensor& x) { return D.forward(x); };
+  Timing t = time_it([&] {
+    opt_d.zero_grad();
+    Tensor fake;
+    {
+      NoGradGuard ng;
+      fake = G.forward(randn({B, G.latent_size()}, g));
+    }
+    Tensor loss_d = nn::discriminator_loss(loss, D.forward(real_batch), D.forward(fake));
+    if (wgan) loss_d = loss_d + nn::gradient_penalty(critic, real_batch, fake, g, 10);
+    loss_d.backward();
+    opt_d.step();
+    opt_g.zero_grad();
+    nn::generator_loss(loss, D.forward(G.forward(randn({B, G.latent_size()}, g)))).backward();
+    opt_g.step();
+  });
+  report(str("bench=gan_conv_step variant=", wgan ? "wgan_gp" : "nonsat", " B=", B, " phrase=2x64x48"), t,
+         "ms_per_step", 0);
+}
+
 // ---- (f) attention.py sdpa / sdpa_causal: O = softmax(Q K^T / sqrt(d)) V, Q, K, V (32, 128, 64) leaves,
 // backward from a fixed random dO; causal: the future masked out ----
 void sdpa(bool causal) {
@@ -266,6 +303,8 @@ std::map<std::string, std::function<void()>> cases() {
   c["lstm_train/H256"] = [] { lstm_train_step(256); };
   c["lstm_train/H512"] = [] { lstm_train_step(512); };
   c["gan_mlp/step"] = [] { gan_step(); };
+  c["gan_conv/nonsat"] = [] { gan_conv_step(false); };
+  c["gan_conv/wgan_gp"] = [] { gan_conv_step(true); };
   c["attention/sdpa"] = [] { sdpa(false); };
   c["attention/sdpa_causal"] = [] { sdpa(true); };
   c["tcn_wavenet/plain"] = [] { tcn_fwd_bwd(false); };

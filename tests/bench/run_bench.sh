@@ -122,6 +122,7 @@ if [ -d "$PEERS" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   have_peers=1
   WORK=$(mktemp -d)  # the peers compile their C programs next to themselves: use a copy outside the repo
   cp -r "$PEERS"/. "$WORK"/
+  cp tests/bench/gan_conv.py "$WORK"/  # a twin the peers lack: the convolutional GAN of chapter 12
 fi
 # A CPU newer than the OpenBLAS Debian ships is "Prescott" to it, and gets its SSE3 kernels: a
 # fraction of its speed, for the C peer and for PyTorch, which calls it too. Name the nearest core
