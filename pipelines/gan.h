@@ -61,7 +61,7 @@ Models build(const Recipe& r, const music::PhraseOptions& phrase, cadenza::Gener
 // each step only its most probable key may sound, and it does when its probability is above
 // melody_threshold. At 0.5 that is the most probable choice between that key alone and silence;
 // a generator unsure between pitches spreads its probability, and a lower threshold still
-// picks one of them (train picks it on the valid split, pick_melody_threshold).
+// picks one of them (train picks it on the valid split, after the epoch).
 std::vector<music::Phrase> to_phrases(const cadenza::Tensor& cells, int lowest, int highest,
                                       double melody_threshold = 0.5);
 // [/doc]
