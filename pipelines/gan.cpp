@@ -253,16 +253,17 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
   };
   // The epoch is picked on the valid split: its generator's samples against the valid phrases.
   PhraseMetrics valid_real;
+  auto gap_at = [&](double melody_threshold) {  // the generator as it stands, decoded with this threshold
+    m.melody_threshold = melody_threshold;
+    Generator same_noise(0);  // always the same latents, and training's stream untouched
+    const music::PianoRoll& like = d.valid.front().melody;
+    return valid_gap(valid_real, measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {},
+                                         m.shape.steps_per_bar));
+  };
   if (!d.valid.empty() && r.valid_samples > 0) {
     valid_real = measure(d.valid, {}, m.shape.steps_per_bar);
-    h.model = m.g.get();  // fit keeps the best epoch's generator and puts it back at the end
-    h.valid_loss = [&] {
-      m.melody_threshold = 0.5;  // epochs are compared at one threshold; the threshold is picked after
-      Generator same_noise(0);   // every epoch judged on the same latents, and training's stream untouched
-      const music::PianoRoll& like = d.valid.front().melody;
-      return valid_gap(valid_real, measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {},
-                                           m.shape.steps_per_bar));
-    };
+    h.model = m.g.get();                         // fit keeps the best epoch's generator and puts it back at the end
+    h.valid_loss = [&] { return gap_at(0.5); };  // epochs are compared at one threshold, picked after
   }
   pipelines::FitOptions o;
   o.epochs = r.epochs, o.loss_label = "D loss", o.valid_label = "valid gap", o.stop = stop;
@@ -283,12 +284,7 @@ TrainLog train(Models& m, const Data& d, const Recipe& r, Generator& gen, volati
   if (h.valid_loss && !f.stopped) {  // the melody's threshold, for the generator kept, on the same latents
     double best = 1e30;
     for (double th : kMelodyThresholds) {
-      m.melody_threshold = th;
-      Generator same_noise(0);
-      const music::PianoRoll& like = d.valid.front().melody;
-      const double gap = valid_gap(
-          valid_real,
-          measure(sample(m, r.valid_samples, like.lowest, like.highest, same_noise), {}, m.shape.steps_per_bar));
+      const double gap = gap_at(th);
       log.thresholds.push_back({th, gap});
       if (gap < best - 1e-4) best = gap, log.melody_threshold = th;
     }

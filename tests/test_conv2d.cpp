@@ -213,6 +213,15 @@ TEST_SUITE("ch10-conv") {
       }
     }
     set_num_threads(2);
+    {  // only the bias needs a gradient: the backward builds no column matrix, and still gives it
+      Tensor x = randn({2, 3, 8, 6}, g), w = randn({4, 3, 3, 3}, g), wt = randn({3, 4, 3, 3}, g);
+      Tensor b = leaf_of(randn({4}, g)), bt = leaf_of(b);
+      sum(conv2d(x, w, b) * conv2d(x, w, b)).backward();
+      sum(conv_transpose2d(x, wt, bt)).backward();
+      Tensor y = conv2d_composed(x, w, b.detach());
+      CHECK_TENSOR_CLOSE(b.grad(), sum(y * 2, {0, 2, 3}), 1e-4, 1e-4);
+      CHECK_TENSOR_CLOSE(bt.grad(), Tensor::full({4}, 2.0 * 10 * 8), 1e-4, 1e-4);
+    }
     // The comparison can fail: the composed form with the kernel's axes swapped differs.
     Tensor x = randn({1, 2, 6, 6}, g), w = randn({3, 2, 3, 3}, g);
     CHECK_FALSE(

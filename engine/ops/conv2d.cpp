@@ -23,7 +23,6 @@
 #include "engine/autograd/node.h"
 #include "engine/core/parallel.h"
 #include "engine/kernels/gemm.h"
-#include "engine/kernels/scalar.h"
 #include "engine/ops/ops.h"
 
 namespace cadenza {
@@ -224,9 +223,10 @@ void col2im(const Geometry2d& g, const real* cols, real* big) {
   });
 }
 
-// Scratch space for the column matrices, left uninitialised: every element is written before it is read.
-using Buffer = std::unique_ptr<real[]>;
-Buffer buffer(int64_t n) { return Buffer(new real[(size_t)n]); }
+// Scratch space for the column matrices, left uninitialised: every element is written before it is
+// read. Shared, because a backward may keep its forward's matrix.
+using Matrix = std::shared_ptr<real[]>;
+Matrix matrix(int64_t n) { return Matrix(new real[(size_t)n]); }
 
 // (B, C, S) <-> (C, B*S): the layout of a gemm's result and the layout of a tensor.
 void to_batch_major(const real* m, int64_t B, int64_t C, int64_t S, real* t, const real* bias) {
@@ -253,22 +253,21 @@ void to_channel_major(const real* t, int64_t B, int64_t C, int64_t S, real* m) {
 //   dW       dW = m @ cols^T                       the weight's gradient in both
 // Each op's backward for its input is the other op's forward: they are each other's adjoints.
 // A backward reuses the forward's cols (conv2d) or m (conv_transpose2d) rather than rebuild it.
-using Matrix = std::shared_ptr<real[]>;
 Matrix cols_of(const Geometry2d& g, const Tensor& big) {
   Tensor bc = big.contiguous();
-  Matrix cols(new real[(size_t)(g.rows() * g.cols())]);  // every element is written by im2col
+  Matrix cols = matrix(g.rows() * g.cols());
   im2col(g, bc.data(), cols.get());
   return cols;
 }
 Matrix channel_major(const Geometry2d& g, const Tensor& small) {
   Tensor sc = small.contiguous();
-  Matrix m(new real[(size_t)(g.Cs * g.cols())]);
+  Matrix m = matrix(g.Cs * g.cols());
   to_channel_major(sc.data(), g.B, g.Cs, g.Hs * g.Ws, m.get());
   return m;
 }
 Tensor gather(const Geometry2d& g, const real* cols, const Tensor& w, const Tensor& bias) {
   Tensor wc = w.contiguous();
-  Buffer m = buffer(g.Cs * g.cols());
+  Matrix m = matrix(g.Cs * g.cols());
   kernels::gemm(g.Cs, g.cols(), g.rows(), wc.data(), g.rows(), 1, cols, g.cols(), 1, m.get(), g.cols(), false);
   Tensor out = Tensor::empty({g.B, g.Cs, g.Hs, g.Ws});  // every element is written below
   Tensor bb = bias.defined() ? bias.contiguous() : Tensor();
@@ -277,7 +276,7 @@ Tensor gather(const Geometry2d& g, const real* cols, const Tensor& w, const Tens
 }
 Tensor scatter(const Geometry2d& g, const real* m, const Tensor& w, const Tensor& bias) {
   Tensor wc = w.contiguous();
-  Buffer cols = buffer(g.rows() * g.cols());
+  Matrix cols = matrix(g.rows() * g.cols());
   kernels::gemm(g.rows(), g.cols(), g.Cs, wc.data(), 1, g.rows(), m, g.cols(), 1, cols.get(), g.cols(), false);
   Tensor out = Tensor::empty({g.B, g.Cb, g.Hb, g.Wb});  // every element is written below
   col2im(g, cols.get(), out.data());
@@ -299,19 +298,6 @@ Tensor weight_grad(const Geometry2d& g, const real* cols, const real* m) {
   return dw;
 }
 // [/doc]
-
-// The per-channel sum of a (B, C, H, W) gradient: a bias's gradient.
-Tensor channel_sum(const Tensor& grad) {
-  Tensor gc = grad.contiguous();
-  const int64_t B = gc.size(0), C = gc.size(1), S = gc.size(2) * gc.size(3);
-  Tensor db = Tensor::empty({C});  // every element is written below
-  for (int64_t c = 0; c < C; ++c) {
-    double acc = 0;
-    for (int64_t b = 0; b < B; ++b) acc += kernels::sum_lanes(gc.data() + (b * C + c) * S, S);
-    db.data()[c] = (real)acc;
-  }
-  return db;
-}
 
 // dW written with ops, for create_graph: tap (p, q) of the weight's gradient is
 //   dW[:, :, p, q] = small (Cs, B*Hs*Ws) @ big_pad[:, :, p*dh + i*sh, q*dw + j*sw] (B*Hs*Ws, Cb)
@@ -347,10 +333,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
       out, inputs,
       [g, cols, wd, rx, rw, rb, n = inputs.size()](const Tensor& grad) -> Grads {
         Grads d(n);
-        Matrix m = channel_major(g, grad);
-        if (rx) d[0] = scatter(g, m.get(), wd, Tensor());  // dx: the transposed convolution of the gradient
+        Matrix m = rx || rw ? channel_major(g, grad) : nullptr;  // not for the bias alone
+        if (rx) d[0] = scatter(g, m.get(), wd, Tensor());        // dx: the transposed convolution of the gradient
         if (rw) d[1] = weight_grad(g, cols.get(), m.get());
-        if (rb) d[2] = channel_sum(grad);
+        if (rb) d[2] = sum(grad, {0, 2, 3});
         return d;
       },
       [g](const Tensor& grad, const std::vector<Tensor>& in) -> Grads {
@@ -385,10 +371,10 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
       out, inputs,
       [g, m, wd, rx, rw, rb, n = inputs.size()](const Tensor& grad) -> Grads {
         Grads d(n);
-        Matrix cols = cols_of(g, grad);
-        if (rx) d[0] = gather(g, cols.get(), wd, Tensor());  // dx: the convolution of the gradient
+        Matrix cols = rx || rw ? cols_of(g, grad) : nullptr;  // not for the bias alone
+        if (rx) d[0] = gather(g, cols.get(), wd, Tensor());   // dx: the convolution of the gradient
         if (rw) d[1] = weight_grad(g, cols.get(), m.get());
-        if (rb) d[2] = channel_sum(grad);
+        if (rb) d[2] = sum(grad, {0, 2, 3});
         return d;
       },
       [g](const Tensor& grad, const std::vector<Tensor>& in) -> Grads {
